@@ -1,0 +1,56 @@
+/**
+ * Environment resolution: which environment an account (and, for shared
+ * accounts, a resource ARN) belongs to, and how sensitive it is.
+ */
+import type { BlastwallConfig, EnvironmentConfig } from './config.ts';
+import { UNKNOWN_ENVIRONMENT } from './config.ts';
+import { compileGlobs } from './glob.ts';
+
+export type Sensitivity = 'low' | 'high' | 'unknown';
+
+export interface EnvironmentResolver {
+  /** Environment of an account; `unknown` when the account is not listed. */
+  forAccount(accountId: string | undefined): string;
+  /** Environment of a call: a resource pattern match wins over the account. */
+  forCall(accountId: string | undefined, resourceArns: readonly string[]): string;
+  sensitivity(environment: string): Sensitivity;
+  /** Numeric rank for "more sensitive than": low 0 < unknown 1 < high 2. */
+  sensitivityRank(environment: string): number;
+  config(environment: string): EnvironmentConfig | undefined;
+}
+
+const RANK: Record<Sensitivity, number> = { low: 0, unknown: 1, high: 2 };
+
+export function createEnvironmentResolver(config: BlastwallConfig): EnvironmentResolver {
+  const byAccount = new Map<string, EnvironmentConfig>();
+  const byName = new Map<string, EnvironmentConfig>();
+  for (const env of config.environments) {
+    byName.set(env.name, env);
+    for (const account of env.accounts) byAccount.set(account, env);
+  }
+  const patternMatchers = config.environments
+    .filter((env) => env.resourcePatterns.length > 0)
+    .map((env) => ({ name: env.name, matches: compileGlobs(env.resourcePatterns) }));
+
+  const forAccount = (accountId: string | undefined): string =>
+    (accountId !== undefined && byAccount.get(accountId)?.name) || UNKNOWN_ENVIRONMENT;
+
+  return {
+    forAccount,
+    forCall(accountId, resourceArns) {
+      for (const matcher of patternMatchers) {
+        if (resourceArns.some((arn) => matcher.matches(arn))) return matcher.name;
+      }
+      return forAccount(accountId);
+    },
+    sensitivity(environment) {
+      return byName.get(environment)?.sensitivity ?? 'unknown';
+    },
+    sensitivityRank(environment) {
+      return RANK[byName.get(environment)?.sensitivity ?? 'unknown'];
+    },
+    config(environment) {
+      return byName.get(environment);
+    },
+  };
+}
