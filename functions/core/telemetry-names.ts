@@ -1,0 +1,49 @@
+/**
+ * Names shared by the functions (Powertools Metrics/Logger) and the CDK alarms and
+ * dashboard. One place, so an alarm can never watch a metric nobody emits.
+ */
+export const METRIC_NAMESPACE = 'Blastwall';
+export const SERVICE_NAME = 'blastwall';
+
+export const METRICS = {
+  /** detect: every record received (accepted or not). Dimension-less, for the "blind detector" alarm. */
+  eventsReceived: 'EventsReceived',
+  /** detect: records that failed validation (hostile or malformed input). */
+  eventsRejected: 'EventsRejected',
+  /** detect: duplicate deliveries dropped by the processed-event ledger. */
+  duplicateEvents: 'DuplicateEvents',
+  /** detect: findings emitted, with a `Severity` dimension. */
+  findings: 'Findings',
+  /** detect: event time → finding published, milliseconds. */
+  processingLatency: 'ProcessingLatency',
+  /** respond: revocations done. */
+  revocations: 'Revocations',
+  /** respond: revocations that failed after retries. */
+  revocationFailures: 'RevocationFailures',
+  /** respond: a revocation refused because the circuit breaker is open. */
+  circuitBreakerOpen: 'CircuitBreakerOpen',
+  /** page: deliveries that failed after retries, with a `Channel` dimension. */
+  pageFailures: 'PageFailures',
+  /** undo: interactions refused (bad signature, stale, not an approver). */
+  undoRefused: 'UndoRefused',
+} as const;
+
+/** EventBridge `source` and `detail-type`s that Blastwall itself publishes on the central bus. */
+export const BLASTWALL_EVENT_SOURCE = 'blastwall';
+export const DETAIL_TYPES = {
+  finding: 'Blastwall Finding',
+  response: 'Blastwall Response',
+  restoreRequested: 'Blastwall Restore Requested',
+} as const;
+
+/** Environment variables the CDK stack sets and the handlers read. */
+export const ENV_VARS = {
+  tableName: 'TABLE_NAME',
+  eventBusName: 'EVENT_BUS_NAME',
+  /** The whole validated blastwall.config.json, as JSON. */
+  config: 'BLASTWALL_CONFIG',
+  slackSecretArn: 'SLACK_SECRET_ARN',
+  pagerDutySecretArn: 'PAGERDUTY_SECRET_ARN',
+  /** ARNs (globs) of Blastwall's own roles, never revoked. */
+  ownRoleArns: 'BLASTWALL_OWN_ROLE_ARNS',
+} as const;
