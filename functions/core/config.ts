@@ -49,6 +49,14 @@ export const DEFAULT_ROUTES: z.output<typeof routeSchema>[] = [
 const configSchema = z
   .object({
     environments: z.array(environmentSchema).min(1, 'list at least one environment'),
+    /** Accounts not listed in any environment: how sensitive they are and what Blastwall may do there. */
+    unknownEnvironment: z
+      .object({
+        sensitivity: z.enum(['low', 'high']).default('high'),
+        response: z.enum(RESPONSE_MODES).default('dry-run'),
+      })
+      .strict()
+      .default({ sensitivity: 'high', response: 'dry-run' }),
     /** ARNs or ARN globs (`*` wildcard) that are never revoked: break-glass roles, CI you must never stop … */
     protectedPrincipals: z.array(z.string().min(1).max(2048)).default([]),
     detection: z

@@ -2,10 +2,11 @@
  * Environment resolution: which environment an account (and, for shared
  * accounts, a resource ARN) belongs to, and how sensitive it is.
  */
-import type { BlastwallConfig, EnvironmentConfig } from './config.ts';
+import type { BlastwallConfig, EnvironmentConfig, ResponseMode } from './config.ts';
 import { UNKNOWN_ENVIRONMENT } from './config.ts';
 import { compileGlobs } from './glob.ts';
 
+/** `unknown`: an account not listed in the config (treated per `unknownEnvironment`). */
 export type Sensitivity = 'low' | 'high' | 'unknown';
 
 export interface EnvironmentResolver {
@@ -17,8 +18,11 @@ export interface EnvironmentResolver {
   /** Numeric rank for "more sensitive than": low 0 < unknown 1 < high 2. */
   sensitivityRank(environment: string): number;
   config(environment: string): EnvironmentConfig | undefined;
+  /** Response mode of an environment; accounts not listed use `unknownEnvironment.response`. */
+  mode(environment: string): ResponseMode;
 }
 
+// An unlisted account ranks between low and high: a hop into it is suspicious, but less than into production.
 const RANK: Record<Sensitivity, number> = { low: 0, unknown: 1, high: 2 };
 
 export function createEnvironmentResolver(config: BlastwallConfig): EnvironmentResolver {
@@ -48,6 +52,9 @@ export function createEnvironmentResolver(config: BlastwallConfig): EnvironmentR
     },
     sensitivityRank(environment) {
       return RANK[byName.get(environment)?.sensitivity ?? 'unknown'];
+    },
+    mode(environment) {
+      return byName.get(environment)?.response ?? config.unknownEnvironment.response;
     },
     config(environment) {
       return byName.get(environment);

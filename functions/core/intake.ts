@@ -1,0 +1,203 @@
+/**
+ * Container formats, auto-detected from the text itself (never the file name):
+ *   - CloudTrail's S3 log files: `{"Records":[…]}`
+ *   - a JSON array of records or EventBridge events
+ *   - a single record or EventBridge event
+ *   - JSON lines (one record or event per line)
+ *
+ * Pure: takes text, yields values with the line they start on, so a rejection
+ * can be reported as `FILE:LINE: reason`. Decompression and file reading live in
+ * the CLI.
+ */
+
+export const MAX_LINE_BYTES = 1024 * 1024;
+
+export interface RawItem {
+  /** 1-based line where the item starts. */
+  line: number;
+  /** The parsed value, when `error` is absent. */
+  value?: unknown;
+  /** Why the item could not be read as JSON. */
+  error?: string;
+}
+
+export type ContainerFormat = 'cloudtrail-log-file' | 'json-array' | 'json-record' | 'json-lines' | 'empty';
+
+export interface SplitResult {
+  format: ContainerFormat;
+  items: RawItem[];
+}
+
+/**
+ * Splits a whole input into raw items. Never throws: unreadable input becomes
+ * items with an `error`.
+ */
+export function splitRecords(text: string): SplitResult {
+  const start = firstNonSpace(text);
+  if (start === -1) return { format: 'empty', items: [] };
+  const first = text[start];
+  if (first === '[' || first === '{') {
+    const whole = tryParse(text);
+    if (whole.ok) return fromWholeDocument(text, whole.value, start);
+    // Not one JSON document: fall through to JSON lines (a .jsonl file whose lines start with `{`).
+    if (!hasSeveralLines(text)) {
+      return { format: first === '[' ? 'json-array' : 'json-record', items: [{ line: lineAt(text, start), error: `not valid JSON: ${whole.error}` }] };
+    }
+  }
+  return { format: 'json-lines', items: splitJsonLines(text) };
+}
+
+function fromWholeDocument(text: string, value: unknown, start: number): SplitResult {
+  if (Array.isArray(value)) {
+    const lines = elementLines(text, start, value.length);
+    return { format: 'json-array', items: value.map((v, i) => ({ line: lines(i), value: v })) };
+  }
+  if (isRecordsFile(value)) {
+    const records = value.Records;
+    const recordsStart = findRecordsArray(text);
+    const lines = recordsStart === -1 ? () => lineAt(text, start) : elementLines(text, recordsStart, records.length);
+    return { format: 'cloudtrail-log-file', items: records.map((v, i) => ({ line: lines(i), value: v })) };
+  }
+  return { format: 'json-record', items: [{ line: lineAt(text, start), value }] };
+}
+
+function isRecordsFile(value: unknown): value is { Records: unknown[] } {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    Object.prototype.hasOwnProperty.call(value, 'Records') &&
+    Array.isArray((value as { Records: unknown }).Records) &&
+    // An EventBridge event or CloudTrail record never has a top-level `Records` array.
+    !Object.prototype.hasOwnProperty.call(value, 'eventName')
+  );
+}
+
+function splitJsonLines(text: string): RawItem[] {
+  const items: RawItem[] = [];
+  let lineNo = 0;
+  let pos = 0;
+  while (pos <= text.length) {
+    let end = text.indexOf('\n', pos);
+    if (end === -1) end = text.length;
+    lineNo++;
+    const raw = text.slice(pos, end);
+    pos = end + 1;
+    const line = raw.trim();
+    if (line.length === 0) {
+      if (end === text.length) break;
+      continue;
+    }
+    if (line.length > MAX_LINE_BYTES) {
+      items.push({ line: lineNo, error: `line is ${line.length} characters long; at most ${MAX_LINE_BYTES} are accepted` });
+    } else {
+      const parsed = tryParse(line);
+      items.push(parsed.ok ? { line: lineNo, value: parsed.value } : { line: lineNo, error: `not valid JSON: ${parsed.error}` });
+    }
+    if (end === text.length) break;
+  }
+  return items;
+}
+
+function tryParse(text: string): { ok: true; value: unknown } | { ok: false; error: string } {
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch (error) {
+    // Deeply nested input overflows the stack as a RangeError: still just bad input.
+    const message = error instanceof RangeError ? 'nested too deeply' : (error as Error).message;
+    return { ok: false, error: message.slice(0, 200) };
+  }
+}
+
+function firstNonSpace(text: string): number {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09 && c !== 0xfeff) return i;
+  }
+  return -1;
+}
+
+function hasSeveralLines(text: string): boolean {
+  const first = text.indexOf('\n');
+  return first !== -1 && text.slice(first).trim().length > 0;
+}
+
+function lineAt(text: string, offset: number): number {
+  let line = 1;
+  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) line++;
+  return line;
+}
+
+/**
+ * Line numbers of the elements of the array that opens at `arrayStart`, computed
+ * lazily (only a rejected record needs its line) by one scan of the text that
+ * skips strings and tracks depth.
+ */
+function elementLines(text: string, arrayStart: number, count: number): (index: number) => number {
+  let cache: number[] | undefined;
+  return (index) => {
+    cache ??= scanElementLines(text, arrayStart, count);
+    return cache[index] ?? lineAt(text, arrayStart);
+  };
+}
+
+function scanElementLines(text: string, arrayStart: number, count: number): number[] {
+  const lines: number[] = [];
+  let line = lineAt(text, arrayStart);
+  let depth = 0;
+  let inString = false;
+  let expectElement = false;
+  for (let i = arrayStart; i < text.length && lines.length < count; i++) {
+    const c = text[i];
+    if (c === '\n') {
+      line++;
+      continue;
+    }
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+      continue;
+    }
+    if (c === ' ' || c === '\t' || c === '\r') continue;
+    if (expectElement && depth === 1) {
+      if (c !== ']') lines.push(line);
+      expectElement = false;
+    }
+    if (c === '"') inString = true;
+    else if (c === '[' || c === '{') {
+      depth++;
+      if (depth === 1) expectElement = true;
+    } else if (c === ']' || c === '}') {
+      depth--;
+      if (depth === 0) break;
+    } else if (c === ',' && depth === 1) expectElement = true;
+  }
+  return lines;
+}
+
+/** Offset of the `[` that opens the top-level `"Records"` array. */
+function findRecordsArray(text: string): number {
+  let depth = 0;
+  let inString = false;
+  let stringStart = -1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') {
+        inString = false;
+        if (depth === 1 && text.slice(stringStart, i + 1) === '"Records"') {
+          const colon = text.indexOf(':', i);
+          const open = colon === -1 ? -1 : text.indexOf('[', colon);
+          if (open !== -1) return open;
+        }
+      }
+      continue;
+    }
+    if (c === '"') {
+      inString = true;
+      stringStart = i;
+    } else if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') depth--;
+  }
+  return -1;
+}
