@@ -52,6 +52,35 @@ export interface ResponseAction {
   undo?: string;
   /** When it was attempted (ISO). */
   at?: string;
+  /**
+   * Machine-readable reason for `skipped`/`failed` (or `already-revoked` on `done`), so a page can
+   * branch on it: see `ACTION_CODES` in functions/core/response/codes.ts.
+   */
+  code?: string;
+  /** The page must go to the top severity: a human has to act (manual step, failure, breaker open). */
+  escalate?: boolean;
+  /**
+   * The target's state before Blastwall acted, read just before the call: `Active`/`Inactive` for a
+   * key, the cut-off of an existing Blastwall deny (or `absent`) for a policy. Restore reads it, so
+   * it never re-enables a key that was already inactive before Blastwall touched it.
+   */
+  priorState?: string;
+  /** IAM attempts made (retries included). */
+  attempts?: number;
+  /** Set once the action was undone by an approved restore. */
+  restored?: RestoreRecord;
+}
+
+/** Who undid an action, when and why, and whether the undo succeeded. */
+export interface RestoreRecord {
+  approver: { id: string; name: string };
+  reason: string;
+  /** ISO time of the restore. */
+  at: string;
+  status: 'done' | 'failed' | 'skipped';
+  /** The undo call, as made. */
+  apiCall?: { service: 'iam'; operation: string; input: Record<string, unknown> };
+  detail?: string;
 }
 
 export interface Finding {
