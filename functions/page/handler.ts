@@ -1,0 +1,67 @@
+/**
+ * `page`: `Blastwall Finding` and `Blastwall Response` events from the central bus →
+ * Slack and PagerDuty. Thin: the logic is in page-service.ts.
+ *
+ * Permissions: secretsmanager:GetSecretValue on the Slack and PagerDuty secrets,
+ * dynamodb:GetItem/PutItem on the table (PAGE# items). Nothing else — no IAM.
+ * A channel that cannot be delivered after bounded retries makes the invocation
+ * throw (after the other channel was attempted): Lambda retries, then the DLQ.
+ */
+import type { EventBridgeEvent } from 'aws-lambda';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { parseConfig } from '../core/config.ts';
+import { ENV_VARS, METRIC_NAMESPACE, METRICS, SERVICE_NAME } from '../core/telemetry-names.ts';
+import { DynamoPageLedger } from '../adapters/page-ledger-dynamo.ts';
+import { SlackPager } from '../adapters/slack-pager.ts';
+import { PagerDutyPager } from '../adapters/pagerduty-pager.ts';
+import { createPageService, type PageOutcome, type PageService } from './page-service.ts';
+import { loadPagerDutySecret, loadSlackSecret } from './secrets.ts';
+
+const logger = new Logger({ serviceName: SERVICE_NAME });
+const metrics = new Metrics({ namespace: METRIC_NAMESPACE, serviceName: SERVICE_NAME });
+
+let service: PageService | undefined;
+let slackPager: { token: string; pager: SlackPager } | undefined;
+
+function fromEnvironment(): PageService {
+  const configJson = process.env[ENV_VARS.config];
+  const tableName = process.env[ENV_VARS.tableName];
+  if (!configJson || !tableName) throw new Error(`page needs ${ENV_VARS.config} and ${ENV_VARS.tableName} in its environment`);
+  const config = parseConfig(JSON.parse(configJson), ENV_VARS.config);
+  const ledger = new DynamoPageLedger(new DynamoDBClient({ maxAttempts: 3 }), tableName);
+  const pd = new PagerDutyPager();
+  return createPageService({
+    config,
+    ledger,
+    slack: async () => {
+      const secret = await loadSlackSecret(process.env[ENV_VARS.slackSecretArn]);
+      const channel = config.paging.slackChannel ?? secret.channel;
+      if (!channel) throw new Error('no Slack channel: set paging.slackChannel in the config or "channel" in the Slack secret');
+      // A rotated token gets a new client; otherwise the client (and its queue) is reused.
+      if (slackPager?.token !== secret.botToken) slackPager = { token: secret.botToken, pager: new SlackPager({ token: secret.botToken }) };
+      return { pager: slackPager.pager, channel };
+    },
+    pagerDuty: async () => ({ pager: pd, secret: await loadPagerDutySecret(process.env[ENV_VARS.pagerDutySecretArn]) }),
+    log: {
+      info: (m, d) => logger.info(m, (d ?? {}) as never),
+      warn: (m, d) => logger.warn(m, (d ?? {}) as never),
+      error: (m, d) => logger.error(m, (d ?? {}) as never),
+    },
+    onChannelFailure: (channel) => {
+      const m = metrics.singleMetric();
+      m.addDimension('Channel', channel);
+      m.addMetric(METRICS.pageFailures, MetricUnit.Count, 1);
+    },
+  });
+}
+
+export const handler = async (event: EventBridgeEvent<string, unknown>): Promise<PageOutcome> => {
+  service ??= fromEnvironment();
+  try {
+    return await service.handle(event);
+  } finally {
+    metrics.publishStoredMetrics();
+  }
+};
