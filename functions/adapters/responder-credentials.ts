@@ -154,6 +154,12 @@ export class IamClients {
     return client;
   }
 
+  /** The account's client once its responder credentials are in hand (an AssumeRole failure throws here, not mid-call). */
+  async ready(account: string): Promise<IAMClient> {
+    await this.options.credentials.forAccount(account);
+    return this.forAccount(account);
+  }
+
   destroy(): void {
     for (const c of this.clients.values()) c.destroy();
     this.clients.clear();

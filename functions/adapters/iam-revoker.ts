@@ -1,0 +1,231 @@
+/**
+ * Executes revocations and their undo with the real IAM API, in the target account
+ * (through the responder role's credentials), with bounded retry on throttling and 5xx.
+ * A revocation is `done` only when IAM accepted the call.
+ */
+import {
+  DeleteRolePolicyCommand,
+  DeleteUserPolicyCommand,
+  GetRolePolicyCommand,
+  GetUserPolicyCommand,
+  ListAccessKeysCommand,
+  PutRolePolicyCommand,
+  PutUserPolicyCommand,
+  UpdateAccessKeyCommand,
+  type IAMClient,
+} from '@aws-sdk/client-iam';
+import type { ResponseAction } from '../core/finding.ts';
+import { ACTION_CODES } from '../core/response/codes.ts';
+import { cutoffCovers, cutoffOfDocument } from '../core/response/policy-document.ts';
+import type { UndoCall } from '../core/response/restore.ts';
+import { DEFAULT_RETRY, backoffDelay, describeError, errorName, isRetryable, type RetryPolicy } from '../core/response/retry.ts';
+
+export interface CallOutcome {
+  status: 'done' | 'failed';
+  /** `already-revoked`, `iam-error`, `assume-role-failed`. */
+  code?: string;
+  detail: string;
+  attempts: number;
+  priorState?: string;
+}
+
+export interface IamRevokerOptions {
+  /** The IAM client for an account (signing as the responder role there). May throw when the role cannot be assumed. */
+  clientFor(account: string): IAMClient | Promise<IAMClient>;
+  retry?: RetryPolicy;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+}
+
+class RetriesExhausted extends Error {
+  constructor(
+    readonly original: unknown,
+    readonly attempts: number,
+  ) {
+    super(describeError(original));
+  }
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+type Send = <T>(command: Parameters<IAMClient['send']>[0]) => Promise<T>;
+
+export class IamRevoker {
+  private readonly retry: RetryPolicy;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(private readonly options: IamRevokerOptions) {
+    this.retry = options.retry ?? DEFAULT_RETRY;
+    this.sleep = options.sleep ?? defaultSleep;
+  }
+
+  /** Runs one call with bounded retry; counts attempts into `counter`. */
+  private async call<T>(client: IAMClient, command: unknown, counter: { attempts: number }): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      counter.attempts++;
+      try {
+        return (await (client.send as unknown as Send)(command as Parameters<IAMClient['send']>[0])) as T;
+      } catch (error) {
+        if (!isRetryable(error) || attempt >= this.retry.maxAttempts) throw new RetriesExhausted(error, attempt);
+        await this.sleep(backoffDelay(attempt, this.retry, this.options.random));
+      }
+    }
+  }
+
+  private async client(account: string): Promise<IAMClient | CallOutcome> {
+    try {
+      return await this.options.clientFor(account);
+    } catch (error) {
+      return { status: 'failed', code: ACTION_CODES.assumeRoleFailed, detail: `could not act in ${account}: ${error instanceof Error ? error.message : String(error)}`, attempts: 0 };
+    }
+  }
+
+  private failed(error: unknown, counter: { attempts: number }, what: string): CallOutcome {
+    const cause = error instanceof RetriesExhausted ? error.original : error;
+    const name = errorName(cause);
+    const hint =
+      name === 'NoSuchEntity' || name === 'NoSuchEntityException'
+        ? ' (IAM does not know this user, role or key in that account: it may have been deleted or renamed; verify by hand)'
+        : name === 'AccessDenied' || name === 'AccessDeniedException'
+          ? ' (the responder role lacks the permission, or an SCP denies it)'
+          : '';
+    return {
+      status: 'failed',
+      code: ACTION_CODES.iamError,
+      detail: `${what} failed after ${counter.attempts} attempt(s): ${describeError(cause)}${hint}`,
+      attempts: counter.attempts,
+    };
+  }
+
+  /** Executes a planned revocation. Never throws: the outcome says what happened. */
+  async revoke(action: ResponseAction): Promise<CallOutcome> {
+    const call = action.apiCall;
+    if (!call) return { status: 'failed', code: ACTION_CODES.incomplete, detail: 'no API call to make', attempts: 0 };
+    const client = await this.client(action.account);
+    if (!('send' in client)) return client;
+    const counter = { attempts: 0 };
+    const input = call.input as Record<string, string>;
+    try {
+      switch (call.operation) {
+        case 'UpdateAccessKey':
+          return await this.deactivateKey(client, input, counter);
+        case 'PutRolePolicy':
+          return await this.putDeny(client, input, counter, 'role');
+        case 'PutUserPolicy':
+          return await this.putDeny(client, input, counter, 'user');
+        default:
+          return { status: 'failed', code: ACTION_CODES.incomplete, detail: `unsupported operation ${call.operation}`, attempts: 0 };
+      }
+    } catch (error) {
+      return this.failed(error, counter, `iam:${call.operation}`);
+    }
+  }
+
+  private async deactivateKey(client: IAMClient, input: Record<string, string>, counter: { attempts: number }): Promise<CallOutcome> {
+    const { UserName, AccessKeyId } = input;
+    let priorState: string | undefined;
+    try {
+      // The state before we act (for an honest restore). A stale or failed read never stops the revocation.
+      const list = await this.call<{ AccessKeyMetadata?: { AccessKeyId?: string; Status?: string }[] }>(client, new ListAccessKeysCommand({ UserName }), counter);
+      priorState = list.AccessKeyMetadata?.find((k) => k.AccessKeyId === AccessKeyId)?.Status;
+    } catch {
+      priorState = undefined;
+    }
+    // Always make the call: setting Inactive on an inactive key succeeds, and a stale read must not skip it.
+    await this.call(client, new UpdateAccessKeyCommand({ UserName, AccessKeyId, Status: 'Inactive' }), counter);
+    const already = priorState === 'Inactive';
+    return {
+      status: 'done',
+      ...(already ? { code: ACTION_CODES.alreadyRevoked } : {}),
+      detail: already ? `access key ${AccessKeyId} of ${UserName} was already inactive; confirmed Inactive` : `access key ${AccessKeyId} of ${UserName} is now Inactive`,
+      attempts: counter.attempts,
+      ...(priorState ? { priorState } : {}),
+    };
+  }
+
+  private async putDeny(client: IAMClient, input: Record<string, string>, counter: { attempts: number }, kind: 'role' | 'user'): Promise<CallOutcome> {
+    const name = kind === 'role' ? input.RoleName : input.UserName;
+    const { PolicyName, PolicyDocument } = input;
+    const wanted = PolicyDocument ? cutoffOfDocument(PolicyDocument) : undefined;
+    if (!name || !PolicyName || !PolicyDocument || !wanted) {
+      return { status: 'failed', code: ACTION_CODES.incomplete, detail: 'the planned policy call is incomplete', attempts: 0 };
+    }
+    let existing: string | undefined;
+    let priorState = 'absent';
+    try {
+      const got = await this.call<{ PolicyDocument?: string }>(
+        client,
+        kind === 'role' ? new GetRolePolicyCommand({ RoleName: name, PolicyName }) : new GetUserPolicyCommand({ UserName: name, PolicyName }),
+        counter,
+      );
+      existing = got.PolicyDocument ? cutoffOfDocument(got.PolicyDocument) : undefined;
+      priorState = existing ?? 'present-unrecognised';
+    } catch (error) {
+      const cause = error instanceof RetriesExhausted ? error.original : error;
+      const n = errorName(cause);
+      if (n !== 'NoSuchEntity' && n !== 'NoSuchEntityException') priorState = 'unknown';
+    }
+    if (cutoffCovers(existing, wanted)) {
+      return {
+        status: 'done',
+        code: ACTION_CODES.alreadyRevoked,
+        detail: `${kind} ${name} already has ${PolicyName} denying sessions issued before ${existing} (covers ${wanted}); left as is`,
+        attempts: counter.attempts,
+        priorState,
+      };
+    }
+    await this.call(
+      client,
+      kind === 'role'
+        ? new PutRolePolicyCommand({ RoleName: name, PolicyName, PolicyDocument })
+        : new PutUserPolicyCommand({ UserName: name, PolicyName, PolicyDocument }),
+      counter,
+    );
+    return {
+      status: 'done',
+      detail: `${PolicyName} on ${kind} ${name} denies every session issued before ${wanted}`,
+      attempts: counter.attempts,
+      priorState,
+    };
+  }
+
+  /** Executes an undo call (restore). Deleting a policy that is already gone is a success. */
+  async undo(call: UndoCall, account: string): Promise<CallOutcome> {
+    const client = await this.client(account);
+    if (!('send' in client)) return client;
+    const counter = { attempts: 0 };
+    const input = call.input as Record<string, string>;
+    try {
+      switch (call.operation) {
+        case 'UpdateAccessKey':
+          await this.call(client, new UpdateAccessKeyCommand({ UserName: input.UserName, AccessKeyId: input.AccessKeyId, Status: 'Active' }), counter);
+          return { status: 'done', detail: `access key ${input.AccessKeyId} of ${input.UserName} is Active again`, attempts: counter.attempts };
+        case 'DeleteRolePolicy':
+        case 'DeleteUserPolicy': {
+          const role = call.operation === 'DeleteRolePolicy';
+          try {
+            await this.call(
+              client,
+              role
+                ? new DeleteRolePolicyCommand({ RoleName: input.RoleName, PolicyName: input.PolicyName })
+                : new DeleteUserPolicyCommand({ UserName: input.UserName, PolicyName: input.PolicyName }),
+              counter,
+            );
+          } catch (error) {
+            const cause = error instanceof RetriesExhausted ? error.original : error;
+            const n = errorName(cause);
+            if (n === 'NoSuchEntity' || n === 'NoSuchEntityException') {
+              return { status: 'done', code: ACTION_CODES.alreadyRevoked, detail: `${input.PolicyName} was already gone from ${role ? 'role' : 'user'} ${role ? input.RoleName : input.UserName}`, attempts: counter.attempts };
+            }
+            throw error;
+          }
+          return { status: 'done', detail: `${input.PolicyName} removed from ${role ? 'role' : 'user'} ${role ? input.RoleName : input.UserName}`, attempts: counter.attempts };
+        }
+        default:
+          return { status: 'failed', code: ACTION_CODES.incomplete, detail: `unsupported undo ${call.operation}`, attempts: 0 };
+      }
+    } catch (error) {
+      return this.failed(error, counter, `iam:${call.operation}`);
+    }
+  }
+}

@@ -1,0 +1,299 @@
+/**
+ * The response ledger on the single DynamoDB table (keys FINDING#…, BREAKER#…).
+ * Every claim is a conditional write, so two deliveries of one finding — or two
+ * concurrent functions — never both revoke; breaker slots are taken the same way.
+ */
+import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Finding, ResponseAction } from '../core/finding.ts';
+import type { BreakerSlot } from '../core/response/breaker.ts';
+import { TABLE_SCHEMA } from './table-schema.ts';
+import { LedgerConflictError, type ClaimResult, type FindingRecord, type ResponseLedger, type RestoreEvent } from './response-ledger.ts';
+
+export interface DynamoResponseLedgerOptions {
+  client: DynamoDBClient;
+  tableName: string;
+  /** Findings and holds are history: DynamoDB deletes them this many days after the last write. */
+  retentionDays?: number;
+}
+
+const PK = TABLE_SCHEMA.partitionKey;
+const SK = TABLE_SCHEMA.sortKey;
+const TTL = TABLE_SCHEMA.ttlAttribute;
+
+const findingKey = (id: string) => ({ [PK]: `FINDING#${id}`, [SK]: 'FINDING' });
+const holdPk = (holdKey: string) => `FINDING#HOLD#${holdKey}`;
+const BREAKER_PK = 'BREAKER#org';
+const slotSk = (index: number) => `SLOT#${String(index).padStart(4, '0')}`;
+
+function isConditionFailure(error: unknown): boolean {
+  return error instanceof ConditionalCheckFailedException || (error as { name?: string })?.name === 'ConditionalCheckFailedException';
+}
+
+interface FindingItem {
+  findingJson: string;
+  actionsJson?: string;
+  state: FindingRecord['state'];
+  leaseUntil: number;
+  claims: number;
+  restores?: string[];
+  restoreLeaseUntil?: number;
+  version: number;
+  updatedAt: string;
+}
+
+function toRecord(item: FindingItem): FindingRecord {
+  const finding = JSON.parse(item.findingJson) as Finding;
+  finding.response = item.actionsJson ? (JSON.parse(item.actionsJson) as ResponseAction[]) : [];
+  return {
+    finding,
+    state: item.state,
+    leaseUntil: item.leaseUntil,
+    claims: item.claims,
+    restores: (item.restores ?? []).map((r) => JSON.parse(r) as RestoreEvent),
+    ...(item.restoreLeaseUntil !== undefined ? { restoreLeaseUntil: item.restoreLeaseUntil } : {}),
+    version: item.version,
+    updatedAt: item.updatedAt,
+  };
+}
+
+export class DynamoResponseLedger implements ResponseLedger {
+  private readonly doc: DynamoDBDocumentClient;
+  private readonly table: string;
+  private readonly retentionSeconds: number;
+  /** DynamoDB requests made (reported by tests). */
+  requests = 0;
+
+  constructor(options: DynamoResponseLedgerOptions) {
+    this.doc = DynamoDBDocumentClient.from(options.client, { marshallOptions: { removeUndefinedValues: true } });
+    this.table = options.tableName;
+    this.retentionSeconds = (options.retentionDays ?? 90) * 86_400;
+  }
+
+  private send<T>(command: GetCommand | PutCommand | UpdateCommand | DeleteCommand | QueryCommand): Promise<T> {
+    this.requests++;
+    return (this.doc.send as (c: unknown) => Promise<unknown>)(command) as Promise<T>;
+  }
+
+  private expiresAt(now: Date): number {
+    return Math.floor(now.getTime() / 1000) + this.retentionSeconds;
+  }
+
+  private async readItem(findingId: string): Promise<FindingItem | undefined> {
+    const out = await this.send<{ Item?: FindingItem }>(new GetCommand({ TableName: this.table, Key: findingKey(findingId), ConsistentRead: true }));
+    return out.Item;
+  }
+
+  async claim(finding: Finding, now: Date, leaseMs: number): Promise<ClaimResult> {
+    const nowMs = now.getTime();
+    const item: FindingItem = {
+      findingJson: JSON.stringify({ ...finding, response: [] }),
+      state: 'responding',
+      leaseUntil: nowMs + leaseMs,
+      claims: 1,
+      version: 1,
+      updatedAt: now.toISOString(),
+    };
+    try {
+      await this.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...findingKey(finding.id), ...item, [TTL]: this.expiresAt(now) },
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': PK },
+        }),
+      );
+      return { outcome: 'claimed', record: toRecord(item) };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+    const existing = await this.readItem(finding.id);
+    if (!existing) throw new LedgerConflictError(`finding ${finding.id} vanished while claiming`);
+    if (existing.state === 'responded') return { outcome: 'duplicate', record: toRecord(existing) };
+    if (existing.leaseUntil > nowMs) return { outcome: 'in-progress', record: toRecord(existing) };
+    try {
+      const out = await this.send<{ Attributes?: FindingItem }>(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: findingKey(finding.id),
+          UpdateExpression: 'SET leaseUntil = :lease, claims = claims + :one, version = version + :one, updatedAt = :now',
+          ConditionExpression: '#state = :responding AND leaseUntil = :old',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':lease': nowMs + leaseMs, ':one': 1, ':now': now.toISOString(), ':responding': 'responding', ':old': existing.leaseUntil },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return { outcome: 'resumed', record: toRecord(out.Attributes as FindingItem) };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const now2 = await this.readItem(finding.id);
+      const record = toRecord(now2 ?? existing);
+      return { outcome: record.state === 'responded' ? 'duplicate' : 'in-progress', record };
+    }
+  }
+
+  async saveActions(findingId: string, actions: ResponseAction[], now: Date, final: boolean): Promise<void> {
+    try {
+      await this.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: findingKey(findingId),
+          UpdateExpression: `SET actionsJson = :a, version = version + :one, updatedAt = :now, #ttl = :ttl${final ? ', #state = :responded' : ''}`,
+          ConditionExpression: 'attribute_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': PK, '#ttl': TTL, ...(final ? { '#state': 'state' } : {}) },
+          ExpressionAttributeValues: {
+            ':a': JSON.stringify(actions),
+            ':one': 1,
+            ':now': now.toISOString(),
+            ':ttl': this.expiresAt(now),
+            ...(final ? { ':responded': 'responded' } : {}),
+          },
+        }),
+      );
+    } catch (error) {
+      if (isConditionFailure(error)) throw new LedgerConflictError(`finding ${findingId} was never claimed`);
+      throw error;
+    }
+  }
+
+  async get(findingId: string): Promise<FindingRecord | undefined> {
+    const item = await this.readItem(findingId);
+    return item ? toRecord(item) : undefined;
+  }
+
+  async beginRestore(findingId: string, now: Date, leaseMs: number): Promise<boolean> {
+    try {
+      await this.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: findingKey(findingId),
+          UpdateExpression: 'SET restoreLeaseUntil = :lease, version = version + :one',
+          ConditionExpression: 'attribute_exists(#pk) AND (attribute_not_exists(restoreLeaseUntil) OR restoreLeaseUntil <= :now)',
+          ExpressionAttributeNames: { '#pk': PK },
+          ExpressionAttributeValues: { ':lease': now.getTime() + leaseMs, ':now': now.getTime(), ':one': 1 },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async finishRestore(findingId: string, actions: ResponseAction[], event: RestoreEvent, now: Date): Promise<void> {
+    try {
+      await this.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: findingKey(findingId),
+          UpdateExpression:
+            'SET actionsJson = :a, restores = list_append(if_not_exists(restores, :empty), :ev), version = version + :one, updatedAt = :now, #ttl = :ttl REMOVE restoreLeaseUntil',
+          ConditionExpression: 'attribute_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': PK, '#ttl': TTL },
+          ExpressionAttributeValues: {
+            ':a': JSON.stringify(actions),
+            ':empty': [],
+            ':ev': [JSON.stringify(event)],
+            ':one': 1,
+            ':now': now.toISOString(),
+            ':ttl': this.expiresAt(now),
+          },
+        }),
+      );
+    } catch (error) {
+      if (isConditionFailure(error)) throw new LedgerConflictError(`finding ${findingId} is not in the ledger`);
+      throw error;
+    }
+  }
+
+  async addHold(holdKey: string, findingId: string, now: Date): Promise<void> {
+    await this.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { [PK]: holdPk(holdKey), [SK]: `FINDING#${findingId}`, findingId, at: now.toISOString(), [TTL]: this.expiresAt(now) },
+      }),
+    );
+  }
+
+  async releaseHold(holdKey: string, findingId: string): Promise<void> {
+    await this.send(new DeleteCommand({ TableName: this.table, Key: { [PK]: holdPk(holdKey), [SK]: `FINDING#${findingId}` } }));
+  }
+
+  async holders(holdKey: string): Promise<string[]> {
+    const ids: string[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.send<{ Items?: { findingId?: string }[]; LastEvaluatedKey?: Record<string, unknown> }>(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: '#pk = :pk',
+          ExpressionAttributeNames: { '#pk': PK },
+          ExpressionAttributeValues: { ':pk': holdPk(holdKey) },
+          ConsistentRead: true,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      for (const item of out.Items ?? []) if (typeof item.findingId === 'string') ids.push(item.findingId);
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return ids.sort();
+  }
+
+  async breakerSlots(): Promise<BreakerSlot[]> {
+    const out = await this.send<{ Items?: Record<string, unknown>[] }>(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': PK },
+        ExpressionAttributeValues: { ':pk': BREAKER_PK },
+        ConsistentRead: true,
+      }),
+    );
+    return (out.Items ?? [])
+      .map((i) => ({ index: Number(i.slotIndex), until: Number(i.until), findingId: String(i.findingId), target: String(i.target), at: String(i.at) }))
+      .sort((a, b) => a.index - b.index);
+  }
+
+  async takeBreakerSlot(slot: BreakerSlot, nowMs: number): Promise<boolean> {
+    try {
+      await this.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: {
+            [PK]: BREAKER_PK,
+            [SK]: slotSk(slot.index),
+            slotIndex: slot.index,
+            until: slot.until,
+            findingId: slot.findingId,
+            target: slot.target,
+            at: slot.at,
+            [TTL]: Math.floor(slot.until / 1000) + 86_400,
+          },
+          ConditionExpression: 'attribute_not_exists(#pk) OR #until <= :now',
+          ExpressionAttributeNames: { '#pk': PK, '#until': 'until' },
+          ExpressionAttributeValues: { ':now': nowMs },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async releaseBreakerSlot(index: number, findingId: string, at: string): Promise<void> {
+    try {
+      await this.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: { [PK]: BREAKER_PK, [SK]: slotSk(index) },
+          ConditionExpression: 'findingId = :f AND #at = :at',
+          ExpressionAttributeNames: { '#at': 'at' },
+          ExpressionAttributeValues: { ':f': findingId, ':at': at },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+}

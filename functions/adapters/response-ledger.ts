@@ -1,0 +1,195 @@
+/**
+ * The response ledger: findings with their response actions (idempotency: a finding is
+ * claimed once, duplicates never revoke twice), restores, holds (which findings rely on
+ * a revocation, so one restore never lifts another finding's revocation) and the
+ * organisation-wide circuit breaker's slots.
+ *
+ * Two implementations with one contract: in memory (CLI, demo, tests) and DynamoDB
+ * (response-ledger-dynamodb.ts). Table keys: FINDING#… and BREAKER#….
+ */
+import type { Finding, ResponseAction } from '../core/finding.ts';
+import { breakerOpenDetail, freeSlotIndexes, slotFor, type BreakerSettings, type BreakerSlot, type SlotClaim } from '../core/response/breaker.ts';
+import type { Approver } from '../core/response/restore.ts';
+
+export type FindingState = 'responding' | 'responded';
+
+export interface RestoreEvent {
+  approver: Approver;
+  reason: string;
+  at: string;
+  /** `done`: every undo succeeded; `partial`: some did; `failed`; `nothing`: nothing to undo. */
+  status: 'done' | 'partial' | 'failed' | 'nothing';
+  detail: string;
+}
+
+export interface FindingRecord {
+  finding: Finding;
+  state: FindingState;
+  /** Epoch ms until which the claimant owns the response. */
+  leaseUntil: number;
+  /** Times the response was claimed (1, or more when a crashed attempt was resumed). */
+  claims: number;
+  restores: RestoreEvent[];
+  /** Epoch ms until which a restore owns the record. */
+  restoreLeaseUntil?: number;
+  /** Increments on every write (optimistic concurrency). */
+  version: number;
+  updatedAt: string;
+}
+
+export type ClaimResult =
+  | { outcome: 'claimed'; record: FindingRecord }
+  /** A previous attempt claimed it and its lease ran out (it crashed): continue where it stopped. */
+  | { outcome: 'resumed'; record: FindingRecord }
+  /** Already responded: a duplicate delivery. */
+  | { outcome: 'duplicate'; record: FindingRecord }
+  /** Another invocation is responding right now. */
+  | { outcome: 'in-progress'; record: FindingRecord };
+
+export interface ResponseLedger {
+  /** Claims a finding for response (conditional write). The stored finding is `finding` with `response: []` until actions are saved. */
+  claim(finding: Finding, now: Date, leaseMs: number): Promise<ClaimResult>;
+  /** Saves the actions taken so far; `final` marks the finding responded. */
+  saveActions(findingId: string, actions: ResponseAction[], now: Date, final: boolean): Promise<void>;
+  get(findingId: string): Promise<FindingRecord | undefined>;
+
+  /** Claims the record for a restore; false when another restore is running. */
+  beginRestore(findingId: string, now: Date, leaseMs: number): Promise<boolean>;
+  /** Stores the actions (with `restored`) and the restore event; releases the restore lease. */
+  finishRestore(findingId: string, actions: ResponseAction[], event: RestoreEvent, now: Date): Promise<void>;
+
+  /** Registers that a finding relies on a revocation (a key, a role's or user's deny). */
+  addHold(holdKey: string, findingId: string, now: Date): Promise<void>;
+  releaseHold(holdKey: string, findingId: string): Promise<void>;
+  holders(holdKey: string): Promise<string[]>;
+
+  breakerSlots(): Promise<BreakerSlot[]>;
+  /** Conditional: takes slot `slot.index` only if it is free at `nowMs`. */
+  takeBreakerSlot(slot: BreakerSlot, nowMs: number): Promise<boolean>;
+  /** Frees a slot taken by `findingId` at `at` (a revocation that did not happen). */
+  releaseBreakerSlot(index: number, findingId: string, at: string): Promise<void>;
+}
+
+export class LedgerConflictError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LedgerConflictError';
+  }
+}
+
+export type BreakerDecision = { open: false; slot: BreakerSlot } | { open: true; detail: string };
+
+/**
+ * Takes a revocation slot of the organisation-wide circuit breaker, or says why not.
+ * Race-free: each slot is taken by a conditional write; on a lost race the next free slot is tried.
+ */
+export async function acquireRevocationSlot(ledger: ResponseLedger, settings: BreakerSettings, claim: SlotClaim): Promise<BreakerDecision> {
+  const nowMs = claim.now.getTime();
+  for (let round = 0; round < 2; round++) {
+    const slots = await ledger.breakerSlots();
+    const free = freeSlotIndexes(slots, settings, nowMs);
+    for (const index of free) {
+      const slot = slotFor(index, claim, settings);
+      if (await ledger.takeBreakerSlot(slot, nowMs)) return { open: false, slot };
+    }
+    if (free.length === 0) return { open: true, detail: breakerOpenDetail(slots, settings, nowMs) };
+  }
+  return { open: true, detail: breakerOpenDetail(await ledger.breakerSlots(), settings, nowMs) };
+}
+
+const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+
+/** In-memory ledger: same semantics as the DynamoDB one, for the CLI, the demo and tests. */
+export class MemoryResponseLedger implements ResponseLedger {
+  private readonly findings = new Map<string, FindingRecord>();
+  private readonly holds = new Map<string, Set<string>>();
+  private readonly slots = new Map<number, BreakerSlot>();
+
+  async claim(finding: Finding, now: Date, leaseMs: number): Promise<ClaimResult> {
+    const existing = this.findings.get(finding.id);
+    const nowMs = now.getTime();
+    if (!existing) {
+      const record: FindingRecord = {
+        finding: { ...clone(finding), response: [] },
+        state: 'responding',
+        leaseUntil: nowMs + leaseMs,
+        claims: 1,
+        restores: [],
+        version: 1,
+        updatedAt: now.toISOString(),
+      };
+      this.findings.set(finding.id, record);
+      return { outcome: 'claimed', record: clone(record) };
+    }
+    if (existing.state === 'responded') return { outcome: 'duplicate', record: clone(existing) };
+    if (existing.leaseUntil > nowMs) return { outcome: 'in-progress', record: clone(existing) };
+    existing.leaseUntil = nowMs + leaseMs;
+    existing.claims += 1;
+    existing.version += 1;
+    existing.updatedAt = now.toISOString();
+    return { outcome: 'resumed', record: clone(existing) };
+  }
+
+  async saveActions(findingId: string, actions: ResponseAction[], now: Date, final: boolean): Promise<void> {
+    const record = this.findings.get(findingId);
+    if (!record) throw new LedgerConflictError(`finding ${findingId} was never claimed`);
+    record.finding.response = clone(actions);
+    if (final) record.state = 'responded';
+    record.version += 1;
+    record.updatedAt = now.toISOString();
+  }
+
+  async get(findingId: string): Promise<FindingRecord | undefined> {
+    const record = this.findings.get(findingId);
+    return record ? clone(record) : undefined;
+  }
+
+  async beginRestore(findingId: string, now: Date, leaseMs: number): Promise<boolean> {
+    const record = this.findings.get(findingId);
+    if (!record) return false;
+    if (record.restoreLeaseUntil !== undefined && record.restoreLeaseUntil > now.getTime()) return false;
+    record.restoreLeaseUntil = now.getTime() + leaseMs;
+    record.version += 1;
+    return true;
+  }
+
+  async finishRestore(findingId: string, actions: ResponseAction[], event: RestoreEvent, now: Date): Promise<void> {
+    const record = this.findings.get(findingId);
+    if (!record) throw new LedgerConflictError(`finding ${findingId} is not in the ledger`);
+    record.finding.response = clone(actions);
+    record.restores.push(clone(event));
+    delete record.restoreLeaseUntil;
+    record.version += 1;
+    record.updatedAt = now.toISOString();
+  }
+
+  async addHold(holdKey: string, findingId: string): Promise<void> {
+    const set = this.holds.get(holdKey) ?? new Set<string>();
+    set.add(findingId);
+    this.holds.set(holdKey, set);
+  }
+
+  async releaseHold(holdKey: string, findingId: string): Promise<void> {
+    this.holds.get(holdKey)?.delete(findingId);
+  }
+
+  async holders(holdKey: string): Promise<string[]> {
+    return [...(this.holds.get(holdKey) ?? [])].sort();
+  }
+
+  async breakerSlots(): Promise<BreakerSlot[]> {
+    return [...this.slots.values()].map(clone).sort((a, b) => a.index - b.index);
+  }
+
+  async takeBreakerSlot(slot: BreakerSlot, nowMs: number): Promise<boolean> {
+    const current = this.slots.get(slot.index);
+    if (current && current.until > nowMs) return false;
+    this.slots.set(slot.index, clone(slot));
+    return true;
+  }
+
+  async releaseBreakerSlot(index: number, findingId: string, at: string): Promise<void> {
+    const current = this.slots.get(index);
+    if (current && current.findingId === findingId && current.at === at) this.slots.delete(index);
+  }
+}

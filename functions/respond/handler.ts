@@ -1,0 +1,94 @@
+/**
+ * respond — Lambda entry for EventBridge events on the central bus:
+ *   `Blastwall Finding`           → plan, execute, record, publish `Blastwall Response`
+ *   `Blastwall Restore Requested` → restore with approver, record, publish `Blastwall Response`
+ * Thin: the logic is in responder.ts; this file wires AWS clients from the environment.
+ * A throw makes Lambda retry the event (then its DLQ): nothing is dropped silently.
+ */
+import type { EventBridgeEvent } from 'aws-lambda';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { STSClient } from '@aws-sdk/client-sts';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { parseConfig } from '../core/config.ts';
+import { parseOwnRoleArns } from '../core/response/protected.ts';
+import { BLASTWALL_EVENT_SOURCE, DETAIL_TYPES, ENV_VARS, METRIC_NAMESPACE, SERVICE_NAME } from '../core/telemetry-names.ts';
+import { createEventPublisher } from '../adapters/event-publisher.ts';
+import { IamRevoker } from '../adapters/iam-revoker.ts';
+import { DynamoResponseLedger } from '../adapters/response-ledger-dynamodb.ts';
+import { IamClients, ResponderCredentials } from '../adapters/responder-credentials.ts';
+import { createResponder, type FindingOutcome, type Responder, type ResponseLog, type ResponseMetrics, type RestoreOutcome } from './responder.ts';
+
+export type RespondEvent = EventBridgeEvent<string, unknown>;
+export type RespondResult = FindingOutcome | RestoreOutcome | { status: 'ignored'; reason: string };
+
+export interface HandlerDeps {
+  responder: Responder;
+  log?: ResponseLog;
+  /** Called after each event (flushes metrics). */
+  flush?: () => void;
+}
+
+/** The handler over given dependencies (tests); `handler` below wires them from the environment. */
+export function createHandler(getDeps: () => HandlerDeps) {
+  return async (event: RespondEvent): Promise<RespondResult> => {
+    const deps = getDeps();
+    try {
+      if (event?.source !== BLASTWALL_EVENT_SOURCE) {
+        deps.log?.warn('event ignored: not from Blastwall', { source: event?.source, detailType: event?.['detail-type'] });
+        return { status: 'ignored', reason: `source ${String(event?.source)}` };
+      }
+      switch (event['detail-type']) {
+        case DETAIL_TYPES.finding:
+          return await deps.responder.respond(event.detail);
+        case DETAIL_TYPES.restoreRequested:
+          return await deps.responder.restore(event.detail);
+        default:
+          deps.log?.warn('event ignored: detail-type not handled', { detailType: event['detail-type'] });
+          return { status: 'ignored', reason: `detail-type ${event['detail-type']}` };
+      }
+    } finally {
+      deps.flush?.();
+    }
+  };
+}
+
+let wired: HandlerDeps | undefined;
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`respond: environment variable ${name} is not set`);
+  return value;
+}
+
+function wireFromEnvironment(): HandlerDeps {
+  if (wired) return wired;
+  const logger = new Logger({ serviceName: SERVICE_NAME });
+  const metrics = new Metrics({ namespace: METRIC_NAMESPACE, serviceName: SERVICE_NAME });
+  const config = parseConfig(JSON.parse(required(ENV_VARS.config)), ENV_VARS.config);
+  const credentials = new ResponderCredentials({
+    sts: new STSClient({ maxAttempts: 1, requestHandler: { requestTimeout: 5_000, connectionTimeout: 2_000 } }),
+    roleName: config.response.responderRoleName,
+    ...(process.env.AWS_PARTITION ? { partition: process.env.AWS_PARTITION } : {}),
+  });
+  const clients = new IamClients({ credentials });
+  const log: ResponseLog = {
+    info: (m, e) => logger.info(m, e ?? {}),
+    warn: (m, e) => logger.warn(m, e ?? {}),
+    error: (m, e) => logger.error(m, e ?? {}),
+  };
+  const count: ResponseMetrics = { count: (name, value = 1) => metrics.addMetric(name, MetricUnit.Count, value) };
+  const responder = createResponder({
+    config,
+    ownRoleArns: parseOwnRoleArns(process.env[ENV_VARS.ownRoleArns]),
+    ledger: new DynamoResponseLedger({ client: new DynamoDBClient({}), tableName: required(ENV_VARS.tableName), retentionDays: config.detection.historyDays }),
+    revoker: new IamRevoker({ clientFor: (account) => clients.ready(account) }),
+    publisher: createEventPublisher({ eventBusName: required(ENV_VARS.eventBusName) }),
+    metrics: count,
+    log,
+  });
+  wired = { responder, log, flush: () => metrics.publishStoredMetrics() };
+  return wired;
+}
+
+export const handler = createHandler(wireFromEnvironment);

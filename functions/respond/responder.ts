@@ -1,0 +1,284 @@
+/**
+ * respond's logic, independent of Lambda: a `Blastwall Finding` → plan, execute (per mode,
+ * protected principals, the circuit breaker and idempotency), record on the finding, publish
+ * `Blastwall Response`; a `Blastwall Restore Requested` → undo with an approver, record, publish.
+ */
+import type { BlastwallConfig } from '../core/config.ts';
+import type { Finding, ResponseAction, RestoreRecord } from '../core/finding.ts';
+import { ACTION_CODES } from '../core/response/codes.ts';
+import { describeApiCall, isRevocation, planResponse } from '../core/response/plan.ts';
+import { holdKey, restoreDecision, restoreRequestProblem, type RestoreRequest } from '../core/response/restore.ts';
+import { DETAIL_TYPES, METRICS } from '../core/telemetry-names.ts';
+import type { EventPublisher } from '../adapters/event-publisher.ts';
+import type { CallOutcome } from '../adapters/iam-revoker.ts';
+import { acquireRevocationSlot, type ResponseLedger, type RestoreEvent } from '../adapters/response-ledger.ts';
+import type { UndoCall } from '../core/response/restore.ts';
+import { parseFinding } from './schema.ts';
+
+export interface Revoker {
+  revoke(action: ResponseAction): Promise<CallOutcome>;
+  undo(call: UndoCall, account: string): Promise<CallOutcome>;
+}
+
+export interface ResponseMetrics {
+  count(name: string, value?: number): void;
+}
+
+export interface ResponseLog {
+  info(message: string, extra?: Record<string, unknown>): void;
+  warn(message: string, extra?: Record<string, unknown>): void;
+  error(message: string, extra?: Record<string, unknown>): void;
+}
+
+export interface ResponderDeps {
+  config: BlastwallConfig;
+  ownRoleArns?: string[];
+  ledger: ResponseLedger;
+  revoker: Revoker;
+  publisher: EventPublisher;
+  now?: () => Date;
+  /** How long a claim on a finding lasts; keep it above the function's timeout. Default 90 s. */
+  leaseMs?: number;
+  metrics?: ResponseMetrics;
+  log?: ResponseLog;
+}
+
+/** The `detail` of a `Blastwall Response` event. */
+export interface ResponseEventDetail {
+  findingId: string;
+  /** The finding with `response` = the actions below. */
+  finding: Finding;
+  actions: ResponseAction[];
+  /** Some action needs a human or failed: page at the top severity. */
+  escalate: boolean;
+  /** Some revocation was refused by the circuit breaker. */
+  breakerOpen: boolean;
+  /** One line: what was done. */
+  summary: string;
+  /** Set after a restore. */
+  restored?: { at: string; by: string; approver: { id: string; name: string }; reason: string; status: RestoreEvent['status']; detail: string };
+  /** Set when a restore was refused (no approver, unknown finding …). */
+  restoreRefused?: string;
+  /** This delivery was a duplicate: nothing was executed again. */
+  duplicate?: boolean;
+}
+
+export type FindingOutcome =
+  | { status: 'responded' | 'duplicate'; findingId: string; actions: ResponseAction[] }
+  | { status: 'ignored'; reason: string };
+
+export type RestoreOutcome =
+  | { status: RestoreEvent['status']; findingId: string; actions: ResponseAction[] }
+  | { status: 'refused'; reason: string; findingId?: string };
+
+/** Another invocation holds the finding right now: let Lambda retry later. */
+export class ResponseInProgressError extends Error {
+  constructor(readonly findingId: string, what: string) {
+    super(`${what} of finding ${findingId} is in progress in another invocation; retry later`);
+    this.name = 'ResponseInProgressError';
+  }
+}
+
+const silent: ResponseLog = { info() {}, warn() {}, error() {} };
+
+const actionKey = (a: ResponseAction) => `${a.action}|${a.account}|${a.target}`;
+
+export function summarise(actions: readonly ResponseAction[]): string {
+  const count = (pred: (a: ResponseAction) => boolean) => actions.filter(pred).length;
+  const revoked = count((a) => a.status === 'done' && a.action !== 'manual' && !a.restored);
+  const restored = count((a) => a.restored?.status === 'done');
+  const failed = count((a) => a.status === 'failed');
+  const manual = count((a) => a.action === 'manual');
+  const skipped = actions.filter((a) => a.status === 'skipped' && a.action !== 'manual');
+  const reasons = [...new Set(skipped.map((a) => a.code ?? 'skipped'))];
+  const parts = [`revoked ${revoked}`];
+  if (restored) parts.push(`restored ${restored}`);
+  parts.push(`failed ${failed}`);
+  if (skipped.length) parts.push(`skipped ${skipped.length} (${reasons.join(', ')})`);
+  if (manual) parts.push(`manual ${manual}`);
+  return parts.join(', ');
+}
+
+export function createResponder(deps: ResponderDeps) {
+  const now = () => (deps.now ? deps.now() : new Date());
+  const log = deps.log ?? silent;
+  const leaseMs = deps.leaseMs ?? 90_000;
+  const metric = (name: string, value = 1) => deps.metrics?.count(name, value);
+
+  function detailOf(finding: Finding, actions: ResponseAction[], extra: Partial<ResponseEventDetail> = {}): ResponseEventDetail {
+    return {
+      findingId: finding.id,
+      finding: { ...finding, response: actions },
+      actions,
+      escalate: actions.some((a) => a.escalate === true || a.status === 'failed'),
+      breakerOpen: actions.some((a) => a.code === ACTION_CODES.breakerOpen),
+      summary: summarise(actions),
+      ...extra,
+    };
+  }
+
+  async function execute(finding: Finding, planned: ResponseAction, at: Date): Promise<ResponseAction> {
+    const base: ResponseAction = { ...planned, at: at.toISOString() };
+    if (planned.status !== 'planned' || !isRevocation(planned)) return base;
+    if (planned.mode === 'dry-run') {
+      return { ...base, status: 'skipped', code: ACTION_CODES.dryRun, detail: `dry-run: would call ${describeApiCall(planned)} — ${planned.detail ?? ''}`.trim() };
+    }
+    if (planned.mode === 'page-only') {
+      return { ...base, status: 'skipped', code: ACTION_CODES.pageOnly, detail: `page-only: not revoked. Would have: ${planned.detail ?? describeApiCall(planned)}` };
+    }
+    const breaker = await acquireRevocationSlot(deps.ledger, deps.config.response.circuitBreaker, { findingId: finding.id, target: planned.target, now: at });
+    if (breaker.open) {
+      metric(METRICS.circuitBreakerOpen);
+      log.warn('circuit breaker open: revocation refused', { findingId: finding.id, target: planned.target, detail: breaker.detail });
+      return { ...base, status: 'skipped', code: ACTION_CODES.breakerOpen, escalate: true, detail: `${breaker.detail}. Would have: ${planned.detail ?? describeApiCall(planned)}` };
+    }
+    const outcome = await deps.revoker.revoke(planned);
+    const result: ResponseAction = {
+      ...base,
+      status: outcome.status,
+      detail: outcome.detail,
+      attempts: outcome.attempts,
+      at: now().toISOString(),
+      ...(outcome.code ? { code: outcome.code } : {}),
+      ...(outcome.priorState ? { priorState: outcome.priorState } : {}),
+    };
+    if (outcome.status === 'done') {
+      metric(METRICS.revocations);
+      const key = holdKey(result);
+      if (key) await deps.ledger.addHold(key, finding.id, at);
+      log.info('revoked', { findingId: finding.id, call: describeApiCall(planned), code: outcome.code, attempts: outcome.attempts });
+    } else {
+      // Nothing was revoked: give the breaker slot back, and make the page escalate.
+      await deps.ledger.releaseBreakerSlot(breaker.slot.index, breaker.slot.findingId, breaker.slot.at);
+      metric(METRICS.revocationFailures);
+      result.escalate = true;
+      log.error('revocation failed', { findingId: finding.id, call: describeApiCall(planned), detail: outcome.detail });
+    }
+    return result;
+  }
+
+  async function handleFinding(finding: Finding): Promise<FindingOutcome> {
+    const start = now();
+    const claim = await deps.ledger.claim(finding, start, leaseMs);
+    if (claim.outcome === 'duplicate') {
+      const actions = claim.record.finding.response;
+      log.info('duplicate finding: already responded, nothing executed again', { findingId: finding.id });
+      // Re-publish what was done (a previous publish may have failed after the record was written); pages dedup by finding id.
+      await deps.publisher.publish(DETAIL_TYPES.response, detailOf(claim.record.finding, actions, { duplicate: true }));
+      return { status: 'duplicate', findingId: finding.id, actions };
+    }
+    if (claim.outcome === 'in-progress') throw new ResponseInProgressError(finding.id, 'the response');
+
+    const plan = planResponse(finding, { config: deps.config, ownRoleArns: deps.ownRoleArns ?? [], now: start });
+    // A resumed response keeps every result a crashed attempt already recorded.
+    const recorded = new Map(claim.record.finding.response.filter((a) => a.status !== 'planned').map((a) => [actionKey(a), a]));
+    const actions: ResponseAction[] = [];
+    for (const planned of plan) {
+      const previous = recorded.get(actionKey(planned));
+      if (previous) {
+        actions.push(previous);
+        continue;
+      }
+      const result = await execute(finding, planned, now());
+      actions.push(result);
+      if (isRevocation(planned) && planned.status === 'planned' && planned.mode === 'enforce') {
+        await deps.ledger.saveActions(finding.id, [...actions, ...plan.slice(actions.length)], now(), false);
+      }
+    }
+    await deps.ledger.saveActions(finding.id, actions, now(), true);
+    const out = detailOf(finding, actions);
+    await deps.publisher.publish(DETAIL_TYPES.response, out);
+    log.info('response recorded and published', { findingId: finding.id, summary: out.summary, escalate: out.escalate });
+    return { status: 'responded', findingId: finding.id, actions };
+  }
+
+  async function refuse(reason: string, findingId: string | undefined, finding?: Finding): Promise<RestoreOutcome> {
+    log.warn('restore refused', { findingId, reason });
+    if (finding) await deps.publisher.publish(DETAIL_TYPES.response, detailOf(finding, finding.response, { restoreRefused: reason }));
+    return { status: 'refused', reason, ...(findingId ? { findingId } : {}) };
+  }
+
+  async function restore(request: unknown): Promise<RestoreOutcome> {
+    const problem = restoreRequestProblem(request);
+    const findingId = typeof (request as RestoreRequest | undefined)?.findingId === 'string' ? (request as RestoreRequest).findingId : undefined;
+    const record = findingId && findingId.length <= 256 ? await deps.ledger.get(findingId) : undefined;
+    if (problem) return refuse(problem, findingId, record?.finding);
+    const req = request as RestoreRequest;
+    if (!record) return refuse(`restore refused: finding ${req.findingId} is not in the response ledger`, req.findingId);
+    const approvers = deps.config.paging.approvers;
+    if (approvers.length > 0 && !approvers.includes(req.approver.id)) {
+      return refuse(`restore refused: ${req.approver.name} (${req.approver.id}) is not in paging.approvers`, req.findingId, record.finding);
+    }
+    const at = now();
+    if (!(await deps.ledger.beginRestore(req.findingId, at, leaseMs))) throw new ResponseInProgressError(req.findingId, 'a restore');
+
+    const reason = (req.reason ?? '').trim() || '(no reason given)';
+    const approver = { id: req.approver.id, name: req.approver.name };
+    let attempted = 0;
+    let succeeded = 0;
+    const actions: ResponseAction[] = [];
+    for (const action of record.finding.response) {
+      const decision = restoreDecision(action);
+      if (!decision.restore) {
+        actions.push(action);
+        continue;
+      }
+      const key = holdKey(action);
+      const others = key ? (await deps.ledger.holders(key)).filter((id) => id !== req.findingId) : [];
+      let restored: RestoreRecord;
+      if (others.length > 0) {
+        restored = {
+          approver,
+          reason,
+          at: now().toISOString(),
+          status: 'skipped',
+          apiCall: decision.call,
+          detail: `${ACTION_CODES.stillHeld}: finding(s) ${others.join(', ')} still rely on this revocation; it stays until they are restored too`,
+        };
+        if (key) await deps.ledger.releaseHold(key, req.findingId);
+      } else {
+        attempted++;
+        const outcome = await deps.revoker.undo(decision.call, action.account);
+        restored = { approver, reason, at: now().toISOString(), status: outcome.status, apiCall: decision.call, detail: outcome.detail };
+        if (outcome.status === 'done') {
+          succeeded++;
+          if (key) await deps.ledger.releaseHold(key, req.findingId);
+        } else {
+          log.error('restore call failed', { findingId: req.findingId, detail: outcome.detail });
+        }
+      }
+      actions.push({ ...action, restored });
+    }
+    const status: RestoreEvent['status'] = attempted === 0 ? 'nothing' : succeeded === attempted ? 'done' : succeeded === 0 ? 'failed' : 'partial';
+    const summary = actions
+      .filter((a) => a.restored && a.restored.at >= at.toISOString())
+      .map((a) => `${a.restored?.status}: ${a.restored?.detail}`)
+      .join('; ');
+    const event: RestoreEvent = { approver, reason, at: at.toISOString(), status, detail: summary || 'nothing to undo' };
+    await deps.ledger.finishRestore(req.findingId, actions, event, now());
+    await deps.publisher.publish(
+      DETAIL_TYPES.response,
+      detailOf(record.finding, actions, {
+        restored: { at: event.at, by: approver.name, approver, reason, status, detail: event.detail },
+      }),
+    );
+    log.info('restore recorded and published', { findingId: req.findingId, status, approver: approver.id });
+    return { status, findingId: req.findingId, actions };
+  }
+
+  return {
+    /** Responds to a `Blastwall Finding` detail (validated here). */
+    async respond(detail: unknown): Promise<FindingOutcome> {
+      const parsed = parseFinding(detail);
+      if ('problem' in parsed) {
+        log.error('finding ignored', { problem: parsed.problem });
+        return { status: 'ignored', reason: parsed.problem };
+      }
+      return handleFinding(parsed.finding);
+    },
+    /** Executes a `Blastwall Restore Requested` detail. */
+    restore,
+  };
+}
+
+export type Responder = ReturnType<typeof createResponder>;
