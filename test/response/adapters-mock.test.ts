@@ -1,0 +1,199 @@
+/**
+ * Adapters against aws-sdk-client-mock: the IAM revoker's retry/idempotency rules, the
+ * responder credentials cache, and the EventBridge publisher.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { mockClient } from 'aws-sdk-client-mock';
+import {
+  DeleteRolePolicyCommand,
+  GetRolePolicyCommand,
+  IAMClient,
+  ListAccessKeysCommand,
+  PutRolePolicyCommand,
+  UpdateAccessKeyCommand,
+} from '@aws-sdk/client-iam';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { IamRevoker } from '../../functions/adapters/iam-revoker.ts';
+import { ResponderCredentials } from '../../functions/adapters/responder-credentials.ts';
+import { EventBridgePublisher, MAX_EVENT_BYTES, PublishError, createEventPublisher } from '../../functions/adapters/event-publisher.ts';
+import { planResponse } from '../../functions/core/response/plan.ts';
+import { revokeOlderSessionsDocument } from '../../functions/core/response/policy-document.ts';
+import { backoffDelay, isRetryable } from '../../functions/core/response/retry.ts';
+import { NOW, PROD, PROD_KEY, makeFinding, prodRoleSession, testConfig } from './fixtures.ts';
+
+const iamMock = mockClient(IAMClient);
+const stsMock = mockClient(STSClient);
+const ebMock = mockClient(EventBridgeClient);
+afterEach(() => {
+  iamMock.reset();
+  stsMock.reset();
+  ebMock.reset();
+});
+
+const sdkError = (name: string, status: number) => Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
+const noSleep = async () => {};
+const keyAction = () => planResponse(makeFinding(), { config: testConfig(), now: NOW })[0]!;
+const roleAction = () => planResponse(makeFinding({ credential: prodRoleSession() }), { config: testConfig(), now: NOW })[0]!;
+const revoker = () => new IamRevoker({ clientFor: () => new IAMClient({ region: 'us-east-1' }), sleep: noSleep, retry: { maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 100 } });
+
+describe('IamRevoker (aws-sdk-client-mock)', () => {
+  it('sends UpdateAccessKey with exactly the planned input', async () => {
+    iamMock.on(ListAccessKeysCommand).resolves({ AccessKeyMetadata: [{ AccessKeyId: PROD_KEY, Status: 'Active' }] });
+    iamMock.on(UpdateAccessKeyCommand).resolves({});
+    const outcome = await revoker().revoke(keyAction());
+    expect(outcome).toMatchObject({ status: 'done', priorState: 'Active', attempts: 2 });
+    expect(iamMock.commandCalls(UpdateAccessKeyCommand)[0]!.args[0].input).toEqual({ UserName: 'ci-deployer', AccessKeyId: PROD_KEY, Status: 'Inactive' });
+  });
+
+  it('a failed prior-state read never stops the revocation', async () => {
+    iamMock.on(ListAccessKeysCommand).rejects(sdkError('AccessDenied', 403));
+    iamMock.on(UpdateAccessKeyCommand).resolves({});
+    const outcome = await revoker().revoke(keyAction());
+    expect(outcome.status).toBe('done');
+    expect(outcome.priorState).toBeUndefined();
+  });
+
+  it('retries throttling and 5xx, then fails with the last error; never done', async () => {
+    iamMock.on(ListAccessKeysCommand).resolves({ AccessKeyMetadata: [] });
+    iamMock.on(UpdateAccessKeyCommand).rejectsOnce(sdkError('Throttling', 400)).rejectsOnce(sdkError('ServiceFailure', 500)).rejects(sdkError('ServiceUnavailable', 503));
+    const outcome = await revoker().revoke(keyAction());
+    expect(iamMock.commandCalls(UpdateAccessKeyCommand)).toHaveLength(3);
+    expect(outcome).toMatchObject({ status: 'failed', code: 'iam-error' });
+    expect(outcome.detail).toContain('ServiceUnavailable (HTTP 503)');
+  });
+
+  it('does not retry a client error (NoSuchEntity) and explains it', async () => {
+    iamMock.on(ListAccessKeysCommand).resolves({});
+    iamMock.on(UpdateAccessKeyCommand).rejects(sdkError('NoSuchEntity', 404));
+    const outcome = await revoker().revoke(keyAction());
+    expect(iamMock.commandCalls(UpdateAccessKeyCommand)).toHaveLength(1);
+    expect(outcome.status).toBe('failed');
+    expect(outcome.detail).toContain('may have been deleted');
+  });
+
+  it('an existing Blastwall deny with an equal or later cut-off is left alone (already-revoked)', async () => {
+    iamMock.on(GetRolePolicyCommand).resolves({ PolicyDocument: encodeURIComponent(revokeOlderSessionsDocument('2026-11-25T10:00:06Z')) });
+    const outcome = await revoker().revoke(roleAction());
+    expect(outcome).toMatchObject({ status: 'done', code: 'already-revoked', priorState: '2026-11-25T10:00:06Z' });
+    expect(iamMock.commandCalls(PutRolePolicyCommand)).toHaveLength(0);
+  });
+
+  it('an unrecognised document under Blastwall\'s name is overwritten', async () => {
+    iamMock.on(GetRolePolicyCommand).resolves({ PolicyDocument: encodeURIComponent('{"Statement":[]}') });
+    iamMock.on(PutRolePolicyCommand).resolves({});
+    const outcome = await revoker().revoke(roleAction());
+    expect(outcome).toMatchObject({ status: 'done', priorState: 'present-unrecognised' });
+    expect(iamMock.commandCalls(PutRolePolicyCommand)).toHaveLength(1);
+  });
+
+  it('undo: deleting a deny that is already gone is a success', async () => {
+    iamMock.on(DeleteRolePolicyCommand).rejects(sdkError('NoSuchEntity', 404));
+    const outcome = await revoker().undo({ service: 'iam', operation: 'DeleteRolePolicy', input: { RoleName: 'ProdDeploy', PolicyName: 'BlastwallRevokeOlderSessions' } }, PROD);
+    expect(outcome).toMatchObject({ status: 'done', code: 'already-revoked' });
+  });
+
+  it('a client that cannot be had (AssumeRole failed) is assume-role-failed', async () => {
+    const r = new IamRevoker({
+      clientFor: () => {
+        throw new Error('AssumeRole into arn:aws:iam::333333333333:role/BlastwallResponder failed');
+      },
+    });
+    expect(await r.revoke(keyAction())).toMatchObject({ status: 'failed', code: 'assume-role-failed', attempts: 0 });
+  });
+});
+
+describe('retry policy', () => {
+  it('classifies errors', () => {
+    expect(isRetryable(sdkError('Throttling', 400))).toBe(true);
+    expect(isRetryable(sdkError('Whatever', 502))).toBe(true);
+    expect(isRetryable(sdkError('Foo', 429))).toBe(true);
+    expect(isRetryable(Object.assign(new Error('socket'), { code: 'ECONNRESET' }))).toBe(true);
+    expect(isRetryable(sdkError('AccessDenied', 403))).toBe(false);
+    expect(isRetryable(sdkError('MalformedPolicyDocument', 400))).toBe(false);
+  });
+  it('backs off exponentially with jitter, capped', () => {
+    const p = { maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 1000 };
+    expect(backoffDelay(1, p, () => 0)).toBe(50);
+    expect(backoffDelay(1, p, () => 1)).toBe(100);
+    expect(backoffDelay(3, p, () => 1)).toBe(400);
+    expect(backoffDelay(10, p, () => 1)).toBe(1000);
+  });
+});
+
+describe('ResponderCredentials', () => {
+  const creds = (expiresInMs: number) => ({
+    Credentials: { AccessKeyId: 'ASIAEXAMPLE', SecretAccessKey: 's', SessionToken: 't', Expiration: new Date(Date.now() + expiresInMs) },
+  });
+
+  it('assumes the responder role per account and caches until shortly before expiry', async () => {
+    let clock = Date.now();
+    stsMock.on(AssumeRoleCommand).resolves(creds(60 * 60_000));
+    const c = new ResponderCredentials({ sts: new STSClient({}), roleName: 'BlastwallResponder', now: () => clock });
+    await c.forAccount(PROD);
+    await c.forAccount(PROD);
+    await c.forAccount('222222222222');
+    expect(stsMock.commandCalls(AssumeRoleCommand).map((x) => x.args[0].input.RoleArn)).toEqual([
+      `arn:aws:iam::${PROD}:role/BlastwallResponder`,
+      'arn:aws:iam::222222222222:role/BlastwallResponder',
+    ]);
+    clock += 56 * 60_000; // inside the 5-minute refresh margin
+    await c.forAccount(PROD);
+    expect(stsMock.commandCalls(AssumeRoleCommand)).toHaveLength(3);
+  });
+
+  it('concurrent requests for one account share one AssumeRole', async () => {
+    stsMock.on(AssumeRoleCommand).resolves(creds(60 * 60_000));
+    const c = new ResponderCredentials({ sts: new STSClient({}), roleName: 'BlastwallResponder' });
+    await Promise.all([c.forAccount(PROD), c.forAccount(PROD), c.forAccount(PROD)]);
+    expect(stsMock.commandCalls(AssumeRoleCommand)).toHaveLength(1);
+  });
+
+  it('refuses a malformed account id without calling STS, and reports AccessDenied without retrying', async () => {
+    stsMock.on(AssumeRoleCommand).rejects(sdkError('AccessDenied', 403));
+    const c = new ResponderCredentials({ sts: new STSClient({}), roleName: 'BlastwallResponder', sleep: noSleep });
+    await expect(c.forAccount('12345')).rejects.toThrow(/not an AWS account id/);
+    await expect(c.forAccount(PROD)).rejects.toThrow(/failed after 1 attempt/);
+    expect(stsMock.commandCalls(AssumeRoleCommand)).toHaveLength(1);
+  });
+});
+
+describe('EventBridgePublisher', () => {
+  it('publishes one entry with source blastwall, the detail-type and the JSON detail', async () => {
+    ebMock.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
+    const publisher = createEventPublisher({ eventBusName: 'blastwall-bus', client: new EventBridgeClient({}) });
+    await publisher.publish('Blastwall Response', { findingId: 'f-1' }, { resources: ['arn:aws:iam::333333333333:user/ci-deployer'] });
+    expect(ebMock.commandCalls(PutEventsCommand)[0]!.args[0].input).toEqual({
+      Entries: [
+        {
+          EventBusName: 'blastwall-bus',
+          Source: 'blastwall',
+          DetailType: 'Blastwall Response',
+          Detail: '{"findingId":"f-1"}',
+          Resources: ['arn:aws:iam::333333333333:user/ci-deployer'],
+        },
+      ],
+    });
+  });
+
+  it('retries a throttled entry, then gives up with the entry error', async () => {
+    ebMock
+      .on(PutEventsCommand)
+      .resolvesOnce({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'ThrottlingException', ErrorMessage: 'slow down' }] })
+      .resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-2' }] });
+    const p = new EventBridgePublisher({ client: new EventBridgeClient({}), eventBusName: 'b', sleep: noSleep });
+    await p.publish('Blastwall Finding', { id: 'x' });
+    expect(ebMock.commandCalls(PutEventsCommand)).toHaveLength(2);
+
+    ebMock.reset();
+    ebMock.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'AccessDeniedException', ErrorMessage: 'no' }] });
+    await expect(p.publish('Blastwall Finding', { id: 'x' })).rejects.toThrow(PublishError);
+    expect(ebMock.commandCalls(PutEventsCommand)).toHaveLength(1);
+  });
+
+  it('refuses a detail over EventBridge\'s size limit before sending', async () => {
+    const p = new EventBridgePublisher({ client: new EventBridgeClient({}), eventBusName: 'b', sleep: noSleep });
+    await expect(p.publish('Blastwall Finding', { blob: 'x'.repeat(MAX_EVENT_BYTES) })).rejects.toThrow(/over EventBridge's/);
+    expect(ebMock.commandCalls(PutEventsCommand)).toHaveLength(0);
+  });
+});

@@ -1,0 +1,147 @@
+/**
+ * One contract, two ledgers: in memory, and DynamoDB (real dynalite on loopback).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ResponseAction } from '../../functions/core/finding.ts';
+import { acquireRevocationSlot, MemoryResponseLedger, type ResponseLedger } from '../../functions/adapters/response-ledger.ts';
+import { DynamoResponseLedger } from '../../functions/adapters/response-ledger-dynamodb.ts';
+import { startLocalDynamo, type LocalDynamo } from '../support/dynalite.ts';
+import { makeFinding, NOW, PROD, PROD_KEY } from './fixtures.ts';
+
+const at = (offsetMs: number) => new Date(NOW.getTime() + offsetMs);
+const settings = { maxRevocations: 3, windowMinutes: 10 };
+
+const done: ResponseAction = {
+  action: 'iam:UpdateAccessKey',
+  target: PROD_KEY,
+  account: PROD,
+  mode: 'enforce',
+  status: 'done',
+  apiCall: { service: 'iam', operation: 'UpdateAccessKey', input: { UserName: 'ci-deployer', AccessKeyId: PROD_KEY, Status: 'Inactive' } },
+};
+
+let dynamo: LocalDynamo;
+const dynamoLedgers: DynamoResponseLedger[] = [];
+
+beforeAll(async () => {
+  dynamo = await startLocalDynamo();
+});
+afterAll(async () => {
+  const total = dynamoLedgers.reduce((n, l) => n + l.requests, 0);
+  console.log(`DynamoDB response ledger: ${total} requests over ${dynamoLedgers.length} contract tests`);
+  await dynamo?.close();
+});
+
+const ledgers: [string, () => ResponseLedger][] = [
+  ['memory', () => new MemoryResponseLedger()],
+  [
+    'dynamodb (dynalite)',
+    () => {
+      // Finding ids are unique per test; the breaker test uses a time window no other test touches.
+      const ledger = new DynamoResponseLedger({ client: dynamo.client, tableName: dynamo.tableName });
+      dynamoLedgers.push(ledger);
+      return ledger;
+    },
+  ],
+];
+
+describe.each(ledgers)('response ledger contract: %s', (name, make) => {
+  it('claims a finding once; a second claim is a duplicate after it responded, in-progress before', async () => {
+    const ledger = make();
+    const finding = makeFinding({ response: [{ ...done, status: 'planned' }] });
+    const first = await ledger.claim(finding, NOW, 60_000);
+    expect(first.outcome).toBe('claimed');
+    expect(first.record.finding.response).toEqual([]);
+    expect((await ledger.claim(finding, at(1000), 60_000)).outcome).toBe('in-progress');
+    await ledger.saveActions(finding.id, [done], at(2000), true);
+    const dup = await ledger.claim(finding, at(3000), 60_000);
+    expect(dup.outcome).toBe('duplicate');
+    expect(dup.record.finding.response).toEqual([done]);
+    expect(dup.record.state).toBe('responded');
+    expect(dup.record.finding.id).toBe(finding.id);
+  });
+
+  it('concurrent claims: exactly one wins', async () => {
+    const ledger = make();
+    const finding = makeFinding();
+    const results = await Promise.all(Array.from({ length: 5 }, () => ledger.claim(finding, NOW, 60_000)));
+    expect(results.filter((r) => r.outcome === 'claimed')).toHaveLength(1);
+    expect(results.filter((r) => r.outcome === 'in-progress')).toHaveLength(4);
+  });
+
+  it('a claim whose lease ran out is resumed once, with the progress already saved', async () => {
+    const ledger = make();
+    const finding = makeFinding();
+    await ledger.claim(finding, NOW, 1000);
+    await ledger.saveActions(finding.id, [done], NOW, false);
+    const resumed = await Promise.all([ledger.claim(finding, at(5000), 60_000), ledger.claim(finding, at(5000), 60_000)]);
+    expect(resumed.map((r) => r.outcome).sort()).toEqual(['in-progress', 'resumed']);
+    const r = resumed.find((x) => x.outcome === 'resumed')!;
+    expect(r.record.finding.response).toEqual([done]);
+    expect(r.record.claims).toBe(2);
+  });
+
+  it('saving actions of a finding never claimed is a conflict', async () => {
+    await expect(make().saveActions('never-claimed-' + name, [done], NOW, true)).rejects.toThrow(/never claimed/);
+  });
+
+  it('restores: one at a time, recorded with who/when/why, in order', async () => {
+    const ledger = make();
+    const finding = makeFinding();
+    await ledger.claim(finding, NOW, 60_000);
+    await ledger.saveActions(finding.id, [done], NOW, true);
+    expect(await ledger.beginRestore(finding.id, NOW, 60_000)).toBe(true);
+    expect(await ledger.beginRestore(finding.id, at(1000), 60_000)).toBe(false);
+    const approver = { id: 'U0ONCALL1', name: 'Ada' };
+    const restored: ResponseAction = { ...done, restored: { approver, reason: 'fp', at: NOW.toISOString(), status: 'done' } };
+    await ledger.finishRestore(finding.id, [restored], { approver, reason: 'fp', at: NOW.toISOString(), status: 'done', detail: 'ok' }, at(2000));
+    expect(await ledger.beginRestore(finding.id, at(3000), 60_000)).toBe(true);
+    await ledger.finishRestore(finding.id, [restored], { approver, reason: 'again', at: at(3000).toISOString(), status: 'nothing', detail: '' }, at(4000));
+    const record = await ledger.get(finding.id);
+    expect(record!.restores.map((r) => [r.reason, r.status])).toEqual([
+      ['fp', 'done'],
+      ['again', 'nothing'],
+    ]);
+    expect(record!.finding.response[0]!.restored?.approver).toEqual(approver);
+    expect(record!.restoreLeaseUntil).toBeUndefined();
+    expect(await ledger.beginRestore('unknown-' + finding.id, NOW, 1000)).toBe(false);
+    expect(await ledger.get('unknown-' + finding.id)).toBeUndefined();
+  });
+
+  it('holds: which findings rely on a revocation', async () => {
+    const ledger = make();
+    const key = `${PROD}#key#${PROD_KEY}#${name}`;
+    await ledger.addHold(key, 'f-2', NOW);
+    await ledger.addHold(key, 'f-1', NOW);
+    await ledger.addHold(key, 'f-1', NOW);
+    expect(await ledger.holders(key)).toEqual(['f-1', 'f-2']);
+    await ledger.releaseHold(key, 'f-2');
+    expect(await ledger.holders(key)).toEqual(['f-1']);
+    expect(await ledger.holders(key + '-other')).toEqual([]);
+  });
+
+  it('circuit breaker: at most N revocations per window across concurrent callers, freed as the window slides', async () => {
+    const ledger = make();
+    const base = new Date(NOW.getTime() + Math.floor(Math.random() * 1e9) * 1000 + 1e12); // a window no other test used
+    const taken = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => acquireRevocationSlot(ledger, settings, { findingId: `f-${i}`, target: `t-${i}`, now: base })),
+    );
+    expect(taken.filter((d) => !d.open)).toHaveLength(3);
+    const refused = taken.find((d) => d.open);
+    expect(refused && refused.open && refused.detail).toMatch(/circuit breaker open: 3 revocations across the organisation in the last 10 min \(limit 3 per 10 min\)/);
+    // 9 minutes later: still open.
+    expect((await acquireRevocationSlot(ledger, settings, { findingId: 'g', target: 't', now: new Date(base.getTime() + 9 * 60_000) })).open).toBe(true);
+    // Releasing a slot (a revocation that did not happen) frees it.
+    const first = taken.find((d) => !d.open)!;
+    if (!first.open) await ledger.releaseBreakerSlot(first.slot.index, first.slot.findingId, first.slot.at);
+    expect((await acquireRevocationSlot(ledger, settings, { findingId: 'h', target: 't', now: new Date(base.getTime() + 9 * 60_000) })).open).toBe(false);
+    // After the window: free again.
+    const later = await acquireRevocationSlot(ledger, settings, { findingId: 'i', target: 't', now: new Date(base.getTime() + 10 * 60_000 + 1) });
+    expect(later.open).toBe(false);
+  });
+
+  it('circuit breaker with maxRevocations 0 never revokes', async () => {
+    const decision = await acquireRevocationSlot(make(), { maxRevocations: 0, windowMinutes: 10 }, { findingId: 'f', target: 't', now: NOW });
+    expect(decision.open && decision.detail).toContain('maxRevocations is 0');
+  });
+});
