@@ -17,6 +17,8 @@ export interface PageRecord {
   actions: ResponseAction[];
   restored?: RestoredInfo;
   decision?: PageDecision;
+  /** Why the last restore did not complete; cleared by a new decision. */
+  restoreProblem?: string;
   slack?: { channel: string; ts: string; rendered?: PageSnapshot; renderedHash?: string };
   /** Set while one invocation posts the first message, so a concurrent one does not post a second. */
   slackClaimedAt?: string;
@@ -41,6 +43,7 @@ export function viewOf(record: PageRecord): PageView | undefined {
     finding: { ...record.finding, response: mergeActions(record.finding.response, record.actions) },
     ...(record.restored ? { restored: record.restored } : {}),
     ...(record.decision ? { decision: record.decision } : {}),
+    ...(record.restoreProblem && !record.restored ? { restoreProblem: record.restoreProblem } : {}),
   };
 }
 

@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import type { BlastwallConfig } from '../core/config.ts';
 import type { Finding, ResponseAction } from '../core/finding.ts';
 import { DETAIL_TYPES } from '../core/telemetry-names.ts';
-import { mergeActions, mergeFinding, restoredFrom, diffSnapshots, sameSnapshot, snapshotOf, type PageView, type RestoredInfo } from '../core/paging/page-state.ts';
+import { mergeActions, mergeFinding, restoredFrom, restoreProblemOf, diffSnapshots, sameSnapshot, snapshotOf, type PageView, type RestoredInfo } from '../core/paging/page-state.ts';
 import { routeChannels, pageSeverity, type PageChannel } from '../core/paging/routing.ts';
 import { buildSlackMessage, threadReplyText } from '../core/paging/slack-message.ts';
 import { buildResolve, buildTrigger, mapSeverity, routingKeyFor, type PagerDutySecret } from '../core/paging/pagerduty-payload.ts';
@@ -86,6 +86,7 @@ interface ResponseDetail {
   finding?: Finding;
   actions?: ResponseAction[];
   restored?: RestoredInfo;
+  restoreRefused?: string;
 }
 
 const CLAIM_TTL_MS = 45_000;
@@ -110,12 +111,22 @@ export function createPageService(deps: PageDeps) {
       if (!detail) return { ignored: 'malformed response', channels: [] };
       findingId = detail.findingId;
       eventFinding = detail.finding;
-      change = (r) => ({
-        ...r,
-        ...(detail.finding ? { finding: mergeFinding(r.finding, detail.finding) } : {}),
-        actions: mergeActions(r.actions, detail.actions ?? []),
-        ...(restoredFrom(detail.restored, detail.actions ?? []) ? { restored: r.restored ?? restoredFrom(detail.restored, detail.actions ?? []) } : {}),
-      });
+      const restored = restoredFrom(detail.restored, detail.actions ?? []);
+      const problem = restoreProblemOf(detail.restored, detail.restoreRefused);
+      change = (r) => {
+        const next: PageRecord = {
+          ...r,
+          ...(detail.finding ? { finding: mergeFinding(r.finding, detail.finding) } : {}),
+          actions: mergeActions(r.actions, detail.actions ?? []),
+        };
+        if (restored && !r.restored) next.restored = restored;
+        if (problem && !next.restored) {
+          // The restore did not happen: give the buttons back so an approver can try again.
+          next.restoreProblem = problem;
+          if (next.decision?.kind === 'restore-requested') delete next.decision;
+        }
+        return next;
+      };
     } else {
       return { ignored: `detail-type ${type}`, channels: [] };
     }
@@ -311,6 +322,7 @@ function asResponse(detail: unknown): ResponseDetail | undefined {
     ...(finding ? { finding } : {}),
     actions: Array.isArray(d.actions) ? d.actions : [],
     ...(d.restored && typeof d.restored === 'object' ? { restored: d.restored } : {}),
+    ...(typeof d.restoreRefused === 'string' && d.restoreRefused ? { restoreRefused: d.restoreRefused.slice(0, 500) } : {}),
   };
 }
 

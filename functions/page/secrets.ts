@@ -15,20 +15,29 @@ export interface SlackSecret {
 
 export const SECRET_MAX_AGE_SECONDS = 300;
 
+/** The value `cdk deploy` creates the secrets with, until the operator fills them. */
+export const PLACEHOLDER = 'REPLACE_ME';
+
+function filled(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0 && value !== PLACEHOLDER;
+}
+
 export async function loadSlackSecret(secretId: string | undefined): Promise<SlackSecret> {
   if (!secretId) throw new Error('SLACK_SECRET_ARN is not set');
   const value = (await getSecret(secretId, { transform: 'json', maxAge: SECRET_MAX_AGE_SECONDS })) as Partial<SlackSecret> | undefined;
-  if (!value || typeof value.botToken !== 'string' || typeof value.signingSecret !== 'string') {
-    throw new Error('the Slack secret must be JSON {"botToken": "xoxb-…", "signingSecret": "…", "channel"?: "C…"}');
+  if (!value || !filled(value.botToken) || !filled(value.signingSecret)) {
+    throw new Error('the Slack secret is not filled in: put JSON {"botToken": "xoxb-…", "signingSecret": "…", "channel"?: "C…"} (docs/paging.md)');
   }
-  return { botToken: value.botToken, signingSecret: value.signingSecret, ...(typeof value.channel === 'string' ? { channel: value.channel } : {}) };
+  return { botToken: value.botToken, signingSecret: value.signingSecret, ...(filled(value.channel) ? { channel: value.channel } : {}) };
 }
 
 export async function loadPagerDutySecret(secretId: string | undefined): Promise<PagerDutySecret> {
   if (!secretId) throw new Error('PAGERDUTY_SECRET_ARN is not set');
   const value = (await getSecret(secretId, { transform: 'json', maxAge: SECRET_MAX_AGE_SECONDS })) as PagerDutySecret | undefined;
-  if (!value || (typeof value.routingKey !== 'string' && (typeof value.routingKeys !== 'object' || value.routingKeys === null))) {
-    throw new Error('the PagerDuty secret must be JSON {"routingKey": "…"} or {"routingKeys": {"<environment>|*": "…"}}');
+  const keys = value?.routingKeys && typeof value.routingKeys === 'object' ? Object.fromEntries(Object.entries(value.routingKeys).filter(([, v]) => filled(v))) : undefined;
+  const routingKey = filled(value?.routingKey) ? value.routingKey : undefined;
+  if (!routingKey && (!keys || Object.keys(keys).length === 0)) {
+    throw new Error('the PagerDuty secret is not filled in: put JSON {"routingKey": "…"} or {"routingKeys": {"<environment>|*": "…"}} (docs/paging.md)');
   }
-  return value;
+  return { ...(routingKey ? { routingKey } : {}), ...(keys && Object.keys(keys).length ? { routingKeys: keys } : {}) };
 }

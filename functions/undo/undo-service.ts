@@ -121,7 +121,7 @@ export function createUndoService(deps: UndoDeps) {
     await updateRecord(deps.ledger, i.findingId, (r: PageRecord) => {
       if (r.decision || r.restored) return undefined;
       won = true;
-      return { ...r, decision };
+      return { ...r, decision, restoreProblem: undefined };
     });
     if (!won) return reply(200, 'already decided');
 

@@ -53,7 +53,7 @@ export async function startHarness(opts: { config?: BlastwallConfig; ledger?: Pa
     service,
     slackPager,
     finding: (f: Finding) => service.handle({ 'detail-type': DETAIL_TYPES.finding, detail: JSON.parse(JSON.stringify(f)) }),
-    response: (detail: { findingId: string; finding?: Finding; actions: ResponseAction[]; restored?: Record<string, unknown> }) =>
+    response: (detail: { findingId: string; finding?: Finding; actions: ResponseAction[]; restored?: Record<string, unknown>; restoreRefused?: string }) =>
       service.handle({ 'detail-type': DETAIL_TYPES.response, detail: JSON.parse(JSON.stringify(detail)) }),
     async close() {
       await slack.close();

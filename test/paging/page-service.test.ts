@@ -113,6 +113,32 @@ describe('page: one Slack message and one incident per finding, updated as it un
     expect(h.pd.requests.map((r) => r.body?.event_action)).toEqual(['trigger', 'resolve']);
   });
 
+  it('a restore that failed or was refused keeps the incident open and gives the buttons back', async () => {
+    const f = sampleFinding();
+    await h.finding(f);
+    await h.response({ findingId: f.id, actions: [revokeAction('done')] });
+    // As respond publishes it: `restored` with a status, and the per-action restore record.
+    const failedRestore = { approver: { id: 'U0APPROVER1', name: 'ana' }, reason: 'fp', at: '2026-11-25T10:10:00Z', status: 'failed', detail: 'AccessDenied' };
+    await h.response({
+      findingId: f.id,
+      finding: { ...f, response: [revokeAction('done', { restored: failedRestore } as never)] },
+      actions: [revokeAction('done', { restored: failedRestore } as never)],
+      restored: { at: '2026-11-25T10:10:00Z', by: 'ana', approver: { id: 'U0APPROVER1', name: 'ana' }, reason: 'fp', status: 'failed', detail: 'failed: AccessDenied' },
+    });
+    expect(h.pd.open(f.id)).toBeDefined();
+    expect(h.pd.requests.map((r) => r.body?.event_action)).toEqual(['trigger']);
+    const msg = h.slack.topLevel()[0]!;
+    expect(msg.blocks!.some((b) => b.block_id === 'bw_undo')).toBe(true);
+    expect(JSON.stringify(msg.blocks)).toContain('Restore FAILED: failed: AccessDenied — the credential stays revoked.');
+    const last = h.slack.replies(msg.ts).at(-1)!.text!;
+    expect(last).toContain(`Restore FAILED: iam:UpdateAccessKey on ${KEY} — AccessDenied.`);
+    expect(last).toContain('The credential stays revoked; an approver can try again.');
+
+    await h.response({ findingId: f.id, actions: [], restoreRefused: 'restore refused: U0X is not in paging.approvers' });
+    expect(h.slack.replies(msg.ts).at(-1)!.text).toContain('restore refused: U0X is not in paging.approvers');
+    expect(h.pd.incidents[0]!.status).toBe('triggered');
+  });
+
   it('a Response that arrives before its Finding is kept, then shown with it', async () => {
     const f = sampleFinding();
     const early = await h.response({ findingId: f.id, actions: [revokeAction('done')] });

@@ -21,6 +21,9 @@ export interface PageDecision {
 
 /** What respond reports after a restore (`restored` of a `Blastwall Response`); loosely typed on purpose. */
 export interface RestoredInfo {
+  /** respond's outcome: `done`, `partial`, `failed`, `nothing`. Only `done` (or absent) counts as restored. */
+  status?: string;
+  detail?: string;
   at?: string;
   by?: string;
   approver?: { id?: string; name?: string };
@@ -32,6 +35,8 @@ export interface PageView {
   finding: Finding;
   restored?: RestoredInfo;
   decision?: PageDecision;
+  /** The last restore attempt that did not complete (refused, failed, partial), in words. */
+  restoreProblem?: string;
 }
 
 export function actionKey(action: ResponseAction): string {
@@ -66,9 +71,10 @@ function newerAction(a: ResponseAction, b: ResponseAction): ResponseAction {
 
 /** A restore as the page shows it, from the `restored` of a Response event or of its actions. */
 export function restoredFrom(detailRestored: RestoredInfo | undefined, actions: readonly ResponseAction[]): RestoredInfo | undefined {
-  if (detailRestored) return detailRestored;
-  const done = actions.map(restoreOf).find((r) => r?.status === 'done');
-  if (!done) return undefined;
+  if (detailRestored) return detailRestored.status === undefined || detailRestored.status === 'done' ? detailRestored : undefined;
+  const revocations = actions.filter((a) => a.status === 'done' && a.action !== 'manual' && a.mode === 'enforce');
+  if (revocations.length === 0 || !revocations.every((a) => restoreOf(a)?.status === 'done')) return undefined;
+  const done = restoreOf(revocations[0]!)!;
   return {
     ...(done.at ? { at: done.at } : {}),
     ...(done.approver ? { approver: done.approver } : {}),
@@ -99,6 +105,15 @@ export interface PageSnapshot {
   actions: Record<string, ResponseAction['status']>;
   restored: boolean;
   decision?: PageDecision['kind'];
+  restoreProblem?: string;
+}
+
+/** Why a restore did not complete, from a Response's `restored`/`restoreRefused`; undefined when it did. */
+export function restoreProblemOf(detailRestored: RestoredInfo | undefined, refused: string | undefined): string | undefined {
+  if (refused) return refused;
+  if (!detailRestored || detailRestored.status === undefined || detailRestored.status === 'done') return undefined;
+  const what = detailRestored.status === 'partial' ? 'Restore only partly done' : detailRestored.status === 'nothing' ? 'Nothing was restored' : 'Restore FAILED';
+  return `${what}${detailRestored.detail ? `: ${detailRestored.detail}` : ''}`;
 }
 
 export function snapshotOf(view: PageView): PageSnapshot {
@@ -113,6 +128,7 @@ export function snapshotOf(view: PageView): PageSnapshot {
     actions,
     restored: view.restored !== undefined,
     ...(view.decision ? { decision: view.decision.kind } : {}),
+    ...(view.restoreProblem ? { restoreProblem: view.restoreProblem } : {}),
   };
 }
 
@@ -162,6 +178,9 @@ export function diffSnapshots(before: PageSnapshot | undefined, view: PageView):
     const r = view.restored ?? {};
     const who = r.approver?.name ?? r.by ?? 'an approver';
     lines.push(`Credential restored${who ? ` (approved by ${who})` : ''}${r.reason ? `: ${r.reason}` : ''}.`);
+  }
+  if (after.restoreProblem && before.restoreProblem !== after.restoreProblem && !after.restored) {
+    lines.push(`${after.restoreProblem}. The credential stays revoked; an approver can try again.`);
   }
   if (before.decision !== after.decision && view.decision) {
     lines.push(

@@ -182,6 +182,7 @@ function stateLine(view: PageView): string | undefined {
     const who = r.approver?.name ?? r.by;
     return `:leftwards_arrow_with_hook: Credential restored${who ? ` — approved by ${escapeMrkdwn(who)}` : ''}${r.at ? ` at ${escapeMrkdwn(r.at)}` : ''}${r.reason ? `: ${escapeMrkdwn(r.reason)}` : ''}`;
   }
+  if (view.restoreProblem && !view.decision) return `:warning: ${escapeMrkdwn(view.restoreProblem)} — the credential stays revoked.`;
   if (view.decision?.kind === 'kept') return `:lock: Kept revoked by <@${view.decision.by.id}> at ${view.decision.at}`;
   if (view.decision?.kind === 'restore-requested')
     return `:hourglass_flowing_sand: Restore requested by <@${view.decision.by.id}> at ${view.decision.at} — Blastwall is restoring the credential`;
