@@ -1,0 +1,248 @@
+/**
+ * Detection state in the single DynamoDB table (see table-schema.ts).
+ *
+ *   pk                                   sk        what
+ *   CRED#<principal key>                 STATE     history of a principal (JSON in `data`, `version`)
+ *   ACTOR#<source ip>|<ua family>        STATE     principals a machine used, where, when
+ *   SESSION#<ASIA…>                      LINEAGE   who minted a session key
+ *   RES#<account>#<type>#<name>          CREATED   who created a resource, when
+ *   EVT#<eventId>                        EVT       processed marker + the finding (only events with a finding)
+ *   EVT#shared:<sharedEventID>           SHARED    the same, for the other copy of a cross-account call
+ *
+ * Every item carries `expiresAt` (epoch seconds) for DynamoDB TTL.
+ *
+ * Requests: one BatchGetItem per event (plus a retry only if DynamoDB returns
+ * unprocessed keys); one PutItem or TransactWriteItems only when something
+ * material changed; one or two UpdateItem per published finding.
+ */
+import {
+  BatchGetItemCommand,
+  ConditionalCheckFailedException,
+  type AttributeValue,
+  type DynamoDBClient,
+  PutItemCommand,
+  TransactionCanceledException,
+  type TransactWriteItem,
+  TransactWriteItemsCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import type { BlastwallConfig } from '../core/config.ts';
+import {
+  type ContextQuery,
+  type CreatedResource,
+  type DetectionContext,
+  StateConflictError,
+  type StateStore,
+  type StateUpdate,
+} from '../core/detection/state-store.ts';
+import { TABLE_SCHEMA } from './table-schema.ts';
+
+const PK = TABLE_SCHEMA.partitionKey;
+const SK = TABLE_SCHEMA.sortKey;
+const TTL = TABLE_SCHEMA.ttlAttribute;
+
+export interface DynamoStateStoreOptions {
+  client: DynamoDBClient;
+  tableName: string;
+  /** Accepted for symmetry with the other adapters; TTLs are computed by the detector from it. */
+  config?: BlastwallConfig;
+  /** How many times to re-ask for unprocessed BatchGet keys (throttling). Default 5. */
+  maxBatchRetries?: number;
+}
+
+type Item = Record<string, AttributeValue>;
+interface Key {
+  pk: string;
+  sk: string;
+}
+
+const keyOf = (k: Key): Item => ({ [PK]: { S: k.pk }, [SK]: { S: k.sk } });
+const id = (k: Key) => `${k.pk}\u0000${k.sk}`;
+
+export function resourceItemKey(r: { account: string; type: string; name: string }): Key {
+  return { pk: `RES#${r.account}#${r.type}#${r.name}`, sk: 'CREATED' };
+}
+
+const keys = {
+  processed: (eventId: string): Key => ({ pk: `EVT#${eventId}`, sk: 'EVT' }),
+  shared: (sharedEventId: string): Key => ({ pk: `EVT#shared:${sharedEventId}`, sk: 'SHARED' }),
+  principal: (principalKey: string): Key => ({ pk: `CRED#${principalKey}`, sk: 'STATE' }),
+  actor: (actorKey: string): Key => ({ pk: `ACTOR#${actorKey}`, sk: 'STATE' }),
+  session: (accessKeyId: string): Key => ({ pk: `SESSION#${accessKeyId}`, sk: 'LINEAGE' }),
+};
+
+function dataOf<T>(item: Item | undefined): T | undefined {
+  const raw = item?.['data']?.S;
+  return raw === undefined ? undefined : (JSON.parse(raw) as T);
+}
+
+function itemFor(key: Key, value: unknown, expiresAt: number, extra: Item = {}): Item {
+  return { ...keyOf(key), data: { S: JSON.stringify(value) }, [TTL]: { N: String(expiresAt) }, ...extra };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function createDynamoStateStore(options: DynamoStateStoreOptions): StateStore {
+  const { client, tableName } = options;
+  const maxBatchRetries = options.maxBatchRetries ?? 5;
+
+  async function batchGet(wanted: Key[]): Promise<Map<string, Item>> {
+    const found = new Map<string, Item>();
+    let pending: Item[] = [...new Map(wanted.map((k) => [id(k), keyOf(k)])).values()];
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt > maxBatchRetries) throw new Error(`DynamoDB left ${pending.length} keys unprocessed after ${maxBatchRetries} retries`);
+      if (attempt > 0) await sleep(Math.min(1000, 25 * 2 ** attempt));
+      const out = await client.send(
+        new BatchGetItemCommand({ RequestItems: { [tableName]: { Keys: pending.slice(0, 100), ConsistentRead: true } } }),
+      );
+      for (const item of out.Responses?.[tableName] ?? []) found.set(`${item[PK]?.S}\u0000${item[SK]?.S}`, item);
+      pending = [...(out.UnprocessedKeys?.[tableName]?.Keys ?? []), ...pending.slice(100)];
+    }
+    return found;
+  }
+
+  return {
+    async load(query: ContextQuery): Promise<DetectionContext> {
+      const wanted: Key[] = [keys.processed(query.eventId), keys.principal(query.principalKey)];
+      if (query.sharedEventId) wanted.push(keys.shared(query.sharedEventId));
+      if (query.actorKey) wanted.push(keys.actor(query.actorKey));
+      if (query.sessionKey) wanted.push(keys.session(query.sessionKey));
+      const resourceKeys = query.resources.map(resourceItemKey);
+      wanted.push(...resourceKeys);
+      const found = await batchGet(wanted);
+      const get = (k: Key) => found.get(id(k));
+
+      const context: DetectionContext = { created: [] };
+      const marker = get(keys.processed(query.eventId)) ?? (query.sharedEventId ? get(keys.shared(query.sharedEventId)) : undefined);
+      if (marker) {
+        const finding = dataOf<DetectionContext['processed']>(marker);
+        if (finding) context.processed = { ...finding, published: marker['published']?.BOOL === true };
+      }
+      const principal = dataOf<NonNullable<DetectionContext['principal']>>(get(keys.principal(query.principalKey)));
+      if (principal) context.principal = principal;
+      if (query.actorKey) {
+        const actor = dataOf<NonNullable<DetectionContext['actor']>>(get(keys.actor(query.actorKey)));
+        if (actor) context.actor = actor;
+      }
+      if (query.sessionKey) {
+        const lineage = dataOf<NonNullable<DetectionContext['lineage']>>(get(keys.session(query.sessionKey)));
+        if (lineage) context.lineage = lineage;
+      }
+      for (const k of resourceKeys) {
+        const created = dataOf<CreatedResource>(get(k));
+        if (created) context.created.push(created);
+      }
+      return context;
+    },
+
+    async save(update: StateUpdate): Promise<void> {
+      const writes: TransactWriteItem[] = [];
+      const versioned = (key: Key, value: { version: number }, expiresAt: number): TransactWriteItem => ({
+        Put: {
+          TableName: tableName,
+          Item: itemFor(key, value, expiresAt, { version: { N: String(value.version) } }),
+          ...(value.version - 1 === 0
+            ? { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': PK } }
+            : {
+                ConditionExpression: '#v = :prev',
+                ExpressionAttributeNames: { '#v': 'version' },
+                ExpressionAttributeValues: { ':prev': { N: String(value.version - 1) } },
+              }),
+        },
+      });
+      if (update.principal) writes.push(versioned(keys.principal(update.principal.value.key), update.principal.value, update.principal.expiresAt));
+      if (update.actor) writes.push(versioned(keys.actor(update.actor.value.key), update.actor.value, update.actor.expiresAt));
+      const plain = new Map<string, TransactWriteItem>();
+      for (const l of update.lineage ?? []) {
+        const k = keys.session(l.value.accessKeyId);
+        plain.set(id(k), { Put: { TableName: tableName, Item: itemFor(k, l.value, l.expiresAt) } });
+      }
+      for (const c of update.created ?? []) {
+        const k = resourceItemKey(c.value);
+        plain.set(id(k), { Put: { TableName: tableName, Item: itemFor(k, c.value, c.expiresAt) } });
+      }
+      writes.push(...plain.values());
+      if (update.processed) {
+        const { value, expiresAt, sharedEventId } = update.processed;
+        const once = { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': PK } };
+        const extra: Item = { published: { BOOL: value.published }, findingId: { S: value.finding.id } };
+        writes.push({ Put: { TableName: tableName, Item: itemFor(keys.processed(value.eventId), value, expiresAt, extra), ...once } });
+        if (sharedEventId) writes.push({ Put: { TableName: tableName, Item: itemFor(keys.shared(sharedEventId), value, expiresAt, extra), ...once } });
+      }
+      if (writes.length === 0) return;
+      try {
+        if (writes.length === 1) {
+          await client.send(new PutItemCommand(writes[0]!.Put!));
+        } else {
+          await client.send(new TransactWriteItemsCommand({ TransactItems: writes }));
+        }
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) throw new StateConflictError();
+        if (error instanceof TransactionCanceledException) {
+          const reasons = error.CancellationReasons ?? [];
+          if (reasons.some((r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict')) throw new StateConflictError();
+        }
+        const name = (error as { name?: string }).name;
+        if (name === 'ConditionalCheckFailedException') throw new StateConflictError();
+        if (name === 'TransactionCanceledException' && /ConditionalCheckFailed|TransactionConflict/.test(String((error as Error).message))) {
+          throw new StateConflictError();
+        }
+        throw error;
+      }
+    },
+
+    async markPublished(eventId: string, findingId: string, sharedEventId?: string): Promise<void> {
+      const targets = [keys.processed(eventId), ...(sharedEventId ? [keys.shared(sharedEventId)] : [])];
+      for (const key of targets) {
+        try {
+          await client.send(
+            new UpdateItemCommand({
+              TableName: tableName,
+              Key: keyOf(key),
+              UpdateExpression: 'SET #p = :t',
+              ConditionExpression: 'attribute_exists(#pk) AND #f = :f',
+              ExpressionAttributeNames: { '#p': 'published', '#pk': PK, '#f': 'findingId' },
+              ExpressionAttributeValues: { ':t': { BOOL: true }, ':f': { S: findingId } },
+            }),
+          );
+        } catch (error) {
+          // No marker for this id (or another finding): nothing to mark.
+          if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+        }
+      }
+    },
+  };
+}
+
+/** Counts DynamoDB requests by command; attach to a client, read per event. */
+export interface RequestCounter {
+  total(): number;
+  reads(): number;
+  writes(): number;
+  byCommand(): Record<string, number>;
+  reset(): void;
+}
+
+const READ_COMMANDS = new Set(['BatchGetItemCommand', 'GetItemCommand', 'QueryCommand', 'ScanCommand', 'TransactGetItemsCommand']);
+
+export function countRequests(client: DynamoDBClient, name = 'blastwallDetectionRequestCounter'): RequestCounter {
+  let counts: Record<string, number> = {};
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const command = context.commandName ?? 'unknown';
+      counts[command] = (counts[command] ?? 0) + 1;
+      return next(args);
+    },
+    { step: 'initialize', name, override: true },
+  );
+  const sum = (pred: (c: string) => boolean) => Object.entries(counts).reduce((n, [c, v]) => (pred(c) ? n + v : n), 0);
+  return {
+    total: () => sum(() => true),
+    reads: () => sum((c) => READ_COMMANDS.has(c)),
+    writes: () => sum((c) => !READ_COMMANDS.has(c)),
+    byCommand: () => ({ ...counts }),
+    reset: () => {
+      counts = {};
+    },
+  };
+}

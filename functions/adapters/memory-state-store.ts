@@ -1,0 +1,113 @@
+/**
+ * The embedded detection state store: the same contract as the DynamoDB one
+ * (optimistic versions, atomic saves, processed markers), in process memory.
+ * Used by `blastwall replay`, the demo and the benchmark.
+ *
+ * Values are deep-copied on the way in and out, so callers can never mutate
+ * stored state by accident — exactly like a real database.
+ */
+import {
+  type ActorState,
+  type ContextQuery,
+  type CreatedResource,
+  type DetectionContext,
+  type PrincipalState,
+  type ProcessedRecord,
+  type SessionLineage,
+  StateConflictError,
+  type StateStore,
+  type StateUpdate,
+} from '../core/detection/state-store.ts';
+
+interface Stored {
+  value: unknown;
+  expiresAt: number;
+}
+
+export interface MemoryStateStore extends StateStore {
+  /** Loads and saves performed (a save counts once, like one DynamoDB transaction). */
+  stats(): { loads: number; saves: number; items: number };
+  /** Drops items whose TTL (epoch seconds) is before `nowSeconds`, like DynamoDB TTL. */
+  expire(nowSeconds: number): number;
+}
+
+export function resourceKey(r: { account: string; type: string; name: string }): string {
+  return `RES#${r.account}#${r.type}#${r.name}`;
+}
+
+export function createMemoryStateStore(): MemoryStateStore {
+  const items = new Map<string, Stored>();
+  let loads = 0;
+  let saves = 0;
+  const get = <T>(key: string): T | undefined => {
+    const item = items.get(key);
+    return item ? (structuredClone(item.value) as T) : undefined;
+  };
+  const put = (key: string, value: unknown, expiresAt: number) => items.set(key, { value: structuredClone(value), expiresAt });
+  const version = (key: string): number => (items.get(key)?.value as { version?: number } | undefined)?.version ?? 0;
+
+  return {
+    async load(query: ContextQuery): Promise<DetectionContext> {
+      loads++;
+      const context: DetectionContext = { created: [] };
+      const processed = get<ProcessedRecord>(`EVT#${query.eventId}`) ?? (query.sharedEventId ? get<ProcessedRecord>(`EVT#shared:${query.sharedEventId}`) : undefined);
+      if (processed) context.processed = processed;
+      const principal = get<PrincipalState>(`CRED#${query.principalKey}`);
+      if (principal) context.principal = principal;
+      if (query.actorKey) {
+        const actor = get<ActorState>(`ACTOR#${query.actorKey}`);
+        if (actor) context.actor = actor;
+      }
+      if (query.sessionKey) {
+        const lineage = get<SessionLineage>(`SESSION#${query.sessionKey}`);
+        if (lineage) context.lineage = lineage;
+      }
+      for (const r of query.resources) {
+        const created = get<CreatedResource>(resourceKey(r));
+        if (created) context.created.push(created);
+      }
+      return context;
+    },
+
+    async save(update: StateUpdate): Promise<void> {
+      // Check every condition first: all or nothing.
+      if (update.principal && version(`CRED#${update.principal.value.key}`) !== update.principal.value.version - 1) throw new StateConflictError();
+      if (update.actor && version(`ACTOR#${update.actor.value.key}`) !== update.actor.value.version - 1) throw new StateConflictError();
+      if (update.processed) {
+        if (items.has(`EVT#${update.processed.value.eventId}`)) throw new StateConflictError('event already processed');
+        if (update.processed.sharedEventId && items.has(`EVT#shared:${update.processed.sharedEventId}`)) throw new StateConflictError('event already processed');
+      }
+      saves++;
+      if (update.principal) put(`CRED#${update.principal.value.key}`, update.principal.value, update.principal.expiresAt);
+      if (update.actor) put(`ACTOR#${update.actor.value.key}`, update.actor.value, update.actor.expiresAt);
+      for (const l of update.lineage ?? []) put(`SESSION#${l.value.accessKeyId}`, l.value, l.expiresAt);
+      for (const c of update.created ?? []) put(resourceKey(c.value), c.value, c.expiresAt);
+      if (update.processed) {
+        put(`EVT#${update.processed.value.eventId}`, update.processed.value, update.processed.expiresAt);
+        if (update.processed.sharedEventId) put(`EVT#shared:${update.processed.sharedEventId}`, update.processed.value, update.processed.expiresAt);
+      }
+    },
+
+    async markPublished(eventId: string, findingId: string, sharedEventId?: string): Promise<void> {
+      for (const key of [`EVT#${eventId}`, ...(sharedEventId ? [`EVT#shared:${sharedEventId}`] : [])]) {
+        const record = items.get(key)?.value as ProcessedRecord | undefined;
+        if (record && record.finding.id === findingId) record.published = true;
+      }
+    },
+
+    stats() {
+      return { loads, saves, items: items.size };
+    },
+
+    expire(nowSeconds: number): number {
+      let dropped = 0;
+      for (const [key, item] of items) {
+        if (item.expiresAt < nowSeconds) {
+          items.delete(key);
+          dropped++;
+        }
+      }
+      return dropped;
+    },
+  };
+}

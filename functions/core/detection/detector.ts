@@ -1,0 +1,450 @@
+/**
+ * The detector: one audit event in, at most one finding out. The CLI replay and
+ * the Lambda `detect` handler both run this code.
+ *
+ *   load context (one store read) → duplicate? → signals → score → finding
+ *   → plan the state change → save (only when something material changed).
+ *
+ * Idempotent: the finding id is a hash of the event id and the credential, the
+ * processed marker is written with the finding in the same atomic save, and a
+ * duplicate delivery returns the finding recorded the first time.
+ */
+import { createHash } from 'node:crypto';
+import type { AuditEvent, Credential } from '../audit-event.ts';
+import { severityRank } from '../audit-event.ts';
+import type { BlastwallConfig, ResponseMode } from '../config.ts';
+import type { EnvironmentResolver } from '../environment.ts';
+import type { EventSummary, Finding, Reason } from '../finding.ts';
+import { type CatalogueMatch, createdResources, matchCatalogue } from './catalogue.ts';
+import { actorKey, credentialKey, describeCredential, isServiceCall, networkOf, principalKey } from './keys.ts';
+import { FINDING_THRESHOLD, type Signal, score } from './scoring.ts';
+import { actorRefreshMs, type DetectionSettings, evaluateSignals, type History } from './signals.ts';
+import {
+  type ActorState,
+  type ContextQuery,
+  type DetectionContext,
+  type PrincipalState,
+  type SessionLineage,
+  StateConflictError,
+  type StateStore,
+  type StateUpdate,
+  isEmptyUpdate,
+} from './state-store.ts';
+
+export interface DetectionOutcome {
+  /** true when this eventId was processed before (duplicate delivery). */
+  duplicate: boolean;
+  /** The finding (new, or the one recorded the first time for a duplicate). Its `response` is [] and `mode` is the environment's response mode; respond fills actions. */
+  finding?: Finding;
+  /** For duplicates: whether the finding was already published (if false the caller re-publishes the same finding). */
+  published: boolean;
+}
+
+export interface Detector {
+  process(event: AuditEvent): Promise<DetectionOutcome>;
+  /** Called by the detect handler after the finding reached the bus; a retry after a crash between process and publish re-publishes the same finding instead of losing it. */
+  markPublished(event: AuditEvent, findingId: string): Promise<void>;
+}
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+/** A principal's lastSeen is refreshed at most this often (write coalescing). */
+export const PRINCIPAL_REFRESH_MS = HOUR;
+/** A source's lastSeen is refreshed at most this often. */
+export const SOURCE_REFRESH_MS = DAY;
+/** Sessions live at most 36 hours (GetSessionToken); keep lineage a little longer. */
+export const LINEAGE_TTL_MS = 3 * DAY;
+const MAX_RECENT = 10;
+const MAX_SOURCES = 40;
+const MAX_DESTRUCTIVE = 25;
+const MAX_ACTOR_USES = 40;
+const MAX_LINEAGE = 5;
+const RECENT_ON_FINDING = 8;
+
+const MINTING_CALLS = new Set(['AssumeRole', 'AssumeRoleWithWebIdentity', 'AssumeRoleWithSAML', 'GetSessionToken', 'GetFederationToken']);
+
+/** Sort a batch by event time (then event id), as the pipeline must: never by arrival. */
+export function orderByEventTime<T extends AuditEvent>(events: readonly T[]): T[] {
+  return [...events].sort((a, b) => a.timeMs - b.timeMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+function fingerprint(event: AuditEvent): string {
+  return createHash('sha256').update(`${event.time}|${event.action.eventSource}|${event.action.name}`).digest('hex').slice(0, 8);
+}
+
+/**
+ * The processed-marker key: the CloudTrail event id plus a fingerprint of time and
+ * call, so two different records that carry the same id (hand-edited exports do)
+ * are never mistaken for a duplicate delivery. A real redelivery is byte-identical.
+ */
+export function eventKey(event: AuditEvent): string {
+  return `${event.id}#${fingerprint(event)}`;
+}
+
+/** Deterministic: the same event always yields the same finding id. */
+export function findingId(event: AuditEvent): string {
+  return `f-${createHash('sha256').update(`${eventKey(event)}|${credentialKey(event.credential)}`).digest('hex').slice(0, 16)}`;
+}
+
+export function summarise(event: AuditEvent): EventSummary {
+  const summary: EventSummary = {
+    eventId: event.id,
+    time: event.time,
+    eventName: event.action.name,
+    eventSource: event.action.eventSource,
+    account: event.account,
+    environment: event.environment,
+    sourceIp: event.actor.sourceIp,
+    userAgentFamily: event.actor.userAgentFamily,
+  };
+  if (event.credential.accessKeyId) summary.accessKeyId = event.credential.accessKeyId;
+  if (event.action.errorCode) summary.errorCode = event.action.errorCode;
+  return summary;
+}
+
+export function createDetector(deps: { store: StateStore; config: BlastwallConfig; resolver: EnvironmentResolver }): Detector {
+  const { store, config, resolver } = deps;
+  const settings = config.detection;
+
+  return {
+    async process(event) {
+      const keys = {
+        principal: principalKey(event.credential),
+        credential: credentialKey(event.credential),
+        actor: actorKey(event),
+      };
+      const match = matchCatalogue(event, settings.ownResourcePrefix);
+      const query: ContextQuery = {
+        eventId: eventKey(event),
+        principalKey: keys.principal,
+        resources: (match?.targets ?? []).slice(0, 20).map((t) => ({ account: event.account, type: t.type, name: t.name })),
+      };
+      if (event.sharedEventId) query.sharedEventId = event.sharedEventId;
+      if (keys.actor) query.actorKey = keys.actor;
+      if (event.credential.accessKeyId?.startsWith('ASIA')) query.sessionKey = event.credential.accessKeyId;
+
+      for (let attempt = 0; ; attempt++) {
+        const context = await store.load(query);
+        if (context.processed) {
+          return { duplicate: true, finding: context.processed.finding, published: context.processed.published };
+        }
+        const history: History = {
+          settings,
+          resolver,
+          principalKey: keys.principal,
+          credentialKey: keys.credential,
+          created: context.created,
+        };
+        if (keys.actor) history.actorKey = keys.actor;
+        if (match) history.match = match;
+        if (context.principal) history.principal = context.principal;
+        if (context.actor) history.actor = context.actor;
+        if (context.lineage) history.lineage = context.lineage;
+
+        const signals = evaluateSignals(event, history);
+        const scored = score(signals);
+        const finding =
+          severityRank(scored.severity) >= severityRank(FINDING_THRESHOLD)
+            ? buildFinding(event, context, signals, scored.severity, scored.adjustments, match, resolver)
+            : undefined;
+        const mitigated = signals.some((s) => s.id === 'deletes-own-recent-creation');
+        const update = planUpdate(event, context, { keys, match, finding, settings, countsTowardBurst: !mitigated, resolver });
+        if (isEmptyUpdate(update)) return finding ? { duplicate: false, finding, published: false } : { duplicate: false, published: false };
+        try {
+          await store.save(update);
+          return finding ? { duplicate: false, finding, published: false } : { duplicate: false, published: false };
+        } catch (error) {
+          if (!(error instanceof StateConflictError) || attempt >= 4) throw error;
+          // Another delivery or another event of the same principal/actor won the race: recompute on fresh state.
+        }
+      }
+    },
+    async markPublished(event, id) {
+      await store.markPublished(eventKey(event), id, event.sharedEventId);
+    },
+  };
+}
+
+function modeFor(resolver: EnvironmentResolver, environment: string): ResponseMode {
+  // Accounts outside the configuration are never acted on: record what would be done.
+  return resolver.config(environment)?.response ?? 'dry-run';
+}
+
+function buildFinding(
+  event: AuditEvent,
+  context: DetectionContext,
+  signals: Signal[],
+  severity: Finding['severity'],
+  adjustments: string[],
+  match: CatalogueMatch | undefined,
+  resolver: EnvironmentResolver,
+): Finding {
+  const reasons: Reason[] = signals.map((s) => {
+    const reason: Reason = { signal: s.id, text: s.text, severity: s.severity };
+    if (s.mitigating) reason.mitigating = true;
+    return reason;
+  });
+  for (const text of adjustments) reasons.push({ signal: 'scoring', text, severity });
+  const lineage: Credential[] = (context.lineage?.chain ?? []).map((l) => l.credential);
+  const categories: string[] = [];
+  if (match) {
+    categories.push(match.category);
+    if (match.destroysBackups && match.category !== 'backup-destruction') categories.push('backup-destruction');
+  }
+  const hop = signals.find((s) => s.id === 'credential-hop');
+  const crossed: string[] = [];
+  for (const link of [...(context.lineage?.chain ?? [])].reverse()) crossed.push(link.environment);
+  if (hop && context.actor) {
+    const rank = resolver.sensitivityRank(event.environment);
+    const hopFrom = context.actor.uses
+      .filter((u) => u.lastSeen <= event.timeMs && resolver.sensitivityRank(u.environment) < rank)
+      .sort((a, b) => a.firstSeen - b.firstSeen)
+      .map((u) => u.environment);
+    crossed.push(...hopFrom);
+  }
+  if (event.credential.homeEnvironment) crossed.push(event.credential.homeEnvironment);
+  for (const e of [...(context.principal?.environments ?? [])].sort((a, b) => a.firstSeen - b.firstSeen)) {
+    if (e.firstSeen < event.timeMs) crossed.push(e.environment);
+  }
+  crossed.push(event.environment);
+  const environmentsCrossed = [...new Set(crossed.filter((e) => e && e !== 'unknown'))];
+  if (environmentsCrossed.length === 0) environmentsCrossed.push(event.environment);
+
+  const recentById = new Map<string, EventSummary>();
+  for (const e of [...(context.principal?.recent ?? []), ...(context.actor?.recent ?? [])]) {
+    if (e.eventId !== event.id && Date.parse(e.time) <= event.timeMs) recentById.set(e.eventId, e);
+  }
+  const recentEvents = [...recentById.values()]
+    .sort((a, b) => Date.parse(a.time) - Date.parse(b.time) || (a.eventId < b.eventId ? -1 : 1))
+    .slice(-(RECENT_ON_FINDING - 1));
+  recentEvents.push(summarise(event));
+
+  const top = signals.filter((s) => !s.mitigating).sort((a, b) => severityRank(b.severity) - severityRank(a.severity))[0];
+  return {
+    id: findingId(event),
+    eventId: event.id,
+    time: event.time,
+    eventName: event.action.name,
+    eventSource: event.action.eventSource,
+    account: event.account,
+    region: event.region,
+    environment: event.environment,
+    severity,
+    summary: summarySentence(event, severity, top, match),
+    credential: event.credential,
+    actor: event.actor,
+    reasons,
+    categories,
+    environmentsCrossed,
+    lineage,
+    recentEvents,
+    mode: modeFor(resolver, event.environment),
+    response: [],
+  };
+}
+
+const HEADLINES: Record<string, string> = {
+  'credential-hop': 'right after the same machine used a credential of a less sensitive environment',
+  'session-lineage': 'with a session that was minted in a less sensitive environment',
+  'cross-environment': 'outside its own environment',
+  'new-source': 'from a machine it was never used from',
+  'root-use': 'as the root user',
+  'first-use-in-environment': 'for the first time in that environment',
+  burst: 'in a burst of destructive calls',
+  'console-login-without-mfa': 'without MFA',
+};
+
+function summarySentence(event: AuditEvent, severity: string, top: Signal | undefined, match: CatalogueMatch | undefined): string {
+  const who = describeCredential(event.credential);
+  const what = match ? `${event.action.name}, which ${match.description}` : event.action.name;
+  const how = top && HEADLINES[top.id] ? ` ${HEADLINES[top.id]}` : '';
+  const refused = event.action.errorCode ? ` (refused: ${event.action.errorCode})` : '';
+  return `${severity.charAt(0).toUpperCase()}${severity.slice(1)}: ${who} called ${what} in ${event.environment} from ${event.actor.sourceIp}${how}${refused}.`;
+}
+
+// ── State planning (pure) ───────────────────────────────────────────────────
+
+interface PlanInput {
+  keys: { principal: string; credential: string; actor: string | undefined };
+  match: CatalogueMatch | undefined;
+  finding: Finding | undefined;
+  settings: DetectionSettings;
+  /** False for deletions of the principal's own recent creations: cleaning up is not a burst. */
+  countsTowardBurst: boolean;
+  resolver: EnvironmentResolver;
+}
+
+function clone<T>(value: T): T {
+  return structuredClone(value);
+}
+
+function pushRecent(list: EventSummary[], summary: EventSummary): EventSummary[] {
+  if (list.some((e) => e.eventId === summary.eventId)) return list;
+  return [...list, summary].sort((a, b) => Date.parse(a.time) - Date.parse(b.time) || (a.eventId < b.eventId ? -1 : 1)).slice(-MAX_RECENT);
+}
+
+function ttl(ms: number): number {
+  return Math.floor(ms / 1000);
+}
+
+export function planUpdate(event: AuditEvent, context: DetectionContext, input: PlanInput): StateUpdate {
+  const { keys, match, finding, settings, resolver } = input;
+  const canHopFrom = (environment: string) => resolver.sensitivityRank(environment) < 2;
+  const t = event.timeMs;
+  const update: StateUpdate = {};
+  const summary = summarise(event);
+  const historyMs = settings.historyDays * DAY;
+
+  // Principal history.
+  const isDestructive = match !== undefined && !event.action.errorCode;
+  const principal: PrincipalState = context.principal
+    ? clone(context.principal)
+    : { key: keys.principal, firstSeen: t, lastSeen: t, environments: [], sources: [], destructive: [], recent: [], version: 0 };
+  let material = context.principal === undefined || finding !== undefined || isDestructive;
+  if (t < principal.firstSeen) {
+    principal.firstSeen = t;
+    material = true;
+  }
+  if (t > principal.lastSeen + PRINCIPAL_REFRESH_MS) {
+    principal.lastSeen = t;
+    material = true;
+  }
+  let sighting = principal.environments.find((e) => e.environment === event.environment);
+  if (!sighting) {
+    sighting = { environment: event.environment, firstSeen: t, lastSeen: t, routine: {} };
+    principal.environments.push(sighting);
+    material = true;
+  } else {
+    if (t < sighting.firstSeen) {
+      sighting.firstSeen = t;
+      material = true;
+    }
+    if (t > sighting.lastSeen + PRINCIPAL_REFRESH_MS) {
+      sighting.lastSeen = t;
+      material = true;
+    }
+  }
+  if (!isServiceCall(event)) {
+    const network = networkOf(event.actor.sourceIp);
+    const family = event.actor.userAgentFamily;
+    const source = principal.sources.find((s) => s.network === network && s.family === family);
+    if (!source) {
+      principal.sources.push({ network, family, firstSeen: t, lastSeen: t });
+      principal.sources.sort((a, b) => b.lastSeen - a.lastSeen);
+      principal.sources = principal.sources.slice(0, MAX_SOURCES);
+      material = true;
+    } else {
+      if (t < source.firstSeen) {
+        source.firstSeen = t;
+        material = true;
+      }
+      if (t > source.lastSeen + SOURCE_REFRESH_MS) {
+        source.lastSeen = t;
+        material = true;
+      }
+    }
+  }
+  if (isDestructive) {
+    if (input.countsTowardBurst && !principal.destructive.some((d) => d.eventId === event.id)) {
+      principal.destructive = [...principal.destructive, { time: t, eventId: event.id }].sort((a, b) => a.time - b.time).slice(-MAX_DESTRUCTIVE);
+    }
+    const routine = sighting.routine[event.action.name];
+    if (routine) {
+      routine.count += 1;
+      routine.firstSeen = Math.min(routine.firstSeen, t);
+      routine.lastSeen = Math.max(routine.lastSeen, t);
+    } else sighting.routine[event.action.name] = { count: 1, firstSeen: t, lastSeen: t };
+  }
+  if (material) {
+    principal.lastSeen = Math.max(principal.lastSeen, t);
+    principal.recent = pushRecent(principal.recent, summary);
+    principal.version += 1;
+    update.principal = { value: principal, expiresAt: ttl(principal.lastSeen + historyMs) };
+  }
+
+  // Actor: which principals this machine used, where, and when.
+  if (keys.actor) {
+    const actor: ActorState = context.actor ? clone(context.actor) : { key: keys.actor, uses: [], recent: [], version: 0 };
+    let actorMaterial = context.actor === undefined || finding !== undefined || event.action.errorCode !== undefined;
+    let use = actor.uses.find((u) => u.principalKey === keys.principal && u.environment === event.environment);
+    if (!use) {
+      use = {
+        principalKey: keys.principal,
+        credentialKey: keys.credential,
+        credentialType: event.credential.type,
+        description: describeCredential(event.credential),
+        environment: event.environment,
+        firstSeen: t,
+        lastSeen: t,
+      };
+      if (event.credential.accessKeyId) use.accessKeyId = event.credential.accessKeyId;
+      actor.uses.push(use);
+      actorMaterial = true;
+    } else {
+      if (t < use.firstSeen) {
+        use.firstSeen = t;
+        actorMaterial = true;
+      }
+      // Only uses in environments something could hop *from* need a fresh lastSeen.
+      if (t > use.lastSeen + actorRefreshMs(settings) && canHopFrom(event.environment)) {
+        use.lastSeen = t;
+        use.credentialKey = keys.credential;
+        use.description = describeCredential(event.credential);
+        if (event.credential.accessKeyId) use.accessKeyId = event.credential.accessKeyId;
+        actorMaterial = true;
+      }
+    }
+    if (actorMaterial) {
+      actor.uses = actor.uses.sort((a, b) => b.lastSeen - a.lastSeen).slice(0, MAX_ACTOR_USES);
+      actor.recent = pushRecent(actor.recent, summary);
+      actor.version += 1;
+      const last = Math.max(...actor.uses.map((u) => u.lastSeen));
+      update.actor = { value: actor, expiresAt: ttl(last + historyMs) };
+    }
+  }
+
+  // Lineage: a minting call names the new session key.
+  const minted = mintedSession(event, context);
+  if (minted) update.lineage = [{ value: minted, expiresAt: ttl(t + LINEAGE_TTL_MS) }];
+
+  // Resources created, for "deletes what it created".
+  const created = createdResources(event);
+  if (created.length) {
+    update.created = created.map((r) => ({
+      value: { account: event.account, type: r.type, name: r.name, creatorPrincipal: keys.principal, createdAt: t, eventId: event.id },
+      expiresAt: ttl(t + settings.recentCreationHours * HOUR),
+    }));
+  }
+
+  if (finding) {
+    update.processed = { value: { eventId: eventKey(event), finding, published: false }, expiresAt: ttl(t + historyMs) };
+    if (event.sharedEventId) update.processed.sharedEventId = event.sharedEventId;
+  }
+  return update;
+}
+
+function str(obj: unknown, key: string): string | undefined {
+  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) return undefined;
+  const v = Object.prototype.hasOwnProperty.call(obj, key) ? (obj as Record<string, unknown>)[key] : undefined;
+  return typeof v === 'string' ? v : undefined;
+}
+
+function mintedSession(event: AuditEvent, context: DetectionContext): SessionLineage | undefined {
+  if (event.action.eventSource !== 'sts.amazonaws.com' || !MINTING_CALLS.has(event.action.name) || event.action.errorCode) return undefined;
+  const credentials = event.responseElements?.['credentials'];
+  const accessKeyId = str(credentials, 'accessKeyId');
+  if (!accessKeyId || !/^ASIA[A-Z0-9]{8,124}$/.test(accessKeyId)) return undefined;
+  const sessionArn = str(event.responseElements?.['assumedRoleUser'], 'arn') ?? str(event.responseElements?.['federatedUser'], 'arn');
+  const minter = event.credential;
+  const environment = minter.accountId && minter.homeEnvironment !== 'unknown' ? minter.homeEnvironment : event.environment;
+  const lineage: SessionLineage = {
+    accessKeyId,
+    chain: [
+      { credential: minter, environment, via: event.action.name, mintedAt: event.time, eventId: event.id },
+      ...(context.lineage?.chain ?? []),
+    ].slice(0, MAX_LINEAGE),
+  };
+  if (sessionArn) lineage.sessionArn = sessionArn;
+  return lineage;
+}

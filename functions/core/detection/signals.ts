@@ -1,0 +1,352 @@
+/**
+ * Signals: small pure functions `(event, history) → signal | undefined`, each
+ * with a sentence saying why. `history` is what the state store knew before this
+ * event; every comparison uses event time, never arrival time, so re-processing
+ * the same event against the same state gives the same answer.
+ */
+import type { AuditEvent, Severity } from '../audit-event.ts';
+import { severityRank } from '../audit-event.ts';
+import type { BlastwallConfig } from '../config.ts';
+import type { EnvironmentResolver } from '../environment.ts';
+import type { CatalogueMatch, Category } from './catalogue.ts';
+import { describeCredential, isServiceCall, networkOf } from './keys.ts';
+import { ENVIRONMENT_ADJUSTMENT, FAILED_ATTEMPT_ADJUSTMENT, type Signal, type SignalId, shift } from './scoring.ts';
+import type { ActorState, ActorUse, CreatedResource, PrincipalState, SessionLineage } from './state-store.ts';
+
+export type DetectionSettings = BlastwallConfig['detection'];
+
+export interface History {
+  settings: DetectionSettings;
+  resolver: EnvironmentResolver;
+  principalKey: string;
+  credentialKey: string;
+  actorKey?: string;
+  /** The catalogue hit for this call, if any (computed once). */
+  match?: CatalogueMatch;
+  principal?: PrincipalState;
+  actor?: ActorState;
+  lineage?: SessionLineage;
+  created: CreatedResource[];
+}
+
+export type SignalFunction = (event: AuditEvent, history: History) => Signal | undefined;
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+export function duration(ms: number): string {
+  const abs = Math.abs(ms);
+  const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'}`;
+  if (abs < MINUTE) return plural(Math.max(1, Math.round(abs / 1000)), 'second');
+  if (abs < HOUR) return plural(Math.round(abs / MINUTE), 'minute');
+  if (abs < 2 * DAY) return plural(Math.round(abs / HOUR), 'hour');
+  return plural(Math.round(abs / DAY), 'day');
+}
+
+function envLabel(environment: string): string {
+  return environment === 'unknown' ? 'an account not in the configuration' : environment;
+}
+
+function sensitivity(history: History, environment: string): 'low' | 'high' | 'unknown' {
+  return history.resolver.sensitivity(environment);
+}
+
+export function failed(event: AuditEvent): boolean {
+  return event.action.errorCode !== undefined;
+}
+
+const CATEGORY_SIGNAL: Record<Category, SignalId> = {
+  'data-destruction': 'destructive-call',
+  'backup-destruction': 'destructive-call',
+  'logging-tamper': 'logging-tamper',
+  'detector-tamper': 'detector-tamper',
+  'security-control-tamper': 'security-control-tamper',
+  'identity-change': 'identity-change',
+  exposure: 'exposure',
+};
+
+const NEVER_LOWERED: readonly Category[] = ['logging-tamper', 'detector-tamper', 'security-control-tamper'];
+
+/** A catalogued destructive, tamper, identity or exposure call. */
+export const catalogueCall: SignalFunction = (event, history) => {
+  const match = history.match;
+  if (!match) return undefined;
+  let severity: Severity = match.severity;
+  const notes: string[] = [];
+  const env = event.environment;
+  const level = sensitivity(history, env);
+  if (!NEVER_LOWERED.includes(match.category) && ENVIRONMENT_ADJUSTMENT[level] !== 0) {
+    const adjusted = shift(severity, ENVIRONMENT_ADJUSTMENT[level], 'low');
+    if (adjusted !== severity) notes.push(`${envLabel(env)} is a ${level}-sensitivity environment, so this weighs one step less`);
+    severity = adjusted;
+  }
+  if (match.category === 'detector-tamper' && (event.credential.invokedBy === 'cloudformation.amazonaws.com' || event.actor.userAgentFamily === 'cloudformation')) {
+    severity = 'medium';
+    notes.push('it was made through CloudFormation, which is how Blastwall itself is deployed');
+  }
+  let text = `${capitalise(describeCredential(event.credential))} ${failed(event) ? 'tried to call' : 'called'} ${match.entry.eventSource.split('.')[0]}:${event.action.name}, which ${match.description}${
+    match.targets.length ? ` (${match.targets.map((t) => t.name).slice(0, 3).join(', ')})` : ''
+  }, in ${envLabel(env)}.`;
+  if (failed(event)) {
+    severity = shift(severity, FAILED_ATTEMPT_ADJUSTMENT, 'low');
+    text += ` AWS refused it (${event.action.errorCode}), so nothing changed, but someone is trying.`;
+  }
+  if (notes.length) text += ` Weighed accordingly: ${notes.join('; ')}.`;
+  return { id: CATEGORY_SIGNAL[match.category], severity, text };
+};
+
+/** The call also destroys the backups that would restore the data. */
+export const backupsInBlastRadius: SignalFunction = (event, history) => {
+  const match = history.match;
+  if (!match || !match.destroysBackups || failed(event)) return undefined;
+  return {
+    id: 'backups-in-blast-radius',
+    severity: sensitivity(history, event.environment) === 'low' ? 'medium' : 'high',
+    text: `This call destroys backups too: if the data is lost, the way to restore it goes with it.`,
+  };
+};
+
+/** Several destructive calls by one principal within the burst window. */
+export const burst: SignalFunction = (event, history) => {
+  if (!history.match || failed(event) || !isDestruction(history.match.category)) return undefined;
+  const windowMs = history.settings.burstWindowMinutes * MINUTE;
+  const earlier = (history.principal?.destructive ?? []).filter(
+    (d) => d.eventId !== event.id && d.time <= event.timeMs && d.time > event.timeMs - windowMs,
+  );
+  const count = earlier.length + 1;
+  if (count < history.settings.burstThreshold) return undefined;
+  return {
+    id: 'burst',
+    severity: sensitivity(history, event.environment) === 'high' ? 'high' : 'medium',
+    text: `This is destructive call number ${count} by ${describeCredential(event.credential)} within ${history.settings.burstWindowMinutes} minutes.`,
+  };
+};
+
+function isDestruction(category: Category): boolean {
+  return category !== 'identity-change' && category !== 'exposure';
+}
+
+/** Principal's home environment differs from the environment that received the call. */
+export const crossEnvironment: SignalFunction = (event, history) => {
+  if (isServiceCall(event)) return undefined;
+  const home = event.credential.homeEnvironment;
+  const env = event.environment;
+  if (home === env || home === 'unknown' || env === 'unknown') return undefined;
+  const routine = history.principal?.environments.some((e) => e.environment === env && e.firstSeen < event.timeMs) ?? false;
+  const towardMoreSensitive = history.resolver.sensitivityRank(env) > history.resolver.sensitivityRank(home);
+  let severity: Severity;
+  if (towardMoreSensitive) severity = routine ? 'info' : 'medium';
+  else if (!routine) severity = 'low';
+  else return undefined;
+  return {
+    id: 'cross-environment',
+    severity,
+    text: `${capitalise(describeCredential(event.credential))} belongs to ${home} but acted in ${env}${
+      routine ? ', as it has before' : ', for the first time'
+    }${towardMoreSensitive ? ` — ${env} is more sensitive than ${home}` : ''}.`,
+  };
+};
+
+/** The session descends from other credentials; matters when a link lives in a less sensitive environment. */
+export const sessionLineage: SignalFunction = (event, history) => {
+  const chain = history.lineage?.chain ?? [];
+  if (chain.length === 0) return undefined;
+  const rank = history.resolver.sensitivityRank(event.environment);
+  const lower = chain.find((link) => link.environment !== 'unknown' && history.resolver.sensitivityRank(link.environment) < rank);
+  const story = chain
+    .map((link) => `${describeCredential(link.credential)} (${envLabel(link.environment)}, ${link.via} at ${link.mintedAt})`)
+    .join(', minted by ');
+  return {
+    id: 'session-lineage',
+    severity: lower ? 'medium' : 'info',
+    text: lower
+      ? `This session was minted by ${story}: the call in ${event.environment} originates in ${lower.environment}, a less sensitive environment.`
+      : `This session was minted by ${story}.`,
+  };
+};
+
+function hopCandidates(event: AuditEvent, history: History, hopStart: number): ActorUse[] {
+  const actor = history.actor;
+  if (!actor) return [];
+  const rank = history.resolver.sensitivityRank(event.environment);
+  const windowMs = history.settings.hopWindowMinutes * MINUTE;
+  // lastSeen is refreshed at most every refresh interval, so allow that much slack.
+  const slack = actorRefreshMs(history.settings);
+  const lineageKeys = new Set((history.lineage?.chain ?? []).flatMap((l) => [l.credential.accessKeyId].filter(Boolean)));
+  return actor.uses.filter(
+    (use) =>
+      use.principalKey !== history.principalKey &&
+      use.environment !== 'unknown' &&
+      history.resolver.sensitivityRank(use.environment) < rank &&
+      use.firstSeen <= hopStart &&
+      use.lastSeen >= hopStart - windowMs - slack &&
+      !(use.accessKeyId && lineageKeys.has(use.accessKeyId)),
+  );
+}
+
+/** How often an actor's "last used" time is refreshed in the store (coalescing). */
+export function actorRefreshMs(settings: DetectionSettings): number {
+  return Math.max(MINUTE, Math.floor((settings.hopWindowMinutes * MINUTE) / 2));
+}
+
+export function isEstablished(principal: PrincipalState | undefined, event: AuditEvent, settings: DetectionSettings): boolean {
+  return principal !== undefined && principal.firstSeen <= event.timeMs - settings.baselineDays * DAY;
+}
+
+/**
+ * Same actor, another credential, a more sensitive environment, within minutes.
+ * The hop starts when the actor first uses the new credential; every call it makes
+ * with it within the hop window after that carries the signal.
+ */
+export const credentialHop: SignalFunction = (event, history) => {
+  if (!history.actorKey || isServiceCall(event)) return undefined;
+  const windowMs = history.settings.hopWindowMinutes * MINUTE;
+  const own = history.actor?.uses.find((u) => u.principalKey === history.principalKey && u.environment === event.environment && u.firstSeen < event.timeMs);
+  if (own && own.firstSeen < event.timeMs - windowMs) return undefined;
+  const hopStart = own?.firstSeen ?? event.timeMs;
+  const from = hopCandidates(event, history, hopStart).sort((a, b) => b.lastSeen - a.lastSeen)[0];
+  if (!from) return undefined;
+  const established = isEstablished(history.principal, event, history.settings);
+  const gap = Math.max(0, hopStart - Math.min(from.lastSeen, hopStart));
+  return {
+    id: 'credential-hop',
+    severity: established ? 'high' : 'medium',
+    text:
+      `The same machine (${event.actor.sourceIp}, ${event.actor.userAgentFamily}) was using ${from.description} in ${from.environment}` +
+      (gap > 0 ? ` ${duration(gap)} before` : ' right before') +
+      ` it started using ${describeCredential(event.credential)} in ${event.environment}, a credential it had never used: one actor hopping from ${from.environment} to ${event.environment}.` +
+      (established ? '' : ' (Blastwall has less than the baseline period of history for this credential, so this weighs less.)'),
+  };
+};
+
+/** First time this principal is seen in this environment. */
+export const firstUseInEnvironment: SignalFunction = (event, history) => {
+  if (event.credential.type === 'aws-service' || event.credential.type === 'anonymous') return undefined;
+  const sightings = history.principal?.environments ?? [];
+  if (sightings.some((e) => e.environment === event.environment && e.firstSeen < event.timeMs)) return undefined;
+  const elsewhere = sightings.filter((e) => e.firstSeen < event.timeMs).map((e) => e.environment);
+  const level = sensitivity(history, event.environment);
+  return {
+    id: 'first-use-in-environment',
+    severity: level === 'high' ? 'low' : 'info',
+    text: `This is the first time Blastwall sees ${describeCredential(event.credential)} used in ${envLabel(event.environment)}${
+      elsewhere.length ? `; until now it was used only in ${elsewhere.join(', ')}` : ''
+    }.`,
+  };
+};
+
+/** An established principal used from a network or tool it never used. */
+export const newSource: SignalFunction = (event, history) => {
+  if (isServiceCall(event) || !isEstablished(history.principal, event, history.settings)) return undefined;
+  const principal = history.principal!;
+  const known = principal.sources.filter((s) => s.firstSeen < event.timeMs);
+  if (known.length === 0) return undefined;
+  const network = networkOf(event.actor.sourceIp);
+  const family = event.actor.userAgentFamily;
+  const newNetwork = !known.some((s) => s.network === network);
+  const newFamily = !known.some((s) => s.family === family);
+  if (!newNetwork && !newFamily) return undefined;
+  const level = sensitivity(history, event.environment);
+  const both = newNetwork && newFamily;
+  // Only one of the two changing (CI runners move networks, people upgrade tools) is context, not evidence.
+  const severity: Severity = !both ? 'info' : level === 'high' ? 'medium' : 'low';
+  const usual = [...new Set(known.map((s) => `${s.network} (${s.family})`))].slice(0, 3).join(', ');
+  const what = both ? `a network (${event.actor.sourceIp}) and a tool (${family})` : newNetwork ? `a network (${event.actor.sourceIp})` : `a tool (${family})`;
+  return {
+    id: 'new-source',
+    severity,
+    text: `${capitalise(describeCredential(event.credential))} has been in use for ${duration(event.timeMs - principal.firstSeen)}, always from ${usual}; now it is used from ${what} it was never used from.`,
+  };
+};
+
+/** The root user. */
+export const rootUse: SignalFunction = (event) => {
+  if (event.credential.type !== 'root') return undefined;
+  return {
+    id: 'root-use',
+    severity: 'high',
+    text:
+      `The root user of account ${event.credential.accountId ?? event.account} made this call. ` +
+      'Root is for break-glass only, and no IAM policy can revoke it: a human must sign in as root, change its password, and delete its access keys.',
+  };
+};
+
+/** A successful console sign-in without MFA. */
+export const consoleLoginWithoutMfa: SignalFunction = (event, history) => {
+  if (event.action.name !== 'ConsoleLogin' || event.action.eventSource !== 'signin.amazonaws.com') return undefined;
+  const result = event.responseElements?.['ConsoleLogin'];
+  const mfa = event.additionalEventData?.['MFAUsed'];
+  if (result !== 'Success' || mfa !== 'No') return undefined;
+  const root = event.credential.type === 'root';
+  return {
+    id: 'console-login-without-mfa',
+    severity: root ? 'high' : sensitivity(history, event.environment) === 'high' ? 'medium' : 'low',
+    text: `${capitalise(describeCredential(event.credential))} signed in to the console from ${event.actor.sourceIp} without MFA.`,
+  };
+};
+
+/** Mitigating: everything deleted was created by the same principal recently. */
+export const deletesOwnRecentCreation: SignalFunction = (event, history) => {
+  const match = history.match;
+  if (!match || match.targets.length === 0 || !isDestruction(match.category)) return undefined;
+  const since = event.timeMs - history.settings.recentCreationHours * HOUR;
+  const mine = match.targets.map((t) =>
+    history.created.find(
+      (c) => c.type === t.type && c.name === t.name && c.account === event.account && c.creatorPrincipal === history.principalKey && c.createdAt <= event.timeMs && c.createdAt >= since,
+    ),
+  );
+  if (mine.some((m) => m === undefined)) return undefined;
+  const oldest = Math.min(...mine.map((m) => m!.createdAt));
+  return {
+    id: 'deletes-own-recent-creation',
+    severity: 'info',
+    mitigating: true,
+    text: `It deletes ${match.targets.map((t) => t.name).slice(0, 3).join(', ')}, which the same principal created ${duration(event.timeMs - oldest)} earlier: cleaning up its own work.`,
+  };
+};
+
+const ROUTINE_MIN_COUNT = 3;
+/** Mitigating: an established destructive routine of this principal in a low-sensitivity environment. */
+export const routineInLowEnvironment: SignalFunction = (event, history) => {
+  if (!history.match || sensitivity(history, event.environment) !== 'low' || !isDestruction(history.match.category)) return undefined;
+  const sighting = history.principal?.environments.find((e) => e.environment === event.environment);
+  const routine = sighting?.routine[event.action.name];
+  if (!routine || routine.count < ROUTINE_MIN_COUNT || routine.firstSeen > event.timeMs - DAY || routine.firstSeen >= event.timeMs) return undefined;
+  return {
+    id: 'routine-in-low-environment',
+    severity: 'info',
+    mitigating: true,
+    text: `In ${event.environment} (low sensitivity) this principal has called ${event.action.name} ${routine.count} times since ${new Date(routine.firstSeen).toISOString().slice(0, 10)}: routine.`,
+  };
+};
+
+/** Every signal, in the order reasons are listed. */
+export const SIGNALS: readonly SignalFunction[] = [
+  catalogueCall,
+  backupsInBlastRadius,
+  burst,
+  credentialHop,
+  sessionLineage,
+  crossEnvironment,
+  newSource,
+  firstUseInEnvironment,
+  rootUse,
+  consoleLoginWithoutMfa,
+  deletesOwnRecentCreation,
+  routineInLowEnvironment,
+];
+
+export function evaluateSignals(event: AuditEvent, history: History): Signal[] {
+  const out: Signal[] = [];
+  for (const fn of SIGNALS) {
+    const signal = fn(event, history);
+    if (signal) out.push(signal);
+  }
+  // Strongest first within the listing, mitigating last.
+  return out.sort((a, b) => Number(a.mitigating ?? false) - Number(b.mitigating ?? false) || severityRank(b.severity) - severityRank(a.severity));
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

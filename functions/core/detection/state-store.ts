@@ -1,0 +1,173 @@
+/**
+ * The detection state store: domain methods, not a generic key-value API.
+ *
+ * One `load` per event fetches everything the signals need (the processed-event
+ * marker, the principal's history, the actor's recent credentials, the session's
+ * lineage, who created the resources being deleted) — one BatchGetItem in DynamoDB.
+ * One `save` writes what changed, atomically, with optimistic versions; a benign
+ * event that changes nothing material produces no `save` at all.
+ *
+ * Implementations: `functions/adapters/memory-state-store.ts` (replay, demo, bench)
+ * and `functions/adapters/dynamo-state-store.ts` (the Lambda), both under the same
+ * contract tests.
+ */
+import type { Credential } from '../audit-event.ts';
+import type { EventSummary, Finding } from '../finding.ts';
+
+/** Where a principal was used from: network (/24, /64) and user-agent family. */
+export interface SourceSighting {
+  network: string;
+  family: string;
+  firstSeen: number;
+  lastSeen: number;
+}
+
+export interface RoutineAction {
+  count: number;
+  firstSeen: number;
+  lastSeen: number;
+}
+
+/** A principal's use in one environment. */
+export interface EnvironmentSighting {
+  environment: string;
+  firstSeen: number;
+  lastSeen: number;
+  /** Destructive actions this principal performed here (for "routine in a low-sensitivity environment"). */
+  routine: Record<string, RoutineAction>;
+}
+
+/** History of one principal (`CRED#<principal key>`). Times are event times in epoch ms. */
+export interface PrincipalState {
+  key: string;
+  firstSeen: number;
+  lastSeen: number;
+  environments: EnvironmentSighting[];
+  sources: SourceSighting[];
+  /** Recent destructive calls (for bursts). */
+  destructive: { time: number; eventId: string }[];
+  /** The last material events (first sightings, destructive calls, findings), oldest first. */
+  recent: EventSummary[];
+  /** Optimistic-concurrency version; 0 means "never stored". */
+  version: number;
+}
+
+/** A principal used by an actor in an environment. */
+export interface ActorUse {
+  principalKey: string;
+  /** The latest credential (access key id, or principal key) of that principal seen from this actor. */
+  credentialKey: string;
+  accessKeyId?: string;
+  credentialType: Credential['type'];
+  description: string;
+  environment: string;
+  firstSeen: number;
+  lastSeen: number;
+}
+
+/** One machine (`ACTOR#<ip>|<user-agent family>`). */
+export interface ActorState {
+  key: string;
+  uses: ActorUse[];
+  recent: EventSummary[];
+  version: number;
+}
+
+/** One step of a session's ancestry: who minted it, from where. */
+export interface LineageLink {
+  credential: Credential;
+  /** Environment of the minting credential. */
+  environment: string;
+  /** `AssumeRole`, `GetSessionToken` … */
+  via: string;
+  mintedAt: string;
+  eventId: string;
+}
+
+/** `SESSION#<ASIA…>`: the chain that minted this session key, nearest first. */
+export interface SessionLineage {
+  accessKeyId: string;
+  /** The session's principal ARN as the minting response named it. */
+  sessionArn?: string;
+  chain: LineageLink[];
+}
+
+/** `RES#<account>#<type>#<name>`: a resource created recently, and by whom. */
+export interface CreatedResource {
+  account: string;
+  type: string;
+  name: string;
+  creatorPrincipal: string;
+  createdAt: number;
+  eventId: string;
+}
+
+/** `EVT#<eventId>`: an event that produced a finding (benign events are not marked). */
+export interface ProcessedRecord {
+  /** The event key: CloudTrail event id + fingerprint (see detector `eventKey`). */
+  eventId: string;
+  finding: Finding;
+  published: boolean;
+}
+
+export interface ResourceRef {
+  account: string;
+  type: string;
+  name: string;
+}
+
+export interface ContextQuery {
+  /** The event key: CloudTrail event id + fingerprint of time and call. */
+  eventId: string;
+  /** The other copy of a cross-account call is the same call. */
+  sharedEventId?: string;
+  principalKey: string;
+  actorKey?: string;
+  /** The caller's session key (`ASIA…`), to find its lineage. */
+  sessionKey?: string;
+  resources: ResourceRef[];
+}
+
+export interface DetectionContext {
+  processed?: ProcessedRecord;
+  principal?: PrincipalState;
+  actor?: ActorState;
+  lineage?: SessionLineage;
+  created: CreatedResource[];
+}
+
+/** An item with its DynamoDB TTL (epoch seconds). */
+export interface Expiring<T> {
+  value: T;
+  expiresAt: number;
+}
+
+export interface StateUpdate {
+  /** Written only if the stored version is still `value.version - 1` (0: not stored yet). */
+  principal?: Expiring<PrincipalState>;
+  actor?: Expiring<ActorState>;
+  lineage?: Expiring<SessionLineage>[];
+  created?: Expiring<CreatedResource>[];
+  /** Written only if no marker exists for the event id (and its shared event id). */
+  processed?: Expiring<ProcessedRecord> & { sharedEventId?: string };
+}
+
+/** Another writer changed the same state first: reload and recompute. */
+export class StateConflictError extends Error {
+  constructor(message = 'detection state changed concurrently') {
+    super(message);
+    this.name = 'StateConflictError';
+  }
+}
+
+export interface StateStore {
+  load(query: ContextQuery): Promise<DetectionContext>;
+  /** All or nothing. Throws {@link StateConflictError} when a version or marker check fails. */
+  save(update: StateUpdate): Promise<void>;
+  /** The finding recorded for this event (and its cross-account copy) reached the bus. */
+  markPublished(eventId: string, findingId: string, sharedEventId?: string): Promise<void>;
+}
+
+export function isEmptyUpdate(update: StateUpdate): boolean {
+  return !update.principal && !update.actor && !update.lineage?.length && !update.created?.length && !update.processed;
+}
