@@ -1,0 +1,161 @@
+/**
+ * Bundle sizes and cold-start ratio, built with the very esbuild options the CDK
+ * `NodejsFunction` uses (imported from lib/constructs/blastwall-function.ts, mapped
+ * one to one onto esbuild's API the way aws-cdk-lib's Bundling turns them into CLI
+ * flags: --bundle --target --platform --format --outfile=index.mjs --minify
+ * --sourcemap --sources-content=false --external:… --log-level --banner:js
+ * --main-fields).
+ *
+ * initRatio: wall time of a fresh `node` process that imports the `detect` bundle
+ * and exits, divided by the same for an empty handler bundled the same way; both
+ * measured alternately, medians taken. `@aws-sdk/*` stays external as in Lambda
+ * (the runtime ships it), so it is resolved from node_modules and its load counts.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { build, type BuildOptions } from 'esbuild';
+
+export const ROOT = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
+export const WORK = join(ROOT, 'bench', '.work');
+
+export const FUNCTIONS = ['detect', 'respond', 'page', 'undo'] as const;
+
+export interface BundleResult {
+  bundleBytes: Record<string, number | null>;
+  /** Entries that do not exist (yet): named, never silently zero. */
+  missing: string[];
+  /** Entries that exist but do not build (yet), with esbuild's message. */
+  errors: Record<string, string>;
+  initRatio: number | null;
+  detectInitMs: number | null;
+  emptyInitMs: number | null;
+  /** Import of the bundle alone, measured inside the child (excludes Node's own start). */
+  detectImportMs: number | null;
+  emptyImportMs: number | null;
+  initRuns: number;
+  /** The biggest inputs of the detect bundle (from esbuild's metafile), for the report. */
+  detectTopInputs: Array<{ path: string; bytes: number }>;
+}
+
+async function cdkEsbuildOptions(): Promise<BuildOptions> {
+  const { BUNDLING } = await import('../lib/constructs/blastwall-function.ts');
+  const b = BUNDLING;
+  return {
+    bundle: true,
+    target: b.target,
+    platform: 'node',
+    format: b.format === 'esm' ? 'esm' : 'cjs',
+    minify: b.minify ?? false,
+    sourcemap: b.sourceMap ? true : false,
+    sourcesContent: b.sourcesContent ?? true,
+    external: b.externalModules ?? ['@aws-sdk/*'],
+    logLevel: (b.logLevel as BuildOptions['logLevel']) ?? 'warning',
+    ...(b.banner ? { banner: { js: b.banner } } : {}),
+    ...(b.footer ? { footer: { js: b.footer } } : {}),
+    ...(b.mainFields ? { mainFields: b.mainFields } : {}),
+    ...(b.keepNames ? { keepNames: true } : {}),
+    ...(b.define ? { define: b.define } : {}),
+    ...(b.loader ? { loader: b.loader as BuildOptions['loader'] } : {}),
+    tsconfig: join(ROOT, 'tsconfig.json'),
+    metafile: true,
+  };
+}
+
+async function bundle(entry: string, outDir: string, options: BuildOptions) {
+  mkdirSync(outDir, { recursive: true });
+  const outfile = join(outDir, options.format === 'esm' ? 'index.mjs' : 'index.js');
+  const result = await build({ ...options, entryPoints: [entry], outfile, absWorkingDir: ROOT });
+  return { outfile, bytes: statSync(outfile).size, metafile: result.metafile! };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+/** One fresh process: spawn → import(bundle) → exit. Returns [wall ms, import ms]. */
+function coldLoad(file: string): [number, number] {
+  const script = `const t=performance.now();await import(${JSON.stringify(file)});process.stdout.write(String(performance.now()-t));`;
+  const t0 = process.hrtime.bigint();
+  const out = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', cwd: WORK });
+  const wall = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (out.status !== 0) throw new Error(`loading ${file} failed: ${out.stderr}`);
+  return [wall, Number(out.stdout)];
+}
+
+export async function measureBundles(opts: { initRuns: number }): Promise<BundleResult> {
+  const options = await cdkEsbuildOptions();
+  const outRoot = join(WORK, 'bundles');
+  const bundleBytes: Record<string, number | null> = {};
+  const missing: string[] = [];
+  const errors: Record<string, string> = {};
+  let detectFile: string | undefined;
+  let detectMeta: Awaited<ReturnType<typeof bundle>>['metafile'] | undefined;
+  for (const name of FUNCTIONS) {
+    const entry = join(ROOT, 'functions', name, 'handler.ts');
+    if (!existsSync(entry)) {
+      bundleBytes[name] = null;
+      missing.push(name);
+      continue;
+    }
+    let b: Awaited<ReturnType<typeof bundle>>;
+    try {
+      b = await bundle(entry, join(outRoot, name), { ...options, logLevel: 'silent' });
+    } catch (error) {
+      bundleBytes[name] = null;
+      errors[name] = String((error as Error).message).split('\n').slice(0, 3).join(' ');
+      continue;
+    }
+    bundleBytes[name] = b.bytes;
+    if (name === 'detect') {
+      detectFile = b.outfile;
+      detectMeta = b.metafile;
+    }
+  }
+  const emptyEntry = join(WORK, 'empty-handler.ts');
+  writeFileSync(emptyEntry, 'export const handler = async (event: unknown) => ({ ok: true, event });\n');
+  const empty = await bundle(emptyEntry, join(outRoot, 'empty'), options);
+  bundleBytes.empty = empty.bytes;
+
+  const detectTopInputs = detectMeta
+    ? Object.entries(Object.values(detectMeta.outputs).find((o) => o.entryPoint)?.inputs ?? {})
+        .map(([path, v]) => ({ path, bytes: v.bytesInOutput }))
+        .sort((a, b) => b.bytes - a.bytes)
+        .slice(0, 8)
+    : [];
+
+  if (!detectFile) {
+    return { bundleBytes, missing, errors, initRatio: null, detectInitMs: null, emptyInitMs: null, detectImportMs: null, emptyImportMs: null, initRuns: 0, detectTopInputs };
+  }
+  // Warm the OS file cache once for both, then alternate so drift hits both alike.
+  coldLoad(detectFile);
+  coldLoad(empty.outfile);
+  const dWall: number[] = [];
+  const eWall: number[] = [];
+  const dImp: number[] = [];
+  const eImp: number[] = [];
+  for (let i = 0; i < opts.initRuns; i++) {
+    const [ew, ei] = coldLoad(empty.outfile);
+    const [dw, di] = coldLoad(detectFile);
+    eWall.push(ew);
+    eImp.push(ei);
+    dWall.push(dw);
+    dImp.push(di);
+  }
+  const detectInitMs = median(dWall);
+  const emptyInitMs = median(eWall);
+  return {
+    bundleBytes,
+    missing,
+    errors,
+    initRatio: detectInitMs / emptyInitMs,
+    detectInitMs,
+    emptyInitMs,
+    detectImportMs: median(dImp),
+    emptyImportMs: median(eImp),
+    initRuns: opts.initRuns,
+    detectTopInputs,
+  };
+}

@@ -1,0 +1,125 @@
+/**
+ * Cost per million CloudTrail management events, from measured figures and
+ * published on-demand prices (us-east-1). Prices are written here with their date;
+ * update both together.
+ */
+
+/** Published prices, us-east-1. */
+export const PRICES = {
+  asOf: '2025-06 (AWS pricing pages as last published before this was written; DynamoDB on-demand after the 2024-11-01 price cut). Not re-checked online from the bench machine, which has no internet.',
+  region: 'us-east-1',
+  lambdaRequestUsdPerMillion: 0.2,
+  /** Arm64 (the functions' architecture), first tier. x86_64 is 0.0000166667. */
+  lambdaGbSecondUsdArm64: 0.0000133334,
+  lambdaGbSecondUsdX86: 0.0000166667,
+  /** On-demand, Standard table class. */
+  dynamoWriteRequestUnitUsdPerMillion: 0.625,
+  dynamoReadRequestUnitUsdPerMillion: 0.125,
+  /** Events delivered to another account's bus are billed as custom events. */
+  eventBridgeCrossAccountUsdPerMillion: 1.0,
+  /** PutEvents of custom events (detect publishing findings). */
+  eventBridgeCustomEventUsdPerMillion: 1.0,
+  cloudWatchLogsIngestUsdPerGb: 0.5,
+  /** The yardstick: GuardDuty's CloudTrail management event analysis, first tier (per million events). */
+  guardDutyCloudTrailUsdPerMillion: 4.0,
+} as const;
+
+/** Assumptions that are not measured here, each named in the report. */
+export const ASSUMPTIONS = {
+  /** Lambda gives a function CPU in proportion to memory; one full vCPU at 1,769 MB. */
+  fullVcpuMb: 1769,
+  /** In-region DynamoDB round trip per request (single-digit ms); loopback dynalite hides it. */
+  dynamoRoundTripMs: 5,
+  /** START / END / REPORT platform lines Lambda writes per invocation. */
+  lambdaPlatformLogBytes: 300,
+} as const;
+
+export interface CostInputs {
+  memoryMb: number;
+  architecture: 'arm64' | 'x86_64';
+  /** Mean handler time measured on this machine (full core, dynalite in-process). */
+  handlerMeanMs: number;
+  dynamoRequestsPerEvent: number;
+  /** Request units per event (reads: RRU, writes: WRU) as DynamoDB reported them. */
+  readUnitsPerEvent: number;
+  writeUnitsPerEvent: number;
+  findingsPerEvent: number;
+  logBytesPerEvent: number;
+  /** Share of all CloudTrail management events the member rule drops (AWS-service calls). */
+  awsServiceShare: number;
+}
+
+export interface CostParts {
+  lambdaRequests: number;
+  lambdaCompute: number;
+  dynamoReads: number;
+  dynamoWrites: number;
+  eventBridgeCrossAccount: number;
+  eventBridgeFindings: number;
+  cloudWatchLogs: number;
+}
+
+export interface CostResult {
+  /** Per million CloudTrail management events emitted in the member accounts (GuardDuty's basis), after the member rule's filter. */
+  costPerMillionEventsUsd: number;
+  /** Per million events that reach `detect` (no credit for the filter). */
+  costPerMillionDeliveredEventsUsd: number;
+  /** Per million CloudTrail events if the member rule forwarded everything. */
+  costPerMillionEventsWithoutFilterUsd: number;
+  filterSavingsPerMillionUsd: number;
+  /** Parts per million delivered events. */
+  partsPerMillionDeliveredUsd: CostParts;
+  /** Parts per million CloudTrail events (delivered parts × (1 − filtered share)). */
+  partsPerMillionEventsUsd: CostParts;
+  billedMsPerEvent: number;
+  guardDutyUsdPerMillion: number;
+  /** GuardDuty price ÷ Blastwall cost. */
+  timesCheaperThanGuardDuty: number;
+  /** The AWS-service share at which the per-event cost meets the 1.50 goal. */
+  breakEvenAwsServiceShareFor150: number;
+  prices: typeof PRICES;
+  assumptions: typeof ASSUMPTIONS;
+  inputs: CostInputs;
+}
+
+const round = (x: number, digits = 4) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+export function costModel(inputs: CostInputs): CostResult {
+  const p = PRICES;
+  const a = ASSUMPTIONS;
+  // Billed duration: the measured time scaled to the CPU share the configured memory buys,
+  // plus the network round trips to DynamoDB the loopback run does not pay; billed per 1 ms.
+  const cpuScale = Math.max(1, a.fullVcpuMb / inputs.memoryMb);
+  const billedMsPerEvent = Math.ceil(inputs.handlerMeanMs * cpuScale + inputs.dynamoRequestsPerEvent * a.dynamoRoundTripMs);
+  const gbSecond = inputs.architecture === 'arm64' ? p.lambdaGbSecondUsdArm64 : p.lambdaGbSecondUsdX86;
+  const M = 1_000_000;
+  const delivered: CostParts = {
+    lambdaRequests: p.lambdaRequestUsdPerMillion,
+    lambdaCompute: M * (inputs.memoryMb / 1024) * (billedMsPerEvent / 1000) * gbSecond,
+    dynamoReads: inputs.readUnitsPerEvent * p.dynamoReadRequestUnitUsdPerMillion,
+    dynamoWrites: inputs.writeUnitsPerEvent * p.dynamoWriteRequestUnitUsdPerMillion,
+    eventBridgeCrossAccount: p.eventBridgeCrossAccountUsdPerMillion,
+    eventBridgeFindings: inputs.findingsPerEvent * p.eventBridgeCustomEventUsdPerMillion,
+    cloudWatchLogs: (M * (inputs.logBytesPerEvent + a.lambdaPlatformLogBytes) / 1024 ** 3) * p.cloudWatchLogsIngestUsdPerGb,
+  };
+  const perDelivered = Object.values(delivered).reduce((s, x) => s + x, 0);
+  const kept = 1 - inputs.awsServiceShare;
+  const perEvent = perDelivered * kept;
+  const roundParts = (parts: CostParts, f = 1): CostParts =>
+    Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, round(v * f)])) as unknown as CostParts;
+  return {
+    costPerMillionEventsUsd: round(perEvent),
+    costPerMillionDeliveredEventsUsd: round(perDelivered),
+    costPerMillionEventsWithoutFilterUsd: round(perDelivered),
+    filterSavingsPerMillionUsd: round(perDelivered - perEvent),
+    partsPerMillionDeliveredUsd: roundParts(delivered),
+    partsPerMillionEventsUsd: roundParts(delivered, kept),
+    billedMsPerEvent,
+    guardDutyUsdPerMillion: p.guardDutyCloudTrailUsdPerMillion,
+    timesCheaperThanGuardDuty: round(p.guardDutyCloudTrailUsdPerMillion / perEvent, 2),
+    breakEvenAwsServiceShareFor150: round(Math.max(0, 1 - 1.5 / perDelivered), 3),
+    prices: PRICES,
+    assumptions: ASSUMPTIONS,
+    inputs,
+  };
+}

@@ -1,0 +1,243 @@
+/**
+ * `npm run bench [-- --quick] [-- --only core,dynamo,bundles,replay,filter]`
+ *
+ * Measures speed, DynamoDB use, bundle size, cold start, replay throughput and
+ * memory, and the cost per million events; prints a table with each goal and
+ * writes bench/results.json (field names are a contract: other tooling reads them).
+ *
+ * Every figure is measured in this one run, on this machine, and where a goal is a
+ * ratio its yardstick is measured alongside. A section that cannot run (code not
+ * there yet, a crash) is reported as an error with null figures, never as zero.
+ */
+import { execSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ROOT, WORK } from './bundles.ts';
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    out: { type: 'string', default: join(ROOT, 'bench', 'results.json') },
+  },
+});
+const quick = values.quick ?? false;
+const only = values.only ? new Set(values.only.split(',')) : undefined;
+const want = (section: string) => !only || only.has(section);
+
+const SIZES = quick
+  ? { core: 8_000, profile: 0, dynamoWarmup: 1_000, dynamoMeasured: 600, dynamoPrincipals: 80, initRuns: 5, replay: 8_000, filter: 20_000 }
+  : { core: 200_000, profile: 50_000, dynamoWarmup: 12_000, dynamoMeasured: 8_000, dynamoPrincipals: 400, initRuns: 15, replay: 200_000, filter: 100_000 };
+
+mkdirSync(WORK, { recursive: true });
+const startedAt = new Date();
+const log = (msg: string) => process.stderr.write(`[bench ${((Date.now() - startedAt.getTime()) / 1000).toFixed(1)}s] ${msg}\n`);
+
+const results: Record<string, unknown> = {
+  coreEventsPerSec: null,
+  parseEventsPerSec: null,
+  coreToParseRatio: null,
+  dynamoRequestsPerBenignEvent: null,
+  dynamoWritesPerBenignEvent: null,
+  dynamoRequestsPerDestructiveEvent: null,
+  handlerLatencyP50Ms: null,
+  handlerLatencyP99Ms: null,
+  bundleBytes: null,
+  initRatio: null,
+  replayEventsPerSec: null,
+  peakRssMb: null,
+  costPerMillionEventsUsd: null,
+};
+const errors: Record<string, string> = {};
+const details: Record<string, unknown> = {};
+
+async function section<T>(name: string, run: () => Promise<T>): Promise<T | undefined> {
+  if (!want(name)) return undefined;
+  log(`${name}…`);
+  const t0 = performance.now();
+  try {
+    const value = await run();
+    log(`${name} done in ${((performance.now() - t0) / 1000).toFixed(1)}s`);
+    return value;
+  } catch (error) {
+    const message = (error as Error).stack ?? String(error);
+    errors[name] = message.split('\n').slice(0, 6).join('\n');
+    log(`${name} FAILED: ${message.split('\n')[0]}`);
+    return undefined;
+  }
+}
+
+const core = await section('core', async () => {
+  const { measureCore } = await import('./core.ts');
+  return measureCore({ events: SIZES.core });
+});
+if (core) {
+  Object.assign(results, { coreEventsPerSec: core.coreEventsPerSec, parseEventsPerSec: core.parseEventsPerSec, coreToParseRatio: core.coreToParseRatio });
+  details.core = core;
+}
+
+if (SIZES.profile > 0) {
+  const profile = await section('core', async () => {
+    const { profileCore } = await import('./core.ts');
+    return profileCore({ events: SIZES.profile });
+  });
+  if (profile) details.coreProfile = profile;
+}
+
+const dynamo = await section('dynamo', async () => {
+  const { measureDynamo } = await import('./dynamo.ts');
+  return measureDynamo({ warmup: SIZES.dynamoWarmup, measured: SIZES.dynamoMeasured, principals: SIZES.dynamoPrincipals });
+});
+if (dynamo) {
+  Object.assign(results, {
+    dynamoRequestsPerBenignEvent: dynamo.dynamoRequestsPerBenignEvent,
+    dynamoWritesPerBenignEvent: dynamo.dynamoWritesPerBenignEvent,
+    dynamoRequestsPerDestructiveEvent: dynamo.dynamoRequestsPerDestructiveEvent,
+    handlerLatencyP50Ms: dynamo.handlerLatencyP50Ms,
+    handlerLatencyP99Ms: dynamo.handlerLatencyP99Ms,
+  });
+  details.dynamo = dynamo;
+}
+
+const bundles = await section('bundles', async () => {
+  const { measureBundles } = await import('./bundles.ts');
+  return measureBundles({ initRuns: SIZES.initRuns });
+});
+if (bundles) {
+  const { empty: _empty, ...fns } = bundles.bundleBytes;
+  Object.assign(results, { bundleBytes: fns, initRatio: bundles.initRatio });
+  details.bundles = bundles;
+}
+
+const replay = await section('replay', async () => {
+  const { measureReplay } = await import('./replay.ts');
+  return measureReplay({ events: SIZES.replay });
+});
+if (replay) {
+  Object.assign(results, { replayEventsPerSec: replay.replayEventsPerSec, peakRssMb: replay.peakRssMb });
+  details.replay = replay;
+}
+
+const filter = await section('filter', async () => {
+  const { measureFilter } = await import('./filter.ts');
+  return measureFilter({ events: SIZES.filter });
+});
+if (filter) details.filter = filter;
+
+const cost = await section('cost', async () => {
+  if (!dynamo) throw new Error('needs the dynamo section (requests, capacity units and handler time per event)');
+  const { costModel } = await import('./cost.ts');
+  const { FUNCTION_MEMORY_MB } = await import('../lib/central-stack.ts');
+  const { LAMBDA_ARCHITECTURE } = await import('../lib/constructs/blastwall-function.ts');
+  return costModel({
+    memoryMb: FUNCTION_MEMORY_MB.detect,
+    architecture: LAMBDA_ARCHITECTURE.name === 'arm64' ? 'arm64' : 'x86_64',
+    handlerMeanMs: dynamo.handlerLatencyMeanMs,
+    dynamoRequestsPerEvent: dynamo.dynamoRequestsPerEvent,
+    readUnitsPerEvent: dynamo.dynamoReadUnitsPerEvent,
+    writeUnitsPerEvent: dynamo.dynamoWriteUnitsPerEvent,
+    findingsPerEvent: dynamo.findingsPerEvent,
+    logBytesPerEvent: dynamo.logBytesPerEvent,
+    awsServiceShare: filter?.awsServiceShareGenerated ?? 0,
+  });
+});
+if (cost) {
+  // Headline: per million events `detect` processes (no credit taken for the filter; see docs/performance.md).
+  results.costPerMillionEventsUsd = cost.costPerMillionDeliveredEventsUsd;
+  results.costParts = cost.partsPerMillionDeliveredUsd;
+  results.costPerMillionCloudTrailEventsAfterFilterUsd = cost.costPerMillionEventsUsd;
+  results.guardDutyUsdPerMillion = cost.guardDutyUsdPerMillion;
+  results.prices = cost.prices;
+  details.cost = cost;
+}
+
+// ---- goals --------------------------------------------------------------------
+type Goal = { name: string; value: number | null; goal: string; holds: boolean | null; unit?: string };
+const n = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? x : null);
+const kib = (b: number | null) => (b === null ? null : b / 1024);
+const detectBytes = bundles ? n(bundles.bundleBytes.detect) : null;
+const goals: Goal[] = [
+  { name: 'coreToParseRatio', value: n(results.coreToParseRatio), goal: '≤ 0.5', holds: null },
+  { name: 'dynamoWritesPerBenignEvent', value: n(results.dynamoWritesPerBenignEvent), goal: '≤ 0.2', holds: null },
+  { name: 'dynamoRequestsPerBenignEvent', value: n(results.dynamoRequestsPerBenignEvent), goal: '≤ 1.0', holds: null },
+  { name: 'bundleBytes.detect (KiB)', value: kib(detectBytes), goal: '≤ 250', holds: null },
+  { name: 'initRatio', value: n(results.initRatio), goal: '≤ 1.5', holds: null },
+  { name: 'replayEventsPerSec', value: n(results.replayEventsPerSec), goal: '≥ 50000', holds: null },
+  { name: 'costPerMillionEventsUsd', value: n(results.costPerMillionEventsUsd), goal: '≤ 1.50', holds: null },
+];
+for (const g of goals) {
+  if (g.value === null) continue;
+  const [op, limit] = g.goal.split(' ');
+  g.holds = op === '≤' ? g.value <= Number(limit) : g.value >= Number(limit);
+}
+results.goals = Object.fromEntries(goals.map((g) => [g.name, { value: g.value, goal: g.goal, holds: g.holds }]));
+
+let commit = 'unknown';
+try {
+  commit = execSync('git rev-parse --short HEAD', { cwd: ROOT, encoding: 'utf8' }).trim();
+} catch {
+  /* not a git checkout */
+}
+results.meta = {
+  command: `npm run bench${quick ? ' -- --quick' : ''}${values.only ? ` -- --only ${values.only}` : ''}`,
+  quick,
+  startedAt: startedAt.toISOString(),
+  durationSec: (Date.now() - startedAt.getTime()) / 1000,
+  commit,
+  node: process.version,
+  cpus: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`,
+  memoryGb: Math.round(totalmem() / 1024 ** 3),
+  sizes: SIZES,
+};
+results.details = details;
+results.errors = errors;
+writeFileSync(values.out!, `${JSON.stringify(results, null, 2)}\n`);
+
+// ---- table --------------------------------------------------------------------
+const fmt = (x: unknown, digits = 2): string => {
+  if (typeof x !== 'number' || !Number.isFinite(x)) return '—';
+  if (Math.abs(x) >= 1000) return Math.round(x).toLocaleString('en-US');
+  return x.toFixed(digits);
+};
+const rows: Array<[string, string, string, string]> = [];
+const goalOf = (name: string) => goals.find((g) => g.name === name);
+const row = (label: string, value: unknown, goalName?: string, digits = 2) => {
+  const g = goalName ? goalOf(goalName) : undefined;
+  rows.push([label, fmt(value, digits), g?.goal ?? '', g ? (g.holds === null ? 'n/a' : g.holds ? 'holds' : 'MISSED') : '']);
+};
+row('coreEventsPerSec', results.coreEventsPerSec);
+row('parseEventsPerSec (JSON.parse yardstick)', results.parseEventsPerSec);
+row('coreToParseRatio', results.coreToParseRatio, 'coreToParseRatio', 3);
+row('dynamoRequestsPerBenignEvent', results.dynamoRequestsPerBenignEvent, 'dynamoRequestsPerBenignEvent', 3);
+row('dynamoWritesPerBenignEvent', results.dynamoWritesPerBenignEvent, 'dynamoWritesPerBenignEvent', 3);
+row('dynamoRequestsPerDestructiveEvent', results.dynamoRequestsPerDestructiveEvent, undefined, 3);
+row('handlerLatencyP50Ms (loopback)', results.handlerLatencyP50Ms);
+row('handlerLatencyP99Ms (loopback)', results.handlerLatencyP99Ms);
+for (const [fn, bytes] of Object.entries((results.bundleBytes as Record<string, number | null> | null) ?? {})) {
+  row(`bundleBytes.${fn} (KiB)`, kib(bytes), fn === 'detect' ? 'bundleBytes.detect (KiB)' : undefined, 1);
+}
+row('initRatio (detect ÷ empty, fresh node)', results.initRatio, 'initRatio', 3);
+row('replayEventsPerSec (end to end, .json.gz)', results.replayEventsPerSec, 'replayEventsPerSec');
+row('peakRssMb (replay)', results.peakRssMb, undefined, 0);
+row('costPerMillionEventsUsd (per event detect processes)', results.costPerMillionEventsUsd, 'costPerMillionEventsUsd', 3);
+if (cost) {
+  for (const [part, usd] of Object.entries(cost.partsPerMillionDeliveredUsd)) row(`  ${part}`, usd, undefined, 4);
+  row(`per million CloudTrail events, after filter (${fmt(100 * cost.inputs.awsServiceShare, 1)} % AWS-service)`, cost.costPerMillionEventsUsd, undefined, 3);
+  row('GuardDuty, per million CloudTrail mgmt events', cost.guardDutyUsdPerMillion, undefined, 2);
+}
+if (filter) row('AWS-service share of the real corpus (%)', 100 * filter.awsServiceShareCorpus, undefined, 2);
+
+const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length), ['metric', 'value', 'goal', ''][i]!.length));
+const line = (cells: string[]) => cells.map((c, i) => (i === 1 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
+console.log(`\nBlastwall bench — ${quick ? 'QUICK (smoke sizes; cite full runs only)' : 'full run'} — ${results.meta && (results.meta as { startedAt: string }).startedAt} — commit ${commit}`);
+console.log(line(['metric', 'value', 'goal', '']));
+console.log(widths.map((w) => '─'.repeat(w)).join('  '));
+for (const r of rows) console.log(line(r));
+if (cost) console.log(`\nprices: ${cost.prices.region}, ${cost.prices.asOf}`);
+if (Object.keys(errors).length) {
+  console.log('\nsections that did not run:');
+  for (const [name, message] of Object.entries(errors)) console.log(`  ${name}: ${message.split('\n')[0]}`);
+}
+console.log(`\nwrote ${values.out}`);
