@@ -87,7 +87,7 @@ export class IamRevoker {
       name === 'NoSuchEntity' || name === 'NoSuchEntityException'
         ? ' (IAM does not know this user, role or key in that account: it may have been deleted or renamed; verify by hand)'
         : name === 'AccessDenied' || name === 'AccessDeniedException'
-          ? ' (the responder role lacks the permission, or an SCP denies it)'
+          ? ' (the responder role lacks the permission, an SCP denies it, or the principal is tagged BlastwallProtected=true, which the responder role may never touch)'
           : '';
     return {
       status: 'failed',

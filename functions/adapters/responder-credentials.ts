@@ -115,6 +115,20 @@ export class ResponderCredentials {
   }
 }
 
+/** The partition of a region: `aws-cn` for cn-*, `aws-us-gov` for us-gov-*, else `aws`. */
+export function partitionOfRegion(region: string | undefined): string {
+  if (region?.startsWith('cn-')) return 'aws-cn';
+  if (region?.startsWith('us-gov-')) return 'aws-us-gov';
+  return 'aws';
+}
+
+/** IAM is global per partition; its endpoint's signing region. */
+export function iamRegionOfPartition(partition: string): string {
+  if (partition === 'aws-cn') return 'cn-north-1';
+  if (partition === 'aws-us-gov') return 'us-gov-west-1';
+  return 'us-east-1';
+}
+
 export interface IamClientsOptions {
   credentials: ResponderCredentials;
   /** IAM is global; its endpoint lives in us-east-1 (aws partition). */

@@ -16,7 +16,7 @@ import { BLASTWALL_EVENT_SOURCE, DETAIL_TYPES, ENV_VARS, METRIC_NAMESPACE, SERVI
 import { createEventPublisher } from '../adapters/event-publisher.ts';
 import { IamRevoker } from '../adapters/iam-revoker.ts';
 import { DynamoResponseLedger } from '../adapters/response-ledger-dynamodb.ts';
-import { IamClients, ResponderCredentials } from '../adapters/responder-credentials.ts';
+import { IamClients, ResponderCredentials, iamRegionOfPartition, partitionOfRegion } from '../adapters/responder-credentials.ts';
 import { createResponder, type FindingOutcome, type Responder, type ResponseLog, type ResponseMetrics, type RestoreOutcome } from './responder.ts';
 
 export type RespondEvent = EventBridgeEvent<string, unknown>;
@@ -66,18 +66,25 @@ function wireFromEnvironment(): HandlerDeps {
   const logger = new Logger({ serviceName: SERVICE_NAME });
   const metrics = new Metrics({ namespace: METRIC_NAMESPACE, serviceName: SERVICE_NAME });
   const config = parseConfig(JSON.parse(required(ENV_VARS.config)), ENV_VARS.config);
+  const partition = partitionOfRegion(process.env.AWS_REGION);
   const credentials = new ResponderCredentials({
     sts: new STSClient({ maxAttempts: 1, requestHandler: { requestTimeout: 5_000, connectionTimeout: 2_000 } }),
     roleName: config.response.responderRoleName,
-    ...(process.env.AWS_PARTITION ? { partition: process.env.AWS_PARTITION } : {}),
+    partition,
   });
-  const clients = new IamClients({ credentials });
+  const clients = new IamClients({ credentials, region: iamRegionOfPartition(partition) });
   const log: ResponseLog = {
     info: (m, e) => logger.info(m, e ?? {}),
     warn: (m, e) => logger.warn(m, e ?? {}),
     error: (m, e) => logger.error(m, e ?? {}),
   };
-  const count: ResponseMetrics = { count: (name, value = 1) => metrics.addMetric(name, MetricUnit.Count, value) };
+  let pending = false;
+  const count: ResponseMetrics = {
+    count: (name, value = 1) => {
+      pending = true;
+      metrics.addMetric(name, MetricUnit.Count, value);
+    },
+  };
   const responder = createResponder({
     config,
     ownRoleArns: parseOwnRoleArns(process.env[ENV_VARS.ownRoleArns]),
@@ -87,7 +94,15 @@ function wireFromEnvironment(): HandlerDeps {
     metrics: count,
     log,
   });
-  wired = { responder, log, flush: () => metrics.publishStoredMetrics() };
+  wired = {
+    responder,
+    log,
+    flush: () => {
+      if (!pending) return;
+      pending = false;
+      metrics.publishStoredMetrics();
+    },
+  };
   return wired;
 }
 

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CREDENTIAL_TYPES } from '../../functions/core/audit-event.ts';
 import { REVOCATION_TABLE, revocationTableMarkdown } from '../../functions/core/response/revocation-table.ts';
@@ -6,6 +6,7 @@ import { planResponse } from '../../functions/core/response/plan.ts';
 import { NOW, PROD, PROD_KEY, makeFinding, testConfig } from './fixtures.ts';
 import type { Credential } from '../../functions/core/audit-event.ts';
 
+const README = new URL('../../README.md', import.meta.url);
 const doc = readFileSync(new URL('../../docs/response.md', import.meta.url), 'utf8');
 
 describe('docs/response.md "What Blastwall will and won\'t revoke"', () => {
@@ -13,6 +14,10 @@ describe('docs/response.md "What Blastwall will and won\'t revoke"', () => {
     const match = /<!-- revocation-table:start -->\n([\s\S]*?)\n<!-- revocation-table:end -->/.exec(doc);
     expect(match, 'the table markers are missing from docs/response.md').not.toBeNull();
     expect(match![1]).toBe(revocationTableMarkdown());
+    // README.md may embed the same table between the same markers; then it must match too.
+    const readme = existsSync(README) ? readFileSync(README, 'utf8') : '';
+    const inReadme = /<!-- revocation-table:start -->\n([\s\S]*?)\n<!-- revocation-table:end -->/.exec(readme);
+    if (inReadme) expect(inReadme[1]).toBe(revocationTableMarkdown());
   });
 
   it('the table covers every credential type once', () => {
