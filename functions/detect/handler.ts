@@ -1,0 +1,115 @@
+/**
+ * `detect`: one CloudTrail event from the central bus → normalise → detect →
+ * publish `Blastwall Finding`. Thin: all decisions live in the shared pipeline,
+ * the same code `blastwall replay` runs.
+ *
+ * Failure semantics (EventBridge → Lambda is asynchronous, at least once):
+ * - hostile or malformed input is rejected, logged with its reason and counted;
+ *   retrying cannot fix it, so the invocation succeeds;
+ * - a state-store or bus failure throws: Lambda retries, then the event lands in
+ *   the DLQ. Never a silent drop. The detector's ledger makes the retry re-publish
+ *   the finding it computed the first time, never a second one.
+ */
+import type { EventBridgeEvent } from 'aws-lambda';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { parseConfig } from '../core/config.ts';
+import { createPipeline, type Pipeline } from '../core/pipeline.ts';
+import { DETAIL_TYPES, ENV_VARS, METRIC_NAMESPACE, METRICS, SERVICE_NAME } from '../core/telemetry-names.ts';
+import { createDynamoStateStore } from '../adapters/dynamo-state-store.ts';
+import { createEventPublisher } from '../adapters/event-publisher.ts';
+
+export type DetectResult =
+  | { status: 'rejected'; reason: string }
+  | { status: 'duplicate'; findingId?: string }
+  | { status: 'processed'; findingId?: string; severity?: string };
+
+export interface DetectDeps {
+  pipeline: Pipeline;
+  publish(detailType: string, detail: unknown): Promise<void>;
+  logger: Logger;
+  metrics: Metrics;
+  now?: () => Date;
+}
+
+export function createDetectHandler(deps: DetectDeps) {
+  const now = deps.now ?? (() => new Date());
+  return async (raw: EventBridgeEvent<string, unknown> | unknown): Promise<DetectResult> => {
+    try {
+      return await handle(raw);
+    } finally {
+      deps.metrics.publishStoredMetrics();
+    }
+  };
+
+  async function handle(raw: unknown): Promise<DetectResult> {
+    const { pipeline, logger, metrics } = deps;
+    metrics.addMetric(METRICS.eventsReceived, MetricUnit.Count, 1);
+    const normalised = pipeline.normalise(raw);
+    if (!normalised.ok) {
+      metrics.addMetric(METRICS.eventsRejected, MetricUnit.Count, 1);
+      logger.warn('rejected input', { reason: normalised.reason, envelopeId: envelopeId(raw) });
+      return { status: 'rejected', reason: normalised.reason };
+    }
+    const event = normalised.event;
+    const outcome = await pipeline.detect(event, now());
+    const finding = outcome.finding;
+    if (outcome.duplicate) {
+      metrics.addMetric(METRICS.duplicateEvents, MetricUnit.Count, 1);
+      if (!finding || outcome.published) return { status: 'duplicate', ...(finding ? { findingId: finding.id } : {}) };
+      logger.info('re-publishing a finding whose first publication did not complete', { findingId: finding.id });
+    }
+    if (!finding) return { status: 'processed' };
+
+    await deps.publish(DETAIL_TYPES.finding, finding);
+    await pipeline.detector.markPublished(event, finding.id);
+    const severityMetric = metrics.singleMetric();
+    severityMetric.addDimension('Severity', finding.severity);
+    severityMetric.addMetric(METRICS.findings, MetricUnit.Count, 1);
+    metrics.addMetric(METRICS.processingLatency, MetricUnit.Milliseconds, Math.max(0, now().getTime() - event.timeMs));
+    logger.info('finding published', {
+      findingId: finding.id,
+      severity: finding.severity,
+      eventId: event.id,
+      eventName: event.action.name,
+      accessKeyId: event.credential.accessKeyId,
+      reasons: finding.reasons.map((r) => r.signal),
+    });
+    return { status: outcome.duplicate ? 'duplicate' : 'processed', findingId: finding.id, severity: finding.severity };
+  }
+}
+
+/** The envelope's own id, for the log line of a rejected event (never the whole hostile payload). */
+function envelopeId(raw: unknown): string | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const id = Object.prototype.hasOwnProperty.call(raw, 'id') ? (raw as { id: unknown }).id : undefined;
+  return typeof id === 'string' ? id.slice(0, 128) : undefined;
+}
+
+let cached: ReturnType<typeof createDetectHandler> | undefined;
+
+/** Built on first invocation from the environment the CDK stack sets. */
+function fromEnvironment(): ReturnType<typeof createDetectHandler> {
+  const configJson = process.env[ENV_VARS.config];
+  const tableName = process.env[ENV_VARS.tableName];
+  const busName = process.env[ENV_VARS.eventBusName];
+  if (!configJson || !tableName || !busName) {
+    throw new Error(`detect needs ${ENV_VARS.config}, ${ENV_VARS.tableName} and ${ENV_VARS.eventBusName} in its environment`);
+  }
+  const config = parseConfig(JSON.parse(configJson), ENV_VARS.config);
+  const store = createDynamoStateStore({ client: new DynamoDBClient({}), tableName, config });
+  const ownRoleArns = (process.env[ENV_VARS.ownRoleArns] ?? '').split(',').filter(Boolean);
+  const publisher = createEventPublisher({ eventBusName: busName });
+  return createDetectHandler({
+    pipeline: createPipeline({ config, store, ownRoleArns }),
+    publish: (detailType, detail) => publisher.publish(detailType, detail),
+    logger: new Logger({ serviceName: SERVICE_NAME }),
+    metrics: new Metrics({ namespace: METRIC_NAMESPACE, serviceName: SERVICE_NAME }),
+  });
+}
+
+export const handler = async (event: EventBridgeEvent<string, unknown>): Promise<DetectResult> => {
+  cached ??= fromEnvironment();
+  return cached(event);
+};
