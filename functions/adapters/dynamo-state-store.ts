@@ -12,18 +12,17 @@
  * Every item carries `expiresAt` (epoch seconds) for DynamoDB TTL.
  *
  * Requests: one BatchGetItem per event (plus a retry only if DynamoDB returns
- * unprocessed keys); one PutItem or TransactWriteItems only when something
- * material changed; one or two UpdateItem per published finding.
+ * unprocessed keys); writes only when something material changed — usually one
+ * PutItem (the actor or the principal), a few for an event with a finding; one
+ * or two UpdateItem per published finding.
  */
 import {
   BatchGetItemCommand,
+  BatchWriteItemCommand,
   ConditionalCheckFailedException,
   type AttributeValue,
   type DynamoDBClient,
   PutItemCommand,
-  TransactionCanceledException,
-  type TransactWriteItem,
-  TransactWriteItemsCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { BlastwallConfig } from '../core/config.ts';
@@ -101,6 +100,27 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions): StateS
     return found;
   }
 
+  async function batchWrite(items: Item[]): Promise<void> {
+    let pending = items.map((Item) => ({ PutRequest: { Item } }));
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt > maxBatchRetries) throw new Error(`DynamoDB left ${pending.length} writes unprocessed after ${maxBatchRetries} retries`);
+      if (attempt > 0) await sleep(Math.min(1000, 25 * 2 ** attempt));
+      const out = await client.send(new BatchWriteItemCommand({ RequestItems: { [tableName]: pending.slice(0, 25) } }));
+      pending = [...((out.UnprocessedItems?.[tableName] ?? []) as typeof pending), ...pending.slice(25)];
+    }
+  }
+
+  async function conditionalPut(input: ConstructorParameters<typeof PutItemCommand>[0]): Promise<void> {
+    try {
+      await client.send(new PutItemCommand(input));
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException || (error as { name?: string }).name === 'ConditionalCheckFailedException') {
+        throw new StateConflictError();
+      }
+      throw error;
+    }
+  }
+
   return {
     async load(query: ContextQuery): Promise<DetectionContext> {
       const wanted: Key[] = [keys.processed(query.eventId), keys.principal(query.principalKey)];
@@ -136,58 +156,48 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions): StateS
     },
 
     async save(update: StateUpdate): Promise<void> {
-      const writes: TransactWriteItem[] = [];
-      const versioned = (key: Key, value: { version: number }, expiresAt: number): TransactWriteItem => ({
-        Put: {
+      // Write order, so that the processed marker is the commit point:
+      //   1. facts that are true whatever happens next (lineage, created resources): one BatchWriteItem;
+      //   2. versioned principal and actor state: conditional PutItem each;
+      //   3. the processed marker (+ its cross-account alias): conditional PutItem, last.
+      // A conflict in 2 or 3 makes the detector reload and recompute; state is kept in
+      // event time (min/max, dedup by event id), so re-applying an event is harmless.
+      // (DynamoDB transactions would also do, at twice the write cost, and dynalite lacks them.)
+      const facts = new Map<string, Item>();
+      for (const l of update.lineage ?? []) {
+        const k = keys.session(l.value.accessKeyId);
+        facts.set(id(k), itemFor(k, l.value, l.expiresAt));
+      }
+      for (const c of update.created ?? []) {
+        const k = resourceItemKey(c.value);
+        facts.set(id(k), itemFor(k, c.value, c.expiresAt));
+      }
+      if (facts.size === 1) await client.send(new PutItemCommand({ TableName: tableName, Item: [...facts.values()][0]! }));
+      else if (facts.size > 1) await batchWrite([...facts.values()]);
+
+      const versioned = async (key: Key, value: { version: number }, expiresAt: number) => {
+        const first = value.version - 1 === 0;
+        await conditionalPut({
           TableName: tableName,
           Item: itemFor(key, value, expiresAt, { version: { N: String(value.version) } }),
-          ...(value.version - 1 === 0
+          ...(first
             ? { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': PK } }
             : {
                 ConditionExpression: '#v = :prev',
                 ExpressionAttributeNames: { '#v': 'version' },
                 ExpressionAttributeValues: { ':prev': { N: String(value.version - 1) } },
               }),
-        },
-      });
-      if (update.principal) writes.push(versioned(keys.principal(update.principal.value.key), update.principal.value, update.principal.expiresAt));
-      if (update.actor) writes.push(versioned(keys.actor(update.actor.value.key), update.actor.value, update.actor.expiresAt));
-      const plain = new Map<string, TransactWriteItem>();
-      for (const l of update.lineage ?? []) {
-        const k = keys.session(l.value.accessKeyId);
-        plain.set(id(k), { Put: { TableName: tableName, Item: itemFor(k, l.value, l.expiresAt) } });
-      }
-      for (const c of update.created ?? []) {
-        const k = resourceItemKey(c.value);
-        plain.set(id(k), { Put: { TableName: tableName, Item: itemFor(k, c.value, c.expiresAt) } });
-      }
-      writes.push(...plain.values());
+        });
+      };
+      if (update.principal) await versioned(keys.principal(update.principal.value.key), update.principal.value, update.principal.expiresAt);
+      if (update.actor) await versioned(keys.actor(update.actor.value.key), update.actor.value, update.actor.expiresAt);
+
       if (update.processed) {
         const { value, expiresAt, sharedEventId } = update.processed;
         const once = { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': PK } };
         const extra: Item = { published: { BOOL: value.published }, findingId: { S: value.finding.id } };
-        writes.push({ Put: { TableName: tableName, Item: itemFor(keys.processed(value.eventId), value, expiresAt, extra), ...once } });
-        if (sharedEventId) writes.push({ Put: { TableName: tableName, Item: itemFor(keys.shared(sharedEventId), value, expiresAt, extra), ...once } });
-      }
-      if (writes.length === 0) return;
-      try {
-        if (writes.length === 1) {
-          await client.send(new PutItemCommand(writes[0]!.Put!));
-        } else {
-          await client.send(new TransactWriteItemsCommand({ TransactItems: writes }));
-        }
-      } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) throw new StateConflictError();
-        if (error instanceof TransactionCanceledException) {
-          const reasons = error.CancellationReasons ?? [];
-          if (reasons.some((r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict')) throw new StateConflictError();
-        }
-        const name = (error as { name?: string }).name;
-        if (name === 'ConditionalCheckFailedException') throw new StateConflictError();
-        if (name === 'TransactionCanceledException' && /ConditionalCheckFailed|TransactionConflict/.test(String((error as Error).message))) {
-          throw new StateConflictError();
-        }
-        throw error;
+        if (sharedEventId) await conditionalPut({ TableName: tableName, Item: itemFor(keys.shared(sharedEventId), value, expiresAt, extra), ...once });
+        await conditionalPut({ TableName: tableName, Item: itemFor(keys.processed(value.eventId), value, expiresAt, extra), ...once });
       }
     },
 

@@ -70,19 +70,22 @@ export function createMemoryStateStore(): MemoryStateStore {
     },
 
     async save(update: StateUpdate): Promise<void> {
-      // Check every condition first: all or nothing.
-      if (update.principal && version(`CRED#${update.principal.value.key}`) !== update.principal.value.version - 1) throw new StateConflictError();
-      if (update.actor && version(`ACTOR#${update.actor.value.key}`) !== update.actor.value.version - 1) throw new StateConflictError();
+      // Same order and semantics as the DynamoDB store: facts first, then each
+      // versioned item under its own condition, the processed marker last (the commit point).
+      saves++;
+      for (const l of update.lineage ?? []) put(`SESSION#${l.value.accessKeyId}`, l.value, l.expiresAt);
+      for (const c of update.created ?? []) put(resourceKey(c.value), c.value, c.expiresAt);
+      if (update.principal) {
+        if (version(`CRED#${update.principal.value.key}`) !== update.principal.value.version - 1) throw new StateConflictError();
+        put(`CRED#${update.principal.value.key}`, update.principal.value, update.principal.expiresAt);
+      }
+      if (update.actor) {
+        if (version(`ACTOR#${update.actor.value.key}`) !== update.actor.value.version - 1) throw new StateConflictError();
+        put(`ACTOR#${update.actor.value.key}`, update.actor.value, update.actor.expiresAt);
+      }
       if (update.processed) {
         if (items.has(`EVT#${update.processed.value.eventId}`)) throw new StateConflictError('event already processed');
         if (update.processed.sharedEventId && items.has(`EVT#shared:${update.processed.sharedEventId}`)) throw new StateConflictError('event already processed');
-      }
-      saves++;
-      if (update.principal) put(`CRED#${update.principal.value.key}`, update.principal.value, update.principal.expiresAt);
-      if (update.actor) put(`ACTOR#${update.actor.value.key}`, update.actor.value, update.actor.expiresAt);
-      for (const l of update.lineage ?? []) put(`SESSION#${l.value.accessKeyId}`, l.value, l.expiresAt);
-      for (const c of update.created ?? []) put(resourceKey(c.value), c.value, c.expiresAt);
-      if (update.processed) {
         put(`EVT#${update.processed.value.eventId}`, update.processed.value, update.processed.expiresAt);
         if (update.processed.sharedEventId) put(`EVT#shared:${update.processed.sharedEventId}`, update.processed.value, update.processed.expiresAt);
       }

@@ -3,13 +3,13 @@
  * (built by test/fixtures/scenarios/build.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { severityRank } from '../../functions/core/audit-event.ts';
+import { type Severity, severityRank } from '../../functions/core/audit-event.ts';
 import { orderByEventTime } from '../../functions/core/detection/detector.ts';
 import { createMemoryStateStore } from '../../functions/adapters/memory-state-store.ts';
 import { CROSS_ACCOUNT, INCIDENT } from '../fixtures/scenarios/build.ts';
 import { config, detectorWith, findingsOf, loadScenario, run, shuffle } from './support.ts';
 
-const revokes = (severity: string) => severityRank(severity as never) >= severityRank(config.response.revokeAtSeverity);
+const revokes = (severity: Severity) => severityRank(severity) >= severityRank(config.response.revokeAtSeverity);
 
 describe('scenario a: the DESIGN.md incident after three weeks of ordinary history', () => {
   it('revokes nothing during the history, flags the hop at the first production call, and is critical by DeleteDBInstance', async () => {
@@ -168,6 +168,6 @@ function copiesJoinedBySharedId(events: { sharedEventId?: string }[]): number {
   return [...counts.values()].reduce((n, c) => n + c - 1, 0);
 }
 
-function maxOf(severities: string[]): string {
-  return severities.reduce((a, b) => (severityRank(b as never) > severityRank(a as never) ? b : a), 'info');
+function maxOf(severities: Severity[]): Severity {
+  return severities.reduce<Severity>((a, b) => (severityRank(b) > severityRank(a) ? b : a), 'info');
 }

@@ -351,10 +351,11 @@ export function planUpdate(event: AuditEvent, context: DetectionContext, input: 
     }
     const routine = sighting.routine[event.action.name];
     if (routine) {
-      routine.count += 1;
+      if (routine.lastEventId !== event.id) routine.count += 1;
+      routine.lastEventId = event.id;
       routine.firstSeen = Math.min(routine.firstSeen, t);
       routine.lastSeen = Math.max(routine.lastSeen, t);
-    } else sighting.routine[event.action.name] = { count: 1, firstSeen: t, lastSeen: t };
+    } else sighting.routine[event.action.name] = { count: 1, firstSeen: t, lastSeen: t, lastEventId: event.id };
   }
   if (material) {
     principal.lastSeen = Math.max(principal.lastSeen, t);

@@ -312,12 +312,13 @@ export const routineInLowEnvironment: SignalFunction = (event, history) => {
   if (!history.match || sensitivity(history, event.environment) !== 'low' || !isDestruction(history.match.category)) return undefined;
   const sighting = history.principal?.environments.find((e) => e.environment === event.environment);
   const routine = sighting?.routine[event.action.name];
-  if (!routine || routine.count < ROUTINE_MIN_COUNT || routine.firstSeen > event.timeMs - DAY || routine.firstSeen >= event.timeMs) return undefined;
+  const before = routine ? routine.count - (routine.lastEventId === event.id ? 1 : 0) : 0;
+  if (!routine || before < ROUTINE_MIN_COUNT || routine.firstSeen > event.timeMs - DAY || routine.firstSeen >= event.timeMs) return undefined;
   return {
     id: 'routine-in-low-environment',
     severity: 'info',
     mitigating: true,
-    text: `In ${event.environment} (low sensitivity) this principal has called ${event.action.name} ${routine.count} times since ${new Date(routine.firstSeen).toISOString().slice(0, 10)}: routine.`,
+    text: `In ${event.environment} (low sensitivity) this principal has called ${event.action.name} ${before} times since ${new Date(routine.firstSeen).toISOString().slice(0, 10)}: routine.`,
   };
 };
 

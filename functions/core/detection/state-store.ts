@@ -24,6 +24,8 @@ export interface SourceSighting {
 
 export interface RoutineAction {
   count: number;
+  /** The last event counted, so re-applying an event never counts it twice. */
+  lastEventId?: string;
   firstSeen: number;
   lastSeen: number;
 }
@@ -162,7 +164,14 @@ export class StateConflictError extends Error {
 
 export interface StateStore {
   load(query: ContextQuery): Promise<DetectionContext>;
-  /** All or nothing. Throws {@link StateConflictError} when a version or marker check fails. */
+  /**
+   * Writes, in this order: facts (lineage, created resources — true whatever happens
+   * next), the versioned principal and actor items (each only if its version is
+   * unchanged), then the processed marker (only if absent: the commit point).
+   * Throws {@link StateConflictError} when a check fails; the detector reloads and
+   * recomputes. State is kept in event time (min/max, dedup by event id), so
+   * re-applying an event after a partial save changes nothing.
+   */
   save(update: StateUpdate): Promise<void>;
   /** The finding recorded for this event (and its cross-account copy) reached the bus. */
   markPublished(eventId: string, findingId: string, sharedEventId?: string): Promise<void>;
