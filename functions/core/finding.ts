@@ -61,8 +61,9 @@ export interface ResponseAction {
   escalate?: boolean;
   /**
    * The target's state before Blastwall acted, read just before the call: `Active`/`Inactive` for a
-   * key, the cut-off of an existing Blastwall deny (or `absent`) for a policy. Restore reads it, so
-   * it never re-enables a key that was already inactive before Blastwall touched it.
+   * key, the cut-off of an existing Blastwall deny (or `absent`) for a policy, or `blastwall:<finding ids>`
+   * when it was already revoked by Blastwall for other findings. Restore reads it, so it never
+   * re-enables a key that was inactive before Blastwall touched it.
    */
   priorState?: string;
   /** IAM attempts made (retries included). */

@@ -9,7 +9,7 @@ import { ACTION_CODES } from '../core/response/codes.ts';
 import { describeApiCall, isRevocation, planResponse } from '../core/response/plan.ts';
 import { holdKey, restoreDecision, restoreRequestProblem, type RestoreRequest } from '../core/response/restore.ts';
 import { DETAIL_TYPES, METRICS } from '../core/telemetry-names.ts';
-import type { EventPublisher } from '../adapters/event-publisher.ts';
+import { PublishError, type EventPublisher } from '../adapters/event-publisher.ts';
 import type { CallOutcome } from '../adapters/iam-revoker.ts';
 import { acquireRevocationSlot, type ResponseLedger, type RestoreEvent } from '../adapters/response-ledger.ts';
 import type { UndoCall } from '../core/response/restore.ts';
@@ -99,6 +99,29 @@ export function summarise(actions: readonly ResponseAction[]): string {
   return parts.join(', ');
 }
 
+/**
+ * A response detail cut down to fit the bus: the finding keeps its identity, severity,
+ * reasons and the last few events; the actions travel once (in `actions`); long texts are cut.
+ */
+export function compactDetail(detail: ResponseEventDetail): ResponseEventDetail {
+  const cut = (s: string | undefined, n: number) => (s && s.length > n ? `${s.slice(0, n)}…` : s);
+  const actions = detail.actions.map((a) => ({ ...a, ...(a.detail ? { detail: cut(a.detail, 1000) } : {}) }));
+  const f = detail.finding;
+  return {
+    ...detail,
+    actions,
+    summary: cut(detail.summary, 500) ?? '',
+    finding: {
+      ...f,
+      summary: cut(f.summary, 1000) ?? '',
+      reasons: f.reasons.slice(0, 20).map((r) => ({ ...r, text: cut(r.text, 500) ?? '' })),
+      recentEvents: f.recentEvents.slice(-5),
+      lineage: f.lineage.slice(0, 5),
+      response: [],
+    },
+  };
+}
+
 export function createResponder(deps: ResponderDeps) {
   const now = () => (deps.now ? deps.now() : new Date());
   const log = deps.log ?? silent;
@@ -117,6 +140,17 @@ export function createResponder(deps: ResponderDeps) {
     };
   }
 
+  /** Publishes a response; a detail over EventBridge's size limit goes out compacted (the ledger keeps everything). */
+  async function publishResponse(detail: ResponseEventDetail): Promise<void> {
+    try {
+      await deps.publisher.publish(DETAIL_TYPES.response, detail);
+    } catch (error) {
+      if (!(error instanceof PublishError) || error.errorCode !== 'EventTooLarge') throw error;
+      log.warn('response detail too large for the bus: publishing it compacted', { findingId: detail.findingId });
+      await deps.publisher.publish(DETAIL_TYPES.response, compactDetail(detail));
+    }
+  }
+
   async function execute(finding: Finding, planned: ResponseAction, at: Date): Promise<ResponseAction> {
     const base: ResponseAction = { ...planned, at: at.toISOString() };
     if (planned.status !== 'planned' || !isRevocation(planned)) return base;
@@ -132,7 +166,16 @@ export function createResponder(deps: ResponderDeps) {
       log.warn('circuit breaker open: revocation refused', { findingId: finding.id, target: planned.target, detail: breaker.detail });
       return { ...base, status: 'skipped', code: ACTION_CODES.breakerOpen, escalate: true, detail: `${breaker.detail}. Would have: ${planned.detail ?? describeApiCall(planned)}` };
     }
+    // Record the intent first (a hold on the target), so a crash between the IAM call and the
+    // ledger write still tells a later restore that the revocation was Blastwall's.
+    const key = holdKey(planned);
+    const holdersBefore = key ? await deps.ledger.holders(key) : [];
+    if (key) await deps.ledger.addHold(key, finding.id, at);
     const outcome = await deps.revoker.revoke(planned);
+    if (outcome.status === 'done' && outcome.priorState === 'Inactive' && holdersBefore.length > 0) {
+      // Inactive because Blastwall revoked it for another finding (or an earlier attempt of this one).
+      outcome.priorState = `blastwall:${holdersBefore.join(',')}`;
+    }
     const result: ResponseAction = {
       ...base,
       status: outcome.status,
@@ -144,12 +187,11 @@ export function createResponder(deps: ResponderDeps) {
     };
     if (outcome.status === 'done') {
       metric(METRICS.revocations);
-      const key = holdKey(result);
-      if (key) await deps.ledger.addHold(key, finding.id, at);
       log.info('revoked', { findingId: finding.id, call: describeApiCall(planned), code: outcome.code, attempts: outcome.attempts });
     } else {
-      // Nothing was revoked: give the breaker slot back, and make the page escalate.
+      // Nothing was revoked: give the breaker slot and the hold back, and make the page escalate.
       await deps.ledger.releaseBreakerSlot(breaker.slot.index, breaker.slot.findingId, breaker.slot.at);
+      if (key && !holdersBefore.includes(finding.id)) await deps.ledger.releaseHold(key, finding.id);
       metric(METRICS.revocationFailures);
       result.escalate = true;
       log.error('revocation failed', { findingId: finding.id, call: describeApiCall(planned), detail: outcome.detail });
@@ -164,7 +206,7 @@ export function createResponder(deps: ResponderDeps) {
       const actions = claim.record.finding.response;
       log.info('duplicate finding: already responded, nothing executed again', { findingId: finding.id });
       // Re-publish what was done (a previous publish may have failed after the record was written); pages dedup by finding id.
-      await deps.publisher.publish(DETAIL_TYPES.response, detailOf(claim.record.finding, actions, { duplicate: true }));
+      await publishResponse(detailOf(claim.record.finding, actions, { duplicate: true }));
       return { status: 'duplicate', findingId: finding.id, actions };
     }
     if (claim.outcome === 'in-progress') throw new ResponseInProgressError(finding.id, 'the response');
@@ -187,14 +229,14 @@ export function createResponder(deps: ResponderDeps) {
     }
     await deps.ledger.saveActions(finding.id, actions, now(), true);
     const out = detailOf(finding, actions);
-    await deps.publisher.publish(DETAIL_TYPES.response, out);
+    await publishResponse(out);
     log.info('response recorded and published', { findingId: finding.id, summary: out.summary, escalate: out.escalate });
     return { status: 'responded', findingId: finding.id, actions };
   }
 
   async function refuse(reason: string, findingId: string | undefined, finding?: Finding): Promise<RestoreOutcome> {
     log.warn('restore refused', { findingId, reason });
-    if (finding) await deps.publisher.publish(DETAIL_TYPES.response, detailOf(finding, finding.response, { restoreRefused: reason }));
+    if (finding) await publishResponse(detailOf(finding, finding.response, { restoreRefused: reason }));
     return { status: 'refused', reason, ...(findingId ? { findingId } : {}) };
   }
 
@@ -210,6 +252,7 @@ export function createResponder(deps: ResponderDeps) {
       return refuse(`restore refused: ${req.approver.name} (${req.approver.id}) is not in paging.approvers`, req.findingId, record.finding);
     }
     const at = now();
+    if (record.state !== 'responded') throw new ResponseInProgressError(req.findingId, 'the response');
     if (!(await deps.ledger.beginRestore(req.findingId, at, leaseMs))) throw new ResponseInProgressError(req.findingId, 'a restore');
 
     const reason = (req.reason ?? '').trim() || '(no reason given)';
@@ -219,11 +262,13 @@ export function createResponder(deps: ResponderDeps) {
     const actions: ResponseAction[] = [];
     for (const action of record.finding.response) {
       const decision = restoreDecision(action);
+      const key = holdKey(action);
       if (!decision.restore) {
+        // This finding no longer relies on it (e.g. the key was inactive before Blastwall acted).
+        if (key && action.status === 'done' && !action.restored) await deps.ledger.releaseHold(key, req.findingId);
         actions.push(action);
         continue;
       }
-      const key = holdKey(action);
       const others = key ? (await deps.ledger.holders(key)).filter((id) => id !== req.findingId) : [];
       let restored: RestoreRecord;
       if (others.length > 0) {
@@ -256,8 +301,7 @@ export function createResponder(deps: ResponderDeps) {
       .join('; ');
     const event: RestoreEvent = { approver, reason, at: at.toISOString(), status, detail: summary || 'nothing to undo' };
     await deps.ledger.finishRestore(req.findingId, actions, event, now());
-    await deps.publisher.publish(
-      DETAIL_TYPES.response,
+    await publishResponse(
       detailOf(record.finding, actions, {
         restored: { at: event.at, by: approver.name, approver, reason, status, detail: event.detail },
       }),

@@ -18,6 +18,8 @@ import { IamRevoker } from '../../functions/adapters/iam-revoker.ts';
 import { ResponderCredentials } from '../../functions/adapters/responder-credentials.ts';
 import { EventBridgePublisher, MAX_EVENT_BYTES, PublishError, createEventPublisher } from '../../functions/adapters/event-publisher.ts';
 import { planResponse } from '../../functions/core/response/plan.ts';
+import { MemoryResponseLedger } from '../../functions/adapters/response-ledger.ts';
+import { createResponder } from '../../functions/respond/responder.ts';
 import { revokeOlderSessionsDocument } from '../../functions/core/response/policy-document.ts';
 import { backoffDelay, isRetryable } from '../../functions/core/response/retry.ts';
 import { NOW, PROD, PROD_KEY, makeFinding, prodRoleSession, testConfig } from './fixtures.ts';
@@ -155,6 +157,44 @@ describe('ResponderCredentials', () => {
     await expect(c.forAccount('12345')).rejects.toThrow(/not an AWS account id/);
     await expect(c.forAccount(PROD)).rejects.toThrow(/failed after 1 attempt/);
     expect(stsMock.commandCalls(AssumeRoleCommand)).toHaveLength(1);
+  });
+});
+
+describe('responder publishing through EventBridge', () => {
+  it('a response too large for the bus goes out compacted; the ledger keeps the full finding', async () => {
+    ebMock.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e' }] });
+    const ledger = new MemoryResponseLedger();
+    const responder = createResponder({
+      config: testConfig(),
+      ledger,
+      revoker: { revoke: async () => ({ status: 'done', detail: 'ok', attempts: 1 }), undo: async () => ({ status: 'done', detail: 'ok', attempts: 1 }) },
+      publisher: new EventBridgePublisher({ client: new EventBridgeClient({}), eventBusName: 'b', sleep: noSleep }),
+      now: () => NOW,
+    });
+    // A finding at the bus's limit: with its actions added, the response no longer fits.
+    const recentEvents = Array.from({ length: 700 }, (_, i) => ({
+      eventId: `e-${i}`,
+      time: NOW.toISOString(),
+      eventName: 'DescribeDBInstances'.padEnd(400, 'x'),
+      eventSource: 'rds.amazonaws.com',
+      account: PROD,
+      environment: 'production',
+      sourceIp: '203.0.113.7',
+      userAgentFamily: 'aws-cli',
+    }));
+    const finding = makeFinding({ recentEvents });
+    while (Buffer.byteLength(JSON.stringify(finding)) > MAX_EVENT_BYTES - 500) finding.recentEvents.pop();
+    expect(Buffer.byteLength(JSON.stringify(finding))).toBeGreaterThan(MAX_EVENT_BYTES - 1500);
+    const kept = finding.recentEvents.length;
+    const out = await responder.respond(finding);
+    expect(out.status).toBe('responded');
+    const calls = ebMock.commandCalls(PutEventsCommand);
+    expect(calls).toHaveLength(1);
+    const sent = JSON.parse(calls[0]!.args[0].input.Entries![0]!.Detail!);
+    expect(sent.finding.recentEvents).toHaveLength(5);
+    expect(sent.actions[0].status).toBe('done');
+    expect(Buffer.byteLength(calls[0]!.args[0].input.Entries![0]!.Detail!)).toBeLessThan(MAX_EVENT_BYTES);
+    expect((await ledger.get(finding.id))!.finding.recentEvents).toHaveLength(kept);
   });
 });
 

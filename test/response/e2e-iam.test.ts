@@ -302,6 +302,38 @@ describe('restore', () => {
     expect(standIn.rolePolicy(PROD, 'ProdDeploy', REVOKE_POLICY_NAME)).toBeUndefined();
   });
 
+  it('two findings revoked the same key: the key comes back only when both are restored', async () => {
+    const a = makeFinding();
+    const b = makeFinding();
+    await wired.responder.respond(a);
+    const second = await wired.responder.respond(b);
+    // IAM said Inactive before the second call, but it was Blastwall (finding a) that made it so.
+    expect(second.status === 'responded' && second.actions[0]).toMatchObject({ status: 'done', code: 'already-revoked', priorState: `blastwall:${a.id}` });
+    const first = await wired.responder.restore({ findingId: a.id, approver: { id: 'U0ONCALL1', name: 'Ada' }, reason: 'fp' });
+    expect(first.status !== 'refused' && first.actions[0]!.restored?.detail).toContain(`still-held: finding(s) ${b.id}`);
+    expect(standIn.keyStatus(PROD, 'ci-deployer', PROD_KEY)).toBe('Inactive');
+    const both = await wired.responder.restore({ findingId: b.id, approver: { id: 'U0ONCALL1', name: 'Ada' }, reason: 'fp' });
+    expect(both.status).toBe('done');
+    expect(standIn.keyStatus(PROD, 'ci-deployer', PROD_KEY)).toBe('Active');
+    expect(await wired.ledger.holders(`${PROD}#key#${PROD_KEY}`)).toEqual([]);
+  });
+
+  it('a key that was inactive before Blastwall acted: restore leaves it and releases the hold', async () => {
+    standIn.addUser(PROD, 'ci-deployer', [{ id: PROD_KEY, status: 'Inactive' }]);
+    const finding = makeFinding();
+    await wired.responder.respond(finding);
+    expect(await wired.ledger.holders(`${PROD}#key#${PROD_KEY}`)).toEqual([finding.id]);
+    await wired.responder.restore({ findingId: finding.id, approver: { id: 'U0ONCALL1', name: 'Ada' }, reason: 'fp' });
+    expect(await wired.ledger.holders(`${PROD}#key#${PROD_KEY}`)).toEqual([]);
+    expect(standIn.keyStatus(PROD, 'ci-deployer', PROD_KEY)).toBe('Inactive');
+  });
+
+  it('a restore while the response is still running is retried later, not half-done', async () => {
+    const finding = makeFinding();
+    await wired.ledger.claim(finding, NOW, 90_000);
+    await expect(wired.responder.restore({ findingId: finding.id, approver: { id: 'U0ONCALL1', name: 'Ada' }, reason: 'fp' })).rejects.toThrow(/in progress/);
+  });
+
   it('a restore whose IAM call keeps failing is recorded as failed and can be retried', async () => {
     const finding = makeFinding();
     await wired.responder.respond(finding);

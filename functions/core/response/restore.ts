@@ -52,6 +52,7 @@ export function restoreDecision(action: ResponseAction): RestoreDecision {
   if (action.status !== 'done') return { restore: false, why: `nothing to undo: the action was ${action.status}` };
   const call = undoCall(action);
   if (!call) return { restore: false, why: 'nothing Blastwall can undo (manual step)' };
+  // `Inactive` was read from IAM before Blastwall acted; `blastwall:…` means Blastwall itself had revoked it.
   if (action.apiCall?.operation === 'UpdateAccessKey' && action.priorState === 'Inactive') {
     return { restore: false, why: 'the key was already inactive before Blastwall acted; it is left inactive' };
   }
