@@ -171,3 +171,25 @@ function copiesJoinedBySharedId(events: { sharedEventId?: string }[]): number {
 function maxOf(severities: Severity[]): Severity {
   return severities.reduce<Severity>((a, b) => (severityRank(b) > severityRank(a) ? b : a), 'info');
 }
+
+describe('two detect instances sharing one store (read cache staleness)', () => {
+  it('still sees the hop when another instance processed the staging calls and this one holds cached state', async () => {
+    const events = orderByEventTime(loadScenario('incident.json'));
+    const store = createMemoryStateStore();
+    const frozen = () => 0; // worst case: this instance's cache never expires
+    const { createDetector } = await import('../../functions/core/detection/detector.ts');
+    const { resolver } = await import('./support.ts');
+    const x = createDetector({ store, config, resolver, now: frozen });
+    const y = createDetector({ store, config, resolver, now: frozen });
+    const incidentStart = Date.parse(`${INCIDENT.incidentDay}T14:00:00Z`);
+    // y processes the whole history: it caches the agent machine's state.
+    await run(y, events.filter((e) => e.timeMs < incidentStart));
+    // x processes today's staging calls; y then gets the production key's calls.
+    const today = events.filter((e) => e.timeMs >= incidentStart);
+    await run(x, today.filter((e) => e.credential.accessKeyId !== INCIDENT.ciKey));
+    const hopper = await run(y, today.filter((e) => e.credential.accessKeyId === INCIDENT.ciKey));
+    expect(hopper[0]!.outcome.finding?.severity).toBe('high');
+    expect(hopper[0]!.outcome.finding!.reasons.map((r) => r.signal)).toContain('credential-hop');
+    expect(hopper.find((r) => r.event.action.name === 'DeleteDBInstance')!.outcome.finding!.severity).toBe('critical');
+  });
+});

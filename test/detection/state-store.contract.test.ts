@@ -132,7 +132,7 @@ describe.each(stores)('state store contract: %s', (_name, make) => {
 });
 
 describe('DynamoDB store: requests per event, TTL, outage', () => {
-  it('costs one read per event and almost no writes for benign events (printed)', async () => {
+  it('costs at most one read per event and almost no writes for benign events (printed)', async () => {
     const tableName = `detect-count-${process.pid}`;
     const { CreateTableCommand, DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
     const client = new DynamoDBClient({ endpoint: local.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'test' }, maxAttempts: 1 });
@@ -177,9 +177,12 @@ describe('DynamoDB store: requests per event, TTL, outage', () => {
     console.log(`  creates/deletes/errors without finding:     ${JSON.stringify(per(tally.other))}`);
     console.log(`  events with a finding (incl. markPublished): ${JSON.stringify(per(tally.finding))}`);
     console.log(`  by command: ${JSON.stringify(commands)}`);
-    expect(tally.benign.reads / tally.benign.events).toBe(1);
+    // Bench goals: ≤ 0.2 writes and ≤ 1.0 requests per benign event; never more than one read for any event.
     expect(tally.benign.writes / tally.benign.events).toBeLessThanOrEqual(0.2);
-    expect((tally.benign.reads + tally.benign.writes) / tally.benign.events).toBeLessThanOrEqual(1.2);
+    expect((tally.benign.reads + tally.benign.writes) / tally.benign.events).toBeLessThanOrEqual(1.0);
+    expect(tally.benign.reads / tally.benign.events).toBeLessThanOrEqual(1);
+    expect(tally.other.reads / tally.other.events).toBe(1);
+    expect(tally.finding.reads / tally.finding.events).toBe(1);
 
     // Every item carries a TTL.
     const items = await client.send(new ScanCommand({ TableName: tableName }));

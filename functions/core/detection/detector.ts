@@ -22,6 +22,7 @@ import { actorRefreshMs, type DetectionSettings, evaluateSignals, type History }
 import {
   type ActorState,
   type ContextQuery,
+  type CreatedResource,
   type DetectionContext,
   type PrincipalState,
   type SessionLineage,
@@ -103,9 +104,85 @@ export function summarise(event: AuditEvent): EventSummary {
   return summary;
 }
 
-export function createDetector(deps: { store: StateStore; config: BlastwallConfig; resolver: EnvironmentResolver }): Detector {
+/**
+ * Read cache: the state items of the last events (principal, actor, lineage,
+ * created resources), kept for a few seconds of wall-clock time. An event whose
+ * items are all cached is first evaluated on them; if it yields no finding and
+ * changes nothing, that is the answer and it costs no request at all. Anything
+ * else (a finding, a write) is re-evaluated on a fresh load, and writes are
+ * conditional on versions, so a stale cache can cost a retry but never a write
+ * on stale state. Duplicates of benign events need no processed-marker check.
+ */
+export const DEFAULT_CONTEXT_CACHE_MS = 20_000;
+const CACHE_MAX_ITEMS = 20_000;
+
+class ContextCache {
+  private readonly items = new Map<string, { value: unknown; at: number }>();
+  constructor(
+    private readonly ttlMs: number,
+    private readonly now: () => number,
+  ) {}
+  set(key: string, value: unknown): void {
+    if (this.ttlMs <= 0) return;
+    this.items.delete(key);
+    this.items.set(key, { value, at: this.now() });
+    if (this.items.size > CACHE_MAX_ITEMS) this.items.delete(this.items.keys().next().value!);
+  }
+  delete(key: string): void {
+    this.items.delete(key);
+  }
+  /** `undefined` = not cached; `{ value: undefined }` = cached as absent. */
+  get<T>(key: string): { value: T | undefined } | undefined {
+    const hit = this.items.get(key);
+    if (!hit || this.now() - hit.at > this.ttlMs) return undefined;
+    return { value: hit.value === undefined ? undefined : (structuredClone(hit.value) as T) };
+  }
+  remember(query: ContextQuery, context: DetectionContext): void {
+    this.set(`CRED#${query.principalKey}`, context.principal);
+    if (query.actorKey) this.set(`ACTOR#${query.actorKey}`, context.actor);
+    if (query.sessionKey) this.set(`SESSION#${query.sessionKey}`, context.lineage);
+    for (const r of query.resources) this.set(`RES#${r.account}#${r.type}#${r.name}`, context.created.find((c) => c.type === r.type && c.name === r.name && c.account === r.account));
+  }
+  rememberSaved(update: StateUpdate): void {
+    if (update.principal) this.set(`CRED#${update.principal.value.key}`, update.principal.value);
+    if (update.actor) this.set(`ACTOR#${update.actor.value.key}`, update.actor.value);
+    for (const l of update.lineage ?? []) this.set(`SESSION#${l.value.accessKeyId}`, l.value);
+    for (const c of update.created ?? []) this.set(`RES#${c.value.account}#${c.value.type}#${c.value.name}`, c.value);
+  }
+  forget(query: ContextQuery): void {
+    this.delete(`CRED#${query.principalKey}`);
+    if (query.actorKey) this.delete(`ACTOR#${query.actorKey}`);
+  }
+  /** The context without the processed marker, if every item is cached and fresh. */
+  context(query: ContextQuery): DetectionContext | undefined {
+    if (this.ttlMs <= 0) return undefined;
+    const principal = this.get<PrincipalState>(`CRED#${query.principalKey}`);
+    const actor = query.actorKey ? this.get<ActorState>(`ACTOR#${query.actorKey}`) : { value: undefined };
+    const lineage = query.sessionKey ? this.get<SessionLineage>(`SESSION#${query.sessionKey}`) : { value: undefined };
+    const created = query.resources.map((r) => this.get<CreatedResource>(`RES#${r.account}#${r.type}#${r.name}`));
+    if (!principal || !actor || !lineage || created.some((c) => c === undefined)) return undefined;
+    const context: DetectionContext = { created: created.flatMap((c) => (c?.value ? [c.value] : [])) };
+    if (principal.value) context.principal = principal.value;
+    if (actor.value) context.actor = actor.value;
+    if (lineage.value) context.lineage = lineage.value;
+    return context;
+  }
+}
+
+export interface DetectorDeps {
+  store: StateStore;
+  config: BlastwallConfig;
+  resolver: EnvironmentResolver;
+  /** Read-cache lifetime in wall-clock ms (default 20 s; 0 turns it off). */
+  contextCacheMs?: number;
+  /** Wall clock for the read cache (tests). */
+  now?: () => number;
+}
+
+export function createDetector(deps: DetectorDeps): Detector {
   const { store, config, resolver } = deps;
   const settings = config.detection;
+  const cache = new ContextCache(deps.contextCacheMs ?? DEFAULT_CONTEXT_CACHE_MS, deps.now ?? Date.now);
 
   return {
     async process(event) {
@@ -124,11 +201,7 @@ export function createDetector(deps: { store: StateStore; config: BlastwallConfi
       if (keys.actor) query.actorKey = keys.actor;
       if (event.credential.accessKeyId?.startsWith('ASIA')) query.sessionKey = event.credential.accessKeyId;
 
-      for (let attempt = 0; ; attempt++) {
-        const context = await store.load(query);
-        if (context.processed) {
-          return { duplicate: true, finding: context.processed.finding, published: context.processed.published };
-        }
+      const evaluate = (context: DetectionContext) => {
         const history: History = {
           settings,
           resolver,
@@ -141,7 +214,6 @@ export function createDetector(deps: { store: StateStore; config: BlastwallConfi
         if (context.principal) history.principal = context.principal;
         if (context.actor) history.actor = context.actor;
         if (context.lineage) history.lineage = context.lineage;
-
         const signals = evaluateSignals(event, history);
         const scored = score(signals);
         const finding =
@@ -150,11 +222,29 @@ export function createDetector(deps: { store: StateStore; config: BlastwallConfi
             : undefined;
         const mitigated = signals.some((s) => s.id === 'deletes-own-recent-creation');
         const update = planUpdate(event, context, { keys, match, finding, settings, countsTowardBurst: !mitigated, resolver });
+        return { finding, update };
+      };
+
+      const cached = cache.context(query);
+      if (cached) {
+        const { finding, update } = evaluate(cached);
+        if (!finding && isEmptyUpdate(update)) return { duplicate: false, published: false };
+      }
+
+      for (let attempt = 0; ; attempt++) {
+        const context = await store.load(query);
+        cache.remember(query, context);
+        if (context.processed) {
+          return { duplicate: true, finding: context.processed.finding, published: context.processed.published };
+        }
+        const { finding, update } = evaluate(context);
         if (isEmptyUpdate(update)) return finding ? { duplicate: false, finding, published: false } : { duplicate: false, published: false };
         try {
           await store.save(update);
+          cache.rememberSaved(update);
           return finding ? { duplicate: false, finding, published: false } : { duplicate: false, published: false };
         } catch (error) {
+          cache.forget(query);
           if (!(error instanceof StateConflictError) || attempt >= 4) throw error;
           // Another delivery or another event of the same principal/actor won the race: recompute on fresh state.
         }
