@@ -136,12 +136,27 @@ describe('planResponse: the revocation per credential kind', () => {
     expect(actions[1]!.detail).toContain('aws iam delete-login-profile --user-name alice');
   });
 
+  it('the recorded ARNs name the principal: a bare name that disagrees loses; ARNs that disagree are never guessed between', () => {
+    const [arnsWin] = planResponse(makeFinding({ credential: { ...prodRoleSession(), principalName: 'SomethingElse' } }), ctx());
+    expect(arnsWin!.apiCall!.input.RoleName).toBe('ProdDeploy');
+    const [caseOnly] = planResponse(makeFinding({ credential: { ...prodRoleSession(), principalName: 'proddeploy' } }), ctx());
+    expect(caseOnly!.apiCall!.input.RoleName).toBe('ProdDeploy');
+    const [conflict] = planResponse(
+      makeFinding({ credential: { ...prodRoleSession(), arn: `arn:aws:sts::${PROD}:assumed-role/BreakGlassAdmin/s` } }),
+      ctx(),
+    );
+    expect(conflict).toMatchObject({ action: 'manual', code: ACTION_CODES.notRevocable });
+    expect(conflict!.detail).toContain('recorded inconsistently');
+    const [userConflict] = planResponse(makeFinding({ credential: { ...prodKeyCredential(), principalName: 'someone-else' } }), ctx());
+    expect(userConflict!.apiCall!.input.UserName).toBe('ci-deployer');
+  });
+
   it('a finding missing what the call needs becomes a manual step, never a malformed call', () => {
     const actions = planResponse(makeFinding({ credential: { type: 'access-key', accessKeyId: PROD_KEY, accountId: PROD, homeEnvironment: 'production' } }), ctx());
     expect(actions[0]).toMatchObject({ action: 'manual', code: ACTION_CODES.notRevocable });
     expect(actions[0]!.detail).toContain('IAM user name');
     const bad = planResponse(
-      makeFinding({ credential: { ...prodKeyCredential(), principalName: 'x"}],"Status":"Active' } }),
+      makeFinding({ credential: { type: 'access-key', accessKeyId: PROD_KEY, accountId: PROD, principalName: 'x"}],"Status":"Active', homeEnvironment: 'production' } }),
       ctx(),
     );
     expect(bad[0]!.action).toBe('manual');

@@ -74,7 +74,9 @@ describe('circuit breaker (default 5 per 10 minutes)', () => {
     const responder = createResponder({ config: testConfig({ response: { circuitBreaker: { maxRevocations: 1, windowMinutes: 10 } } }), ledger, revoker, publisher: new MemoryEventPublisher(), now: () => NOW });
     await responder.respond(makeFinding({ mode: 'dry-run' }));
     await responder.respond(makeFinding({ severity: 'low' }));
-    await responder.respond(makeFinding({ credential: { ...prodRoleSession(), issuerArn: `arn:aws:iam::${PROD}:role/BreakGlass`, principalName: 'BreakGlass' } }));
+    await responder.respond(
+      makeFinding({ credential: { ...prodRoleSession(), arn: `arn:aws:sts::${PROD}:assumed-role/BreakGlass/s`, issuerArn: `arn:aws:iam::${PROD}:role/BreakGlass`, principalName: 'BreakGlass' } }),
+    );
     expect(await ledger.breakerSlots()).toHaveLength(0);
     const real = await responder.respond(makeFinding());
     expect(real.status === 'responded' && real.actions[0]!.status).toBe('done');
@@ -98,7 +100,14 @@ describe('respond orchestration', () => {
   it('protected principals and Blastwall\'s own roles: no IAM call at all', async () => {
     const w = wireResponder(standIn, testConfig(), { now: () => NOW, ownRoleArns: ['arn:aws:iam::*:role/ProdDeploy'] });
     const breakGlass = await w.responder.respond(
-      makeFinding({ credential: { ...prodRoleSession(), issuerArn: `arn:aws:iam::${PROD}:role/BreakGlassAdmin`, principalName: 'BreakGlassAdmin' } }),
+      makeFinding({
+        credential: {
+          ...prodRoleSession(),
+          arn: `arn:aws:sts::${PROD}:assumed-role/BreakGlassAdmin/s`,
+          issuerArn: `arn:aws:iam::${PROD}:role/BreakGlassAdmin`,
+          principalName: 'BreakGlassAdmin',
+        },
+      }),
     );
     const own = await w.responder.respond(makeFinding({ credential: prodRoleSession() }));
     expect(standIn.requests).toHaveLength(0);

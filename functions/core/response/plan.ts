@@ -45,14 +45,26 @@ function lastPathPart(arn: string | undefined, kind: 'role' | 'user'): string | 
   return match?.[1];
 }
 
+/**
+ * The name to act on. The ARNs CloudTrail recorded are authoritative: when they name the
+ * principal they must agree with each other (else undefined: never act on a guess) and win
+ * over the bare name; without them, the bare name is used. IAM user and role names are
+ * unique regardless of case, so a difference in case alone is agreement.
+ */
+function agreed(fromArns: (string | undefined)[], bare: string | undefined): string | undefined {
+  const present = fromArns.filter((n): n is string => !!n);
+  if (present.length === 0) return bare;
+  return new Set(present.map((n) => n.toLowerCase())).size === 1 ? present[0] : undefined;
+}
+
 /** IAM user name of a user credential (access key, user session, console session). */
 function userNameOf(c: Credential): string | undefined {
-  if (c.type === 'user-session' && c.issuerArn) return lastPathPart(c.issuerArn, 'user') ?? c.principalName;
-  return c.principalName ?? lastPathPart(c.arn, 'user');
+  if (c.type === 'user-session' && c.issuerArn) return agreed([lastPathPart(c.issuerArn, 'user')], c.principalName);
+  return agreed([lastPathPart(c.arn, 'user')], c.principalName);
 }
 
 function roleNameOf(c: Credential): string | undefined {
-  return c.principalName ?? lastPathPart(c.issuerArn, 'role') ?? c.arn?.match(/:assumed-role\/([^/]+)\//)?.[1];
+  return agreed([lastPathPart(c.issuerArn, 'role'), c.arn?.match(/:assumed-role\/([^/]+)(?:\/|$)/)?.[1]], c.principalName);
 }
 
 function accountOf(c: Credential): string | undefined {
@@ -61,13 +73,13 @@ function accountOf(c: Credential): string | undefined {
 }
 
 function userArn(c: Credential, account: string, name: string): string {
-  if (c.type !== 'user-session' && c.arn?.includes(':user/')) return c.arn;
-  if (c.issuerArn?.includes(':user/')) return c.issuerArn;
+  if (c.type !== 'user-session' && c.arn?.includes(':user/') && lastPathPart(c.arn, 'user') === name && accountOfArn(c.arn) === account) return c.arn;
+  if (c.issuerArn?.includes(':user/') && lastPathPart(c.issuerArn, 'user') === name && accountOfArn(c.issuerArn) === account) return c.issuerArn;
   return `arn:${partitionOfArn(c.arn ?? c.issuerArn)}:iam::${account}:user/${name}`;
 }
 
 function roleArn(c: Credential, account: string, name: string): string {
-  if (c.issuerArn?.includes(':role/')) return c.issuerArn;
+  if (c.issuerArn?.includes(':role/') && lastPathPart(c.issuerArn, 'role') === name && accountOfArn(c.issuerArn) === account) return c.issuerArn;
   return `arn:${partitionOfArn(c.arn)}:iam::${account}:role/${name}`;
 }
 
@@ -117,7 +129,7 @@ function accessKeyDraft(c: Credential, purpose: Purpose): Draft {
   const user = userNameOf(c);
   const key = c.accessKeyId;
   if (!account) return incomplete(c, 'the key owner\'s account is unknown');
-  if (!user || !IAM_NAME.test(user)) return incomplete(c, 'the IAM user name is unknown or malformed');
+  if (!user || !IAM_NAME.test(user)) return incomplete(c, 'the IAM user name is unknown, malformed, or recorded inconsistently');
   if (!key || !LONG_TERM_KEY.test(key)) return incomplete(c, 'the access key id is unknown or not an AKIA key');
   return {
     action: 'iam:UpdateAccessKey',
@@ -126,7 +138,7 @@ function accessKeyDraft(c: Credential, purpose: Purpose): Draft {
     apiCall: { service: 'iam', operation: 'UpdateAccessKey', input: { UserName: user, AccessKeyId: key, Status: 'Inactive' } },
     detail: `Deactivate access key ${key} of IAM user ${user} in ${account} (${purposeText(purpose, c)}); the user's other keys are untouched`,
     undo: `aws iam update-access-key --user-name ${user} --access-key-id ${key} --status Active`,
-    principalArns: [userArn(c, account, user), ...(c.arn ? [c.arn] : [])],
+    principalArns: [userArn(c, account, user), `arn:${partitionOfArn(c.arn)}:iam::${account}:user/${user}`, ...(c.arn ? [c.arn] : [])],
   };
 }
 
@@ -134,7 +146,7 @@ function roleDenyDraft(c: Credential, purpose: Purpose, cutoff: string): Draft {
   const account = accountOf(c);
   const role = roleNameOf(c);
   if (!account) return incomplete(c, 'the role\'s account is unknown');
-  if (!role || !IAM_NAME.test(role)) return incomplete(c, 'the role name is unknown or malformed');
+  if (!role || !IAM_NAME.test(role)) return incomplete(c, 'the role name is unknown, malformed, or recorded inconsistently');
   const arn = roleArn(c, account, role);
   return {
     action: 'iam:PutRolePolicy',
@@ -147,7 +159,7 @@ function roleDenyDraft(c: Credential, purpose: Purpose, cutoff: string): Draft {
     },
     detail: `End every session of role ${role} in ${account} issued before ${cutoff} (${purposeText(purpose, c)}); new sessions keep working`,
     undo: `aws iam delete-role-policy --role-name ${role} --policy-name ${REVOKE_POLICY_NAME}`,
-    principalArns: [arn, ...(c.arn ? [c.arn] : [])],
+    principalArns: [arn, `arn:${partitionOfArn(c.arn)}:iam::${account}:role/${role}`, ...(c.arn ? [c.arn] : [])],
   };
 }
 
@@ -155,7 +167,7 @@ function userDenyDraft(c: Credential, purpose: Purpose, cutoff: string): Draft {
   const account = accountOf(c);
   const user = userNameOf(c);
   if (!account) return incomplete(c, 'the user\'s account is unknown');
-  if (!user || !IAM_NAME.test(user)) return incomplete(c, 'the IAM user name is unknown or malformed');
+  if (!user || !IAM_NAME.test(user)) return incomplete(c, 'the IAM user name is unknown, malformed, or recorded inconsistently');
   const arn = userArn(c, account, user);
   return {
     action: 'iam:PutUserPolicy',
@@ -168,7 +180,7 @@ function userDenyDraft(c: Credential, purpose: Purpose, cutoff: string): Draft {
     },
     detail: `End every temporary session of IAM user ${user} in ${account} issued before ${cutoff} (${purposeText(purpose, c)})`,
     undo: `aws iam delete-user-policy --user-name ${user} --policy-name ${REVOKE_POLICY_NAME}`,
-    principalArns: [arn, ...(c.arn ? [c.arn] : [])],
+    principalArns: [arn, `arn:${partitionOfArn(c.arn)}:iam::${account}:user/${user}`, ...(c.arn ? [c.arn] : [])],
   };
 }
 
