@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResponseAction } from '../../functions/core/finding.ts';
 import { acquireRevocationSlot, MemoryResponseLedger, type ResponseLedger } from '../../functions/adapters/response-ledger.ts';
 import { DynamoResponseLedger } from '../../functions/adapters/response-ledger-dynamodb.ts';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { startLocalDynamo, type LocalDynamo } from '../support/dynalite.ts';
 import { makeFinding, NOW, PROD, PROD_KEY } from './fixtures.ts';
 
@@ -143,5 +144,24 @@ describe.each(ledgers)('response ledger contract: %s', (name, make) => {
   it('circuit breaker with maxRevocations 0 never revokes', async () => {
     const decision = await acquireRevocationSlot(make(), { maxRevocations: 0, windowMinutes: 10 }, { findingId: 'f', target: 't', now: NOW });
     expect(decision.open && decision.detail).toContain('maxRevocations is 0');
+  });
+});
+
+describe('DynamoDB ledger items', () => {
+  it('carry the table\'s TTL attribute: findings and holds for the retention, breaker slots a day past their window', async () => {
+    const ledger = new DynamoResponseLedger({ client: dynamo.client, tableName: dynamo.tableName, retentionDays: 30 });
+    const finding = makeFinding();
+    await ledger.claim(finding, NOW, 60_000);
+    await ledger.addHold(`ttl#${finding.id}`, finding.id, NOW);
+    const slot = { index: 999, until: NOW.getTime() + 600_000, findingId: finding.id, target: 't', at: NOW.toISOString() };
+    expect(await ledger.takeBreakerSlot(slot, NOW.getTime())).toBe(true);
+    const get = async (pk: string, sk: string) =>
+      (await dynamo.client.send(new GetItemCommand({ TableName: dynamo.tableName, Key: { pk: { S: pk }, sk: { S: sk } } }))).Item;
+    const nowS = Math.floor(NOW.getTime() / 1000);
+    expect(Number((await get(`FINDING#${finding.id}`, 'FINDING'))!.expiresAt!.N)).toBe(nowS + 30 * 86_400);
+    expect(Number((await get(`FINDING#HOLD#ttl#${finding.id}`, `FINDING#${finding.id}`))!.expiresAt!.N)).toBe(nowS + 30 * 86_400);
+    expect(Number((await get('BREAKER#org', 'SLOT#0999'))!.expiresAt!.N)).toBe(Math.floor(slot.until / 1000) + 86_400);
+    await ledger.releaseBreakerSlot(999, finding.id, slot.at);
+    expect(await get('BREAKER#org', 'SLOT#0999')).toBeUndefined();
   });
 });
