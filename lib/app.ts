@@ -1,0 +1,77 @@
+/**
+ * Builds the whole CDK app from a validated config: the central stack, one member
+ * stack per region for `cdk deploy` into a member account, and the region-agnostic
+ * member template for StackSets. cdk-nag (AwsSolutions) validates it at synth.
+ */
+import { Annotations, App, BootstraplessSynthesizer, Tags, Validations, type AppProps } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { LoadedConfig } from './config.ts';
+import { CentralStack, type CentralStackProps } from './central-stack.ts';
+import { MemberStack } from './member-stack.ts';
+import { resourceNames } from './names.ts';
+
+export interface BlastwallApp {
+  app: App;
+  central: CentralStack;
+  /** Keyed by region. */
+  members: Record<string, MemberStack>;
+  memberTemplate: MemberStack;
+}
+
+export interface BuildAppOptions {
+  appProps?: AppProps;
+  /** Register cdk-nag's AwsSolutions pack as a synth-time validation (default true). */
+  nag?: boolean;
+  /** Lambda entry overrides (tests only). */
+  entries?: CentralStackProps['entries'];
+}
+
+export function buildApp(loaded: LoadedConfig, options: BuildAppOptions = {}): BlastwallApp {
+  const { config, deployment } = loaded;
+  const app = new App(options.appProps);
+  const names = resourceNames(config.detection.ownResourcePrefix);
+  Tags.of(app).add('application', 'blastwall');
+
+  const central = new CentralStack(app, names.centralStack, {
+    config,
+    deployment,
+    names,
+    ...(options.entries ? { entries: options.entries } : {}),
+    env: { account: deployment.centralAccount, region: deployment.centralRegion },
+    description: 'Blastwall central: bus, detect/respond/page/undo, state, secrets, alarms, dashboard',
+    terminationProtection: !loaded.isExample,
+  });
+
+  // Member stacks hold no assets: deployable with plain CLI credentials, no `cdk bootstrap`
+  // in the member accounts, and their template is usable as a StackSet template as is.
+  const members: Record<string, MemberStack> = {};
+  for (const region of deployment.memberRegions) {
+    members[region] = new MemberStack(app, names.memberStack(region), {
+      config,
+      deployment,
+      names,
+      env: { region },
+      synthesizer: new BootstraplessSynthesizer(),
+      description: `Blastwall member (${region}): forward CloudTrail to the central bus${region === 'us-east-1' ? '; responder role' : ''}`,
+    });
+  }
+  const memberTemplate = new MemberStack(app, names.memberTemplateStack, {
+    config,
+    deployment,
+    names,
+    synthesizer: new BootstraplessSynthesizer(),
+    description: 'Blastwall member (StackSet template): forward CloudTrail to the central bus; responder role in us-east-1',
+  });
+
+  if (loaded.isExample) {
+    for (const stack of [central, ...Object.values(members), memberTemplate]) {
+      Annotations.of(stack).addWarningV2(
+        'blastwall:example-config',
+        `synthesised from ${loaded.source} (placeholder organisation and account): copy it to blastwall.config.json and fill the deployment section before deploying`,
+      );
+    }
+  }
+
+  if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return { app, central, members, memberTemplate };
+}

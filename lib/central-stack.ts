@@ -1,0 +1,379 @@
+/**
+ * Central stack (security account): the bus the organisation forwards CloudTrail
+ * to, the four functions, the state table, the secrets, the undo URL, DLQs, alarms
+ * and the dashboard.
+ *
+ *   member default buses ──▶ central bus ──(aws.* CloudTrail)──▶ detect
+ *                            central bus ──(Blastwall Finding)──▶ respond, page
+ *                            central bus ──(Blastwall Response)─▶ page
+ *                            central bus ──(Restore Requested)──▶ respond
+ *   Slack button ──▶ undo (Function URL) ──▶ central bus
+ *
+ * Each function has its own role with exactly its own permissions: detect cannot
+ * revoke, respond cannot read the Slack token, page cannot touch IAM.
+ */
+import { CfnOutput, Duration, RemovalPolicy, SecretValue, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import type { BlastwallConfig } from '../functions/core/config.ts';
+import { TABLE_SCHEMA } from '../functions/adapters/table-schema.ts';
+import { BLASTWALL_EVENT_SOURCE, DETAIL_TYPES, ENV_VARS, METRIC_NAMESPACE, SERVICE_NAME } from '../functions/core/telemetry-names.ts';
+import type { DeploymentSettings } from './config.ts';
+import { BlastwallFunction } from './constructs/blastwall-function.ts';
+import { Monitoring } from './constructs/monitoring.ts';
+import { CLOUDTRAIL_DETAIL_TYPES } from './member-stack.ts';
+import type { ResourceNames } from './names.ts';
+
+export interface CentralStackProps extends StackProps {
+  config: BlastwallConfig;
+  deployment: DeploymentSettings;
+  names: ResourceNames;
+  /** Entry overrides per function (tests only). */
+  entries?: Partial<Record<FunctionName, string>>;
+}
+
+export type FunctionName = 'detect' | 'respond' | 'page' | 'undo';
+
+/**
+ * The single table is shared, but each function owns its key prefixes
+ * (functions/adapters/table-schema.ts): every table statement is narrowed to the
+ * function's own items with `dynamodb:LeadingKeys`, and to the item-level calls its
+ * adapter makes. No Scan, no table management, no other function's items.
+ */
+export const TABLE_ACCESS = {
+  // dynamo-state-store.ts: BatchGetItem, PutItem / TransactWriteItems (Put, Update, ConditionCheck), UpdateItem.
+  detect: {
+    actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
+    keyPrefixes: ['CRED#', 'ACTOR#', 'SESSION#', 'RES#', 'EVT#'],
+  },
+  // response-ledger-dynamodb.ts: Get, Put, Update, Delete, Query on findings, holds and the circuit breaker.
+  respond: {
+    actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+    keyPrefixes: ['FINDING#', 'BREAKER#'],
+  },
+  // page-ledger-dynamo.ts: Get and conditional Put of the page record.
+  page: { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], keyPrefixes: ['PAGE#'] },
+  undo: { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], keyPrefixes: ['PAGE#'] },
+} as const satisfies Record<FunctionName, { actions: readonly string[]; keyPrefixes: readonly string[] }>;
+
+/** Memory per function: also what the benchmark's cost model reads. */
+export const FUNCTION_MEMORY_MB = { detect: 512, respond: 256, page: 256, undo: 256 } as const;
+
+/** EventBridge → Lambda delivery: retried this long, then the target's DLQ. */
+export const TARGET_RETRY = { retryAttempts: 10, maxEventAge: Duration.hours(2) } as const;
+
+export const LOG_RETENTION = logs.RetentionDays.THREE_MONTHS;
+
+export class CentralStack extends Stack {
+  readonly bus: events.EventBus;
+  readonly table: dynamodb.Table;
+  readonly functions: Record<FunctionName, BlastwallFunction>;
+  readonly deadLetterQueues: Record<'detect' | 'respond' | 'page', sqs.Queue>;
+  readonly alarmTopic: sns.Topic;
+  readonly undoUrl: lambda.FunctionUrl;
+
+  constructor(scope: Construct, id: string, props: CentralStackProps) {
+    super(scope, id, props);
+    const { config, deployment, names } = props;
+
+    // ── Bus: the organisation may put events, nobody else ────────────────────────────
+    this.bus = new events.EventBus(this, 'Bus', {
+      eventBusName: names.centralBus,
+      description: 'Blastwall: CloudTrail management events forwarded by every member account, and Blastwall findings/responses',
+    });
+    // The bus's own Policy property (one document, our sids verbatim) rather than
+    // AWS::Events::EventBusPolicy resources, which prefix every sid with "cdk-".
+    const busPolicy = new iam.PolicyDocument({
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'OrganizationMembersForwardCloudTrail',
+          effect: iam.Effect.ALLOW,
+          principals: [new iam.AnyPrincipal()],
+          actions: ['events:PutEvents'],
+          // Built from the name: the bus's own Arn attribute inside its policy would be a cycle.
+          resources: [this.formatArn({ service: 'events', resource: 'event-bus', resourceName: names.centralBus })],
+          conditions: { StringEquals: { 'aws:PrincipalOrgID': deployment.organizationId } },
+        }),
+      ],
+    });
+    (this.bus.node.defaultChild as events.CfnEventBus).policy = busPolicy.toJSON();
+
+    // ── State ─────────────────────────────────────────────────────────────────────────
+    this.table = new dynamodb.Table(this, 'State', {
+      partitionKey: { name: TABLE_SCHEMA.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: TABLE_SCHEMA.sortKey, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: TABLE_SCHEMA.ttlAttribute,
+      // Findings, lineage and the circuit breaker outlive any redeploy.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    // ── Secrets: created with placeholders, filled by the operator (docs/deploy.md) ────
+    const slackSecret = new secretsmanager.Secret(this, 'SlackSecret', {
+      secretName: names.slackSecret,
+      description: 'Blastwall Slack app: {"botToken":"xoxb-…","signingSecret":"…","channel":"C…"}. Fill after deploy.',
+      secretObjectValue: {
+        botToken: SecretValue.unsafePlainText('REPLACE_ME'),
+        signingSecret: SecretValue.unsafePlainText('REPLACE_ME'),
+        channel: SecretValue.unsafePlainText('REPLACE_ME'),
+      },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const pagerDutySecret = new secretsmanager.Secret(this, 'PagerDutySecret', {
+      secretName: names.pagerDutySecret,
+      description: 'Blastwall PagerDuty Events API v2: {"routingKey":"…"}. Fill after deploy.',
+      secretObjectValue: { routingKey: SecretValue.unsafePlainText('REPLACE_ME') },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    for (const secret of [slackSecret, pagerDutySecret]) {
+      Validations.of(secret).acknowledge({
+        id: 'AwsSolutions-SMG4',
+        reason: 'Third-party tokens (Slack bot token and signing secret, PagerDuty routing key) are issued by those services and cannot be rotated by a Secrets Manager rotation Lambda; rotate them in Slack/PagerDuty and put the new value (docs/deploy.md).',
+      });
+    }
+
+    // ── Dead-letter queues: one per asynchronously invoked function ───────────────────
+    const dlq = (name: string): sqs.Queue =>
+      new sqs.Queue(this, `${name}Dlq`, {
+        encryption: sqs.QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        retentionPeriod: Duration.days(14),
+      });
+    this.deadLetterQueues = { detect: dlq('Detect'), respond: dlq('Respond'), page: dlq('Page') };
+    for (const queue of Object.values(this.deadLetterQueues)) {
+      Validations.of(queue).acknowledge({
+        id: 'AwsSolutions-SQS3',
+        reason: 'This queue is itself the dead-letter queue of a Lambda function and its EventBridge targets; a DLQ of a DLQ would only move the same messages, and its depth alarm pages.',
+      });
+    }
+
+    // ── Functions ─────────────────────────────────────────────────────────────────────
+    // Blastwall's own roles are never revoked: every role named with the prefix (central
+    // function roles, member forwarders) and the responder role in every account.
+    const ownRoleArns = [
+      `arn:${this.partition}:iam::*:role/${names.prefix}*`,
+      `arn:${this.partition}:iam::*:role/${config.response.responderRoleName}`,
+    ].join(',');
+    const common = {
+      [ENV_VARS.config]: JSON.stringify(config),
+      [ENV_VARS.ownRoleArns]: ownRoleArns,
+      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+      POWERTOOLS_METRICS_NAMESPACE: METRIC_NAMESPACE,
+    };
+
+    const entryFor = (name: FunctionName) => (props.entries?.[name] ? { entry: props.entries[name] } : {});
+    const detect = new BlastwallFunction(this, 'Detect', {
+      name: 'detect',
+      ...entryFor('detect'),
+      description: 'Blastwall detect: CloudTrail event → signals → finding',
+      memorySize: FUNCTION_MEMORY_MB.detect,
+      timeout: Duration.seconds(30),
+      environment: { ...common, [ENV_VARS.tableName]: this.table.tableName, [ENV_VARS.eventBusName]: this.bus.eventBusName },
+      logRetention: LOG_RETENTION,
+      asyncFailureQueue: this.deadLetterQueues.detect,
+    });
+    const respond = new BlastwallFunction(this, 'Respond', {
+      name: 'respond',
+      ...entryFor('respond'),
+      description: 'Blastwall respond: finding → revoke exactly that credential in the member account',
+      memorySize: FUNCTION_MEMORY_MB.respond,
+      timeout: Duration.seconds(60),
+      environment: { ...common, [ENV_VARS.tableName]: this.table.tableName, [ENV_VARS.eventBusName]: this.bus.eventBusName },
+      logRetention: LOG_RETENTION,
+      roleName: names.respondFunctionRole,
+      asyncFailureQueue: this.deadLetterQueues.respond,
+    });
+    const page = new BlastwallFunction(this, 'Page', {
+      name: 'page',
+      ...entryFor('page'),
+      description: 'Blastwall page: finding/response → Slack message and PagerDuty incident',
+      memorySize: FUNCTION_MEMORY_MB.page,
+      timeout: Duration.seconds(30),
+      environment: {
+        ...common,
+        [ENV_VARS.tableName]: this.table.tableName,
+        [ENV_VARS.slackSecretArn]: slackSecret.secretArn,
+        [ENV_VARS.pagerDutySecretArn]: pagerDutySecret.secretArn,
+      },
+      logRetention: LOG_RETENTION,
+      asyncFailureQueue: this.deadLetterQueues.page,
+    });
+    const undo = new BlastwallFunction(this, 'Undo', {
+      name: 'undo',
+      ...entryFor('undo'),
+      description: 'Blastwall undo: signed Slack interaction → restore request, with approval',
+      memorySize: FUNCTION_MEMORY_MB.undo,
+      // Slack expects an answer within 3 s.
+      timeout: Duration.seconds(10),
+      environment: {
+        ...common,
+        [ENV_VARS.tableName]: this.table.tableName,
+        [ENV_VARS.eventBusName]: this.bus.eventBusName,
+        [ENV_VARS.slackSecretArn]: slackSecret.secretArn,
+      },
+      logRetention: LOG_RETENTION,
+    });
+    this.functions = { detect, respond, page, undo };
+
+    // ── Permissions: each function exactly its own ────────────────────────────────────
+    const tableAccess = (fn: FunctionName) =>
+      new iam.PolicyStatement({
+        sid: 'OwnStateTableItems',
+        actions: [...TABLE_ACCESS[fn].actions],
+        resources: [this.table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': TABLE_ACCESS[fn].keyPrefixes.map((p) => `${p}*`) } },
+      });
+    const putEvents = (sid: string, detailType: string) =>
+      new iam.PolicyStatement({
+        sid,
+        actions: ['events:PutEvents'],
+        resources: [this.bus.eventBusArn],
+        conditions: {
+          'ForAllValues:StringEquals': { 'events:source': [BLASTWALL_EVENT_SOURCE], 'events:detail-type': [detailType] },
+        },
+      });
+    const readSecret = (sid: string, secret: secretsmanager.ISecret) =>
+      new iam.PolicyStatement({ sid, actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] });
+
+    detect.role.addToPolicy(tableAccess('detect'));
+    detect.role.addToPolicy(putEvents('PublishFindings', DETAIL_TYPES.finding));
+
+    respond.role.addToPolicy(tableAccess('respond'));
+    respond.role.addToPolicy(putEvents('PublishResponses', DETAIL_TYPES.response));
+    respond.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'AssumeMemberResponderRole',
+        actions: ['sts:AssumeRole'],
+        resources: [`arn:${this.partition}:iam::*:role/${config.response.responderRoleName}`],
+        conditions: { StringEquals: { 'aws:ResourceOrgID': deployment.organizationId } },
+      }),
+    );
+
+    page.role.addToPolicy(tableAccess('page'));
+    page.role.addToPolicy(readSecret('ReadSlackSecret', slackSecret));
+    page.role.addToPolicy(readSecret('ReadPagerDutySecret', pagerDutySecret));
+
+    undo.role.addToPolicy(tableAccess('undo'));
+    undo.role.addToPolicy(readSecret('ReadSlackSigningSecret', slackSecret));
+    undo.role.addToPolicy(putEvents('PublishRestoreRequests', DETAIL_TYPES.restoreRequested));
+
+    Validations.of(respond.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/${config.response.responderRoleName}]`,
+      reason:
+        'The responder role exists in every member account, which the organisation adds and removes over time; the account is the only wildcard, the role name is fixed and aws:ResourceOrgID keeps it inside the organisation.',
+    });
+
+    // ── Routing on the central bus ────────────────────────────────────────────────────
+    const targetOptions = (queue: sqs.IQueue) => ({ deadLetterQueue: queue, ...TARGET_RETRY });
+
+    new events.Rule(this, 'CloudTrailToDetect', {
+      eventBus: this.bus,
+      description: 'CloudTrail management events forwarded by the member accounts → detect',
+      eventPattern: { source: events.Match.prefix('aws.'), detailType: [...CLOUDTRAIL_DETAIL_TYPES] },
+      targets: [new targets.LambdaFunction(detect.function, targetOptions(this.deadLetterQueues.detect))],
+    });
+    // Blastwall's own events are only trusted from this account: an organisation member
+    // may put events on the bus, so `account` stops a forged finding or restore request.
+    const own = (detailType: string): events.EventPattern => ({
+      source: [BLASTWALL_EVENT_SOURCE],
+      detailType: [detailType],
+      account: [this.account],
+    });
+    new events.Rule(this, 'FindingToRespondAndPage', {
+      eventBus: this.bus,
+      description: 'Blastwall Finding → respond (revoke) and page',
+      eventPattern: own(DETAIL_TYPES.finding),
+      targets: [
+        new targets.LambdaFunction(respond.function, targetOptions(this.deadLetterQueues.respond)),
+        new targets.LambdaFunction(page.function, targetOptions(this.deadLetterQueues.page)),
+      ],
+    });
+    new events.Rule(this, 'ResponseToPage', {
+      eventBus: this.bus,
+      description: 'Blastwall Response → page (updates the same message and incident)',
+      eventPattern: own(DETAIL_TYPES.response),
+      targets: [new targets.LambdaFunction(page.function, targetOptions(this.deadLetterQueues.page))],
+    });
+    new events.Rule(this, 'RestoreRequestedToRespond', {
+      eventBus: this.bus,
+      description: 'Blastwall Restore Requested (approved in Slack) → respond (restore)',
+      eventPattern: own(DETAIL_TYPES.restoreRequested),
+      targets: [new targets.LambdaFunction(respond.function, targetOptions(this.deadLetterQueues.respond))],
+    });
+
+    // ── Undo URL: Slack signs every request; the function verifies the signature ──────
+    this.undoUrl = undo.function.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
+
+    // ── Alarms → SNS topic (encrypted with a key CloudWatch may use) ──────────────────
+    // Written out instead of CDK's default key policy, which grants the account `kms:*`.
+    const topicKey = new kms.Key(this, 'AlarmTopicKey', {
+      description: 'Blastwall alarm topic encryption',
+      enableKeyRotation: true,
+      policy: new iam.PolicyDocument({
+        statements: [
+          new iam.PolicyStatement({
+            sid: 'AccountAdministersKey',
+            principals: [new iam.AccountRootPrincipal()],
+            actions: [
+              'kms:Create*', 'kms:Describe*', 'kms:Enable*', 'kms:List*', 'kms:Put*', 'kms:Update*', 'kms:Revoke*',
+              'kms:Disable*', 'kms:Get*', 'kms:Delete*', 'kms:TagResource', 'kms:UntagResource', 'kms:ScheduleKeyDeletion', 'kms:CancelKeyDeletion',
+            ],
+            resources: ['*'],
+          }),
+          new iam.PolicyStatement({
+            sid: 'AccountPrincipalsUseKeyViaIam',
+            principals: [new iam.AccountRootPrincipal()],
+            actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey*'],
+            resources: ['*'],
+          }),
+          new iam.PolicyStatement({
+            sid: 'CloudWatchAlarmsPublish',
+            principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+            actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+            resources: ['*'],
+          }),
+        ],
+      }),
+    });
+    this.alarmTopic = new sns.Topic(this, 'AlarmTopic', {
+      displayName: 'Blastwall alarms',
+      masterKey: topicKey,
+      enforceSSL: true,
+    });
+    if (deployment.alarmEmail) {
+      this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(deployment.alarmEmail));
+    }
+
+    const monitoring = new Monitoring(this, 'Monitoring', {
+      topic: this.alarmTopic,
+      functions: { Detect: detect.function, Respond: respond.function, Page: page.function, Undo: undo.function },
+      deadLetterQueues: { Detect: this.deadLetterQueues.detect, Respond: this.deadLetterQueues.respond, Page: this.deadLetterQueues.page },
+      silenceAlarmMinutes: deployment.silenceAlarmMinutes,
+      dashboardName: names.dashboard,
+    });
+
+    // ── Outputs ───────────────────────────────────────────────────────────────────────
+    new CfnOutput(this, 'UndoFunctionUrl', {
+      value: this.undoUrl.url,
+      description: 'Slack app → Interactivity & Shortcuts → Request URL',
+    });
+    new CfnOutput(this, 'EventBusArn', { value: this.bus.eventBusArn, description: 'Member stacks forward here' });
+    new CfnOutput(this, 'RespondRoleArn', { value: respond.role.roleArn, description: 'The only principal the member responder roles trust' });
+    new CfnOutput(this, 'SlackSecretArn', { value: slackSecret.secretArn, description: `Fill: aws secretsmanager put-secret-value --secret-id ${names.slackSecret}` });
+    new CfnOutput(this, 'PagerDutySecretArn', { value: pagerDutySecret.secretArn, description: `Fill: aws secretsmanager put-secret-value --secret-id ${names.pagerDutySecret}` });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn, description: 'Subscribe your pager here' });
+    new CfnOutput(this, 'TableName', { value: this.table.tableName });
+    new CfnOutput(this, 'DashboardName', { value: monitoring.dashboard.dashboardName });
+  }
+}

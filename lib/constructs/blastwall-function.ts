@@ -1,0 +1,117 @@
+/**
+ * One Blastwall Lambda function: its own role (nothing but its log group to start
+ * with; the stack adds exactly what the function needs), its own log group with
+ * retention, bundled by the local esbuild (never Docker) as a minified ESM bundle.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { LogLevel, NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { REPO_ROOT } from '../config.ts';
+
+export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_22_X;
+export const LAMBDA_ARCHITECTURE = lambda.Architecture.ARM_64;
+
+/**
+ * esbuild settings for every function; exported so the benchmark can bundle exactly
+ * as CDK does. The Lambda nodejs22.x runtime ships AWS SDK v3, so `@aws-sdk/*` stays
+ * external (smaller bundle, faster init); everything else is bundled.
+ */
+export const BUNDLING: BundlingOptions = {
+  format: OutputFormat.ESM,
+  target: 'node22',
+  platform: 'node',
+  minify: true,
+  sourceMap: true,
+  sourcesContent: false,
+  mainFields: ['module', 'main'],
+  externalModules: ['@aws-sdk/*'],
+  // CommonJS dependencies bundled into ESM still call require() for Node built-ins.
+  banner: "import { createRequire as __blastwallCreateRequire } from 'node:module'; const require = __blastwallCreateRequire(import.meta.url);",
+  forceDockerBundling: false,
+  logLevel: LogLevel.WARNING,
+};
+
+export interface BlastwallFunctionProps {
+  /** Folder under functions/ holding `handler.ts`. */
+  name: string;
+  /** Another entry file (tests only, e.g. while a handler is being written). */
+  entry?: string;
+  description: string;
+  memorySize: number;
+  timeout: Duration;
+  environment: Record<string, string>;
+  logRetention: logs.RetentionDays;
+  /** Fixed role name, when another account's policy must name this role. */
+  roleName?: string;
+  /** Asynchronous invocations (EventBridge targets): Lambda's own retries, then this DLQ. */
+  asyncFailureQueue?: sqs.IQueue;
+  asyncRetryAttempts?: number;
+  asyncMaxEventAge?: Duration;
+}
+
+export class BlastwallFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: BlastwallFunctionProps) {
+    super(scope, id);
+    const entry = props.entry ?? join(REPO_ROOT, 'functions', props.name, 'handler.ts');
+    if (!existsSync(entry)) {
+      throw new Error(`Lambda entry ${entry} does not exist: every function needs functions/${props.name}/handler.ts exporting \`handler\``);
+    }
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention,
+      // Audit trail of what Blastwall saw and did: kept when the stack goes.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Blastwall ${props.name}: only what ${props.name} needs`,
+      ...(props.roleName ? { roleName: props.roleName } : {}),
+    });
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'WriteOwnLogs',
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [this.logGroup.logGroupArn],
+      }),
+    );
+
+    this.function = new NodejsFunction(this, 'Function', {
+      entry,
+      handler: 'handler',
+      runtime: LAMBDA_RUNTIME,
+      architecture: LAMBDA_ARCHITECTURE,
+      memorySize: props.memorySize,
+      timeout: props.timeout,
+      description: props.description,
+      role: this.role,
+      logGroup: this.logGroup,
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+      bundling: BUNDLING,
+      environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      ...(props.asyncFailureQueue
+        ? {
+            deadLetterQueue: props.asyncFailureQueue,
+            retryAttempts: props.asyncRetryAttempts ?? 2,
+            maxEventAge: props.asyncMaxEventAge ?? Duration.hours(2),
+          }
+        : {}),
+    });
+
+    Validations.of(this.function).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason: 'nodejs22.x is pinned on purpose: it is the runtime the functions are built and tested for (target node22) and it ships AWS SDK v3, which the bundles leave external.',
+    });
+  }
+}

@@ -1,0 +1,197 @@
+/**
+ * Watching the watcher: alarms that page through one SNS topic, and a dashboard.
+ *
+ * A blind detector is an incident: `NoEventsReceived` fires when `detect` has seen
+ * no event for `silenceAlarmMinutes`, and treats missing data as breaching (no
+ * data *is* the failure: trail stopped, member rule deleted, bus policy broken).
+ */
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { SEVERITIES } from '../../functions/core/audit-event.ts';
+import { METRIC_NAMESPACE, METRICS, SERVICE_NAME } from '../../functions/core/telemetry-names.ts';
+
+/** Powertools Metrics adds `service` to every metric; the alarms must match that dimension set exactly. */
+export const METRIC_DIMENSIONS = { service: SERVICE_NAME } as const;
+
+/** Values of the `Channel` dimension of PageFailures (config `paging.routes[].channels`). */
+export const PAGE_CHANNELS = ['slack', 'pagerduty'] as const;
+
+export interface MonitoringProps {
+  topic: sns.ITopic;
+  functions: Record<string, lambda.IFunction>;
+  deadLetterQueues: Record<string, sqs.IQueue>;
+  silenceAlarmMinutes: number;
+  dashboardName: string;
+}
+
+export function blastwallMetric(metricName: string, statistic: string, period: Duration, extraDimensions: Record<string, string> = {}): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: METRIC_NAMESPACE,
+    metricName,
+    dimensionsMap: { ...METRIC_DIMENSIONS, ...extraDimensions },
+    statistic,
+    period,
+  });
+}
+
+export class Monitoring extends Construct {
+  readonly alarms: cloudwatch.Alarm[] = [];
+  readonly dashboard: cloudwatch.Dashboard;
+
+  constructor(scope: Construct, id: string, props: MonitoringProps) {
+    super(scope, id);
+    const page = new actions.SnsAction(props.topic);
+    const add = (alarm: cloudwatch.Alarm): cloudwatch.Alarm => {
+      alarm.addAlarmAction(page);
+      alarm.addOkAction(page);
+      this.alarms.push(alarm);
+      return alarm;
+    };
+    const fiveMinutes = Duration.minutes(5);
+
+    for (const [name, fn] of Object.entries(props.functions)) {
+      add(
+        new cloudwatch.Alarm(this, `${name}Errors`, {
+          alarmDescription: `Blastwall ${name}: the function failed (errors). Read its log group; failed async events are in its DLQ.`,
+          metric: fn.metricErrors({ period: fiveMinutes, statistic: 'Sum' }),
+          threshold: 1,
+          evaluationPeriods: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+      );
+      add(
+        new cloudwatch.Alarm(this, `${name}Throttles`, {
+          alarmDescription: `Blastwall ${name}: invocations throttled (account concurrency exhausted?).`,
+          metric: fn.metricThrottles({ period: fiveMinutes, statistic: 'Sum' }),
+          threshold: 1,
+          evaluationPeriods: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+      );
+    }
+
+    for (const [name, queue] of Object.entries(props.deadLetterQueues)) {
+      add(
+        new cloudwatch.Alarm(this, `${name}DlqDepth`, {
+          alarmDescription: `Blastwall ${name}: events in the dead-letter queue were never processed. Inspect and redrive them.`,
+          metric: queue.metricApproximateNumberOfMessagesVisible({ period: fiveMinutes, statistic: 'Maximum' }),
+          threshold: 1,
+          evaluationPeriods: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+      );
+    }
+
+    add(
+      new cloudwatch.Alarm(this, 'RevocationFailures', {
+        alarmDescription: 'Blastwall respond: a revocation failed after retries; the credential may still be live. Act by hand.',
+        metric: blastwallMetric(METRICS.revocationFailures, 'Sum', Duration.minutes(1)),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    );
+    add(
+      new cloudwatch.Alarm(this, 'CircuitBreakerOpen', {
+        alarmDescription: 'Blastwall respond: the circuit breaker is open; revocations are being refused (false-positive storm or a real attack at scale).',
+        metric: blastwallMetric(METRICS.circuitBreakerOpen, 'Sum', Duration.minutes(1)),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    );
+    add(
+      new cloudwatch.Alarm(this, 'PageFailures', {
+        alarmDescription: 'Blastwall page: Slack or PagerDuty delivery failed after retries; findings may be unseen.',
+        // PageFailures carries a Channel dimension; alarms cannot SEARCH, so sum the known channels.
+        metric: new cloudwatch.MathExpression({
+          expression: PAGE_CHANNELS.map((_, i) => `FILL(c${i}, 0)`).join(' + '),
+          usingMetrics: Object.fromEntries(PAGE_CHANNELS.map((channel, i) => [`c${i}`, blastwallMetric(METRICS.pageFailures, 'Sum', fiveMinutes, { Channel: channel })])),
+          label: 'PageFailures (all channels)',
+          period: fiveMinutes,
+        }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    );
+
+    // One-minute periods, N of N: fires `silenceAlarmMinutes` after the last event, whatever the clock.
+    add(
+      new cloudwatch.Alarm(this, 'NoEventsReceived', {
+        alarmDescription: `Blastwall is blind: detect received no event for ${props.silenceAlarmMinutes} minutes. Check the trail, the member rules and the central bus policy.`,
+        metric: blastwallMetric(METRICS.eventsReceived, 'Sum', Duration.minutes(1)),
+        threshold: 1,
+        evaluationPeriods: props.silenceAlarmMinutes,
+        datapointsToAlarm: props.silenceAlarmMinutes,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      }),
+    );
+
+    const minute = Duration.minutes(1);
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: props.dashboardName,
+      defaultInterval: Duration.hours(3),
+    });
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Events per minute',
+        width: 12,
+        left: [
+          blastwallMetric(METRICS.eventsReceived, 'Sum', minute).with({ label: 'received' }),
+          blastwallMetric(METRICS.eventsRejected, 'Sum', minute).with({ label: 'rejected' }),
+          blastwallMetric(METRICS.duplicateEvents, 'Sum', minute).with({ label: 'duplicates' }),
+        ],
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Findings by severity',
+        width: 12,
+        stacked: true,
+        left: SEVERITIES.map((severity) => blastwallMetric(METRICS.findings, 'Sum', Duration.minutes(5), { Severity: severity }).with({ label: severity })),
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Revocations',
+        width: 12,
+        left: [
+          blastwallMetric(METRICS.revocations, 'Sum', Duration.minutes(5)).with({ label: 'revocations' }),
+          blastwallMetric(METRICS.revocationFailures, 'Sum', Duration.minutes(5)).with({ label: 'failures' }),
+          blastwallMetric(METRICS.circuitBreakerOpen, 'Sum', Duration.minutes(5)).with({ label: 'refused: circuit breaker open' }),
+          blastwallMetric(METRICS.undoRefused, 'Sum', Duration.minutes(5)).with({ label: 'undo refused' }),
+        ],
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Processing latency p99 (event time → finding published)',
+        width: 12,
+        left: [blastwallMetric(METRICS.processingLatency, 'p99', minute).with({ label: 'p99 ms' })],
+        leftYAxis: { min: 0, label: 'ms', showUnits: false },
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Function errors',
+        width: 12,
+        left: Object.entries(props.functions).map(([name, fn]) => fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum', label: name })),
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Dead-letter queues (messages visible)',
+        width: 12,
+        left: Object.entries(props.deadLetterQueues).map(([name, q]) => q.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum', label: name })),
+      }),
+      new cloudwatch.AlarmStatusWidget({ title: 'Alarms', width: 24, alarms: this.alarms }),
+    );
+  }
+}

@@ -1,0 +1,205 @@
+/**
+ * Member stack: deployed in every account of the organisation, in every region it
+ * uses (us-east-1 always: IAM, STS and other global-service events are delivered
+ * there only).
+ *
+ * - A rule on the default bus with state ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS
+ *   (without it read-only management events — the reconnaissance — never reach a
+ *   rule; the L2 `Rule` cannot set it, hence `CfnRule`), forwarding to the central
+ *   bus through a role that may only put events there. Undeliverable events go to a
+ *   local DLQ.
+ * - The responder role (created in us-east-1 only: IAM is global, one per account),
+ *   trusted only by the central respond function's role, allowed only the IAM calls
+ *   revocation and restore make.
+ *
+ * The template is region- and account-agnostic (no assets, no bootstrap check), so
+ * the same `cdk synth` output serves `cdk deploy` per account and a service-managed
+ * CloudFormation StackSet for the whole organisation.
+ */
+import { Aws, CfnCondition, CfnOutput, Duration, Fn, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import type { BlastwallConfig } from '../functions/core/config.ts';
+import { GLOBAL_EVENTS_REGION, type DeploymentSettings } from './config.ts';
+import { centralBusArn, PROTECTED_TAG_KEY, respondFunctionRoleArn, type ResourceNames } from './names.ts';
+
+export const CLOUDTRAIL_DETAIL_TYPES = [
+  'AWS API Call via CloudTrail',
+  'AWS Console Sign In via CloudTrail',
+  'AWS Service Event via CloudTrail',
+] as const;
+
+/**
+ * What a member forwards: every CloudTrail management event except calls an AWS
+ * service makes with its own identity (`userIdentity.type` = `AWSService`: a service
+ * assuming its service role, KMS decrypts by S3, Config and Trusted Advisor polling…),
+ * which no credential of the organisation can be revoked for and which are a large
+ * share of a busy account's volume. EventBridge bills every event delivered
+ * cross-account, and `detect` runs for each: dropping them here is the cheapest place.
+ *
+ * `anything-but` matches only when the field is present, so records without a
+ * `userIdentity.type` (some service events) are kept explicitly with `exists: false`.
+ *
+ * Calls a service makes *on behalf of* a principal (`userIdentity.invokedBy`, e.g.
+ * CloudFormation deleting a database during the user's DeleteStack) are kept: the
+ * principal's credential made them and may need revoking.
+ */
+export const MEMBER_EVENT_PATTERN = {
+  'detail-type': [...CLOUDTRAIL_DETAIL_TYPES],
+  detail: {
+    userIdentity: {
+      $or: [{ type: [{ 'anything-but': ['AWSService'] }] }, { type: [{ exists: false }] }],
+    },
+  },
+} as const;
+
+/** Responder permissions: exactly the calls functions/adapters/iam-revoker.ts makes. */
+export const RESPONDER_ACTIONS = {
+  accessKeys: ['iam:UpdateAccessKey', 'iam:ListAccessKeys'],
+  rolePolicies: ['iam:PutRolePolicy', 'iam:DeleteRolePolicy', 'iam:GetRolePolicy'],
+  userPolicies: ['iam:PutUserPolicy', 'iam:DeleteUserPolicy', 'iam:GetUserPolicy'],
+} as const;
+const RESPONDER_WRITE_ACTIONS = ['iam:UpdateAccessKey', 'iam:PutRolePolicy', 'iam:DeleteRolePolicy', 'iam:PutUserPolicy', 'iam:DeleteUserPolicy'];
+
+export interface MemberStackProps extends StackProps {
+  config: BlastwallConfig;
+  deployment: DeploymentSettings;
+  names: ResourceNames;
+}
+
+export class MemberStack extends Stack {
+  readonly rule: events.CfnRule;
+  readonly forwarderRole: iam.Role;
+  readonly responderRole: iam.Role;
+  readonly deadLetterQueue: sqs.Queue;
+
+  constructor(scope: Construct, id: string, props: MemberStackProps) {
+    super(scope, id, props);
+    const { config, deployment, names } = props;
+    const busArn = centralBusArn(names, deployment, Aws.PARTITION);
+    const respondRoleArn = respondFunctionRoleArn(names, deployment, Aws.PARTITION);
+
+    // ── Forwarding ────────────────────────────────────────────────────────────────────
+    this.forwarderRole = new iam.Role(this, 'ForwarderRole', {
+      // IAM is global: one forwarder role per region, named so the detector knows it as Blastwall's own.
+      roleName: `${names.prefix}-forwarder-${Aws.REGION}`,
+      description: 'Blastwall: lets the default-bus rule put CloudTrail events on the central bus, nothing else',
+      assumedBy: new iam.ServicePrincipal('events.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+      }),
+      inlinePolicies: {
+        PutEventsOnCentralBus: new iam.PolicyDocument({
+          statements: [new iam.PolicyStatement({ sid: 'PutEventsOnCentralBus', actions: ['events:PutEvents'], resources: [busArn] })],
+        }),
+      },
+    });
+
+    this.deadLetterQueue = new sqs.Queue(this, 'ForwardDlq', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter queue of the forwarding rule; a DLQ of a DLQ would only move the same messages.',
+    });
+
+    this.rule = new events.CfnRule(this, 'ForwardCloudTrail', {
+      description: 'Blastwall: CloudTrail management events (read-only included), except AWS services acting as themselves → central bus',
+      eventBusName: 'default',
+      // Without this state, read-only management events (Describe*, List*, Get*) never reach the rule.
+      state: 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS',
+      eventPattern: MEMBER_EVENT_PATTERN,
+      targets: [
+        {
+          id: 'CentralBus',
+          arn: busArn,
+          roleArn: this.forwarderRole.roleArn,
+          deadLetterConfig: { arn: this.deadLetterQueue.queueArn },
+          retryPolicy: { maximumRetryAttempts: 10, maximumEventAgeInSeconds: 2 * 60 * 60 },
+        },
+      ],
+    });
+    this.deadLetterQueue.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'ForwardRuleDeadLetters',
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['sqs:SendMessage'],
+        resources: [this.deadLetterQueue.queueArn],
+        conditions: { ArnEquals: { 'aws:SourceArn': this.rule.attrArn } },
+      }),
+    );
+
+    // ── Responder (us-east-1 only: one IAM role per account) ─────────────────────────
+    const isHomeRegion = new CfnCondition(this, 'IsResponderRegion', {
+      expression: Fn.conditionEquals(Aws.REGION, GLOBAL_EVENTS_REGION),
+    });
+    const account = Aws.ACCOUNT_ID;
+    const arn = (resource: string) => `arn:${Aws.PARTITION}:iam::${account}:${resource}`;
+    const prefixRoles = [arn(`role/${names.prefix}*`), arn(`role/${config.response.responderRoleName}`), arn(`user/${names.prefix}*`)];
+
+    this.responderRole = new iam.Role(this, 'ResponderRole', {
+      roleName: config.response.responderRoleName,
+      description: 'Blastwall responder: assumed only by the central respond function to revoke or restore one credential',
+      maxSessionDuration: Duration.hours(1),
+      // The account, narrowed to exactly one role by aws:PrincipalArn. (Naming the role as the
+      // principal would need it to exist before every member deploy and would silently break
+      // if it were ever recreated; the condition does neither.)
+      assumedBy: new iam.AccountPrincipal(deployment.centralAccount).withConditions({
+        ArnEquals: { 'aws:PrincipalArn': respondRoleArn },
+        StringEquals: { 'aws:PrincipalOrgID': deployment.organizationId },
+      }),
+      inlinePolicies: {
+        RevokeAndRestore: new iam.PolicyDocument({
+          statements: [
+            new iam.PolicyStatement({
+              sid: 'DisableOrRestoreAccessKey',
+              actions: [...RESPONDER_ACTIONS.accessKeys],
+              resources: [arn('user/*')],
+            }),
+            new iam.PolicyStatement({
+              sid: 'RevokeOrRestoreRoleSessions',
+              actions: [...RESPONDER_ACTIONS.rolePolicies],
+              resources: [arn('role/*')],
+            }),
+            new iam.PolicyStatement({
+              sid: 'RevokeOrRestoreUserSessions',
+              actions: [...RESPONDER_ACTIONS.userPolicies],
+              resources: [arn('user/*')],
+            }),
+            // IAM has no condition key for an inline policy's name or content, so the grants above
+            // cannot be narrowed to "the Blastwall deny policy". What can be scoped is *whom*:
+            new iam.PolicyStatement({
+              sid: 'NeverTouchBlastwall',
+              effect: iam.Effect.DENY,
+              actions: RESPONDER_WRITE_ACTIONS,
+              resources: prefixRoles,
+            }),
+            new iam.PolicyStatement({
+              sid: 'NeverTouchProtectedPrincipals',
+              effect: iam.Effect.DENY,
+              actions: RESPONDER_WRITE_ACTIONS,
+              resources: [arn('role/*'), arn('user/*')],
+              conditions: { StringEqualsIgnoreCase: { [`aws:ResourceTag/${PROTECTED_TAG_KEY}`]: 'true' } },
+            }),
+          ],
+        }),
+      },
+    });
+    (this.responderRole.node.defaultChild as iam.CfnRole).cfnOptions.condition = isHomeRegion;
+    for (const resource of ['user/*', 'role/*']) {
+      Validations.of(this.responderRole).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:${resource}]`,
+        reason:
+          'The credential to revoke is only known when the finding arrives, so the responder must reach any user/role of its own account; the actions are the few revocation and restore calls, and explicit denies exclude Blastwall itself and principals tagged BlastwallProtected=true.',
+      });
+    }
+
+    // ── Outputs ───────────────────────────────────────────────────────────────────────
+    new CfnOutput(this, 'ForwardRuleArn', { value: this.rule.attrArn });
+    new CfnOutput(this, 'ForwardDlqUrl', { value: this.deadLetterQueue.queueUrl, description: 'Events the rule could not deliver to the central bus' });
+    new CfnOutput(this, 'ResponderRoleArn', { value: this.responderRole.roleArn, condition: isHomeRegion });
+  }
+}

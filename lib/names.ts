@@ -1,0 +1,52 @@
+/**
+ * Names that must agree between stacks deployed in different accounts, where a
+ * CloudFormation cross-stack reference cannot reach: the member stacks build the
+ * central bus ARN and the central respond role ARN from these and the config.
+ *
+ * Every name starts with `detection.ownResourcePrefix` (default `Blastwall`), the
+ * prefix the detector treats as "Blastwall itself" (tamper signal) and the
+ * responder role refuses to touch.
+ */
+import type { DeploymentSettings } from './config.ts';
+
+export interface ResourceNames {
+  prefix: string;
+  centralStack: string;
+  /** Per-region member stack for `cdk deploy` into one member account. */
+  memberStack(region: string): string;
+  /** Region-agnostic member template for CloudFormation StackSets. */
+  memberTemplateStack: string;
+  centralBus: string;
+  /** The central `respond` function's role; the only principal the member responder role trusts. */
+  respondFunctionRole: string;
+  /** Secrets Manager names. */
+  slackSecret: string;
+  pagerDutySecret: string;
+  dashboard: string;
+}
+
+export function resourceNames(prefix: string): ResourceNames {
+  const lower = prefix.toLowerCase();
+  return {
+    prefix,
+    centralStack: `${prefix}-Central`,
+    memberStack: (region) => `${prefix}-Member-${region}`,
+    memberTemplateStack: `${prefix}-MemberTemplate`,
+    centralBus: `${prefix}-central`,
+    respondFunctionRole: `${prefix}-respond-function`,
+    slackSecret: `${lower}/slack`,
+    pagerDutySecret: `${lower}/pagerduty`,
+    dashboard: `${prefix}`,
+  };
+}
+
+export function centralBusArn(names: ResourceNames, deployment: DeploymentSettings, partition = 'aws'): string {
+  return `arn:${partition}:events:${deployment.centralRegion}:${deployment.centralAccount}:event-bus/${names.centralBus}`;
+}
+
+export function respondFunctionRoleArn(names: ResourceNames, deployment: DeploymentSettings, partition = 'aws'): string {
+  return `arn:${partition}:iam::${deployment.centralAccount}:role/${names.respondFunctionRole}`;
+}
+
+/** Tag a principal with this (value `true`) and the responder role's IAM policy denies touching it. */
+export const PROTECTED_TAG_KEY = 'BlastwallProtected';

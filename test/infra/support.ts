@@ -1,0 +1,101 @@
+/**
+ * Synthesises the app once per test file, in-process, from the example config.
+ * Bundling is skipped here (`aws:cdk:bundling-stacks: []`): these tests assert the
+ * templates' properties; `synth.test.ts` runs the real `cdk synth` with esbuild.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Template } from 'aws-cdk-lib/assertions';
+import { buildApp, type BlastwallApp } from '../../lib/app.ts';
+import type { FunctionName } from '../../lib/central-stack.ts';
+import { EXAMPLE_CONFIG_FILE, loadConfigText, REPO_ROOT, type LoadedConfig } from '../../lib/config.ts';
+
+export const FUNCTION_NAMES: FunctionName[] = ['detect', 'respond', 'page', 'undo'];
+
+export function exampleConfig(patch: (raw: any) => void = () => {}): LoadedConfig {
+  const raw = JSON.parse(readFileSync(join(REPO_ROOT, EXAMPLE_CONFIG_FILE), 'utf8'));
+  patch(raw);
+  return loadConfigText(JSON.stringify(raw), 'test config', false);
+}
+
+/**
+ * Handlers are written concurrently by others; until one exists, its function is
+ * synthesised from another existing entry (bundling is skipped, so only the path
+ * matters). The real-bundling synth test requires every handler.
+ */
+function entries(): Partial<Record<FunctionName, string>> {
+  const own = (name: FunctionName) => join(REPO_ROOT, 'functions', name, 'handler.ts');
+  const fallback = FUNCTION_NAMES.map(own).find((p) => existsSync(p)) ?? join(REPO_ROOT, 'functions', 'core', 'config.ts');
+  return Object.fromEntries(FUNCTION_NAMES.filter((n) => !existsSync(own(n))).map((n) => [n, fallback]));
+}
+
+export interface Synthesised {
+  built: BlastwallApp;
+  central: Template;
+  member: Template;
+  memberTemplate: Template;
+  /** Every stack's template by stack name. */
+  templates: Record<string, Template>;
+}
+
+export function synthesise(loaded: LoadedConfig = exampleConfig()): Synthesised {
+  const built = buildApp(loaded, { nag: false, entries: entries(), appProps: { context: { 'aws:cdk:bundling-stacks': [] } } });
+  const assembly = built.app.synth();
+  const templates = Object.fromEntries(assembly.stacks.map((s) => [s.stackName, Template.fromJSON(s.template)]));
+  const get = (name: string): Template => {
+    const t = templates[name];
+    if (!t) throw new Error(`stack ${name} not synthesised (have ${Object.keys(templates).join(', ')})`);
+    return t;
+  };
+  return {
+    built,
+    central: get(built.central.stackName),
+    member: get(built.members['us-east-1']!.stackName),
+    memberTemplate: get(built.memberTemplate.stackName),
+    templates,
+  };
+}
+
+export type Statement = { Sid?: string; Effect: string; Action: string | string[]; Resource?: unknown; Condition?: Record<string, Record<string, unknown>> };
+
+export function actionsOf(statement: Statement): string[] {
+  return Array.isArray(statement.Action) ? statement.Action : [statement.Action];
+}
+
+/** All statements of the policies attached to (or inline in) the role with this logical id. */
+export function roleStatements(template: Template, roleLogicalId: string): Statement[] {
+  const json = template.toJSON() as { Resources: Record<string, { Type: string; Properties: any }> };
+  const out: Statement[] = [];
+  const role = json.Resources[roleLogicalId];
+  if (!role || role.Type !== 'AWS::IAM::Role') throw new Error(`${roleLogicalId} is not a role`);
+  for (const p of role.Properties.Policies ?? []) out.push(...p.PolicyDocument.Statement);
+  for (const r of Object.values(json.Resources)) {
+    if (r.Type !== 'AWS::IAM::Policy') continue;
+    if ((r.Properties.Roles ?? []).some((ref: any) => ref?.Ref === roleLogicalId)) out.push(...r.Properties.PolicyDocument.Statement);
+  }
+  return out;
+}
+
+/** Logical id of the only resource of this type whose logical id starts with the prefix. */
+export function logicalId(template: Template, type: string, prefix: string): string {
+  const ids = Object.keys(template.findResources(type)).filter((id) => id.startsWith(prefix));
+  if (ids.length !== 1) throw new Error(`expected one ${type} starting with ${prefix}, found ${ids.join(', ') || 'none'}`);
+  return ids[0]!;
+}
+
+/** Serialised form of a CloudFormation value (Fn::Join flattened), for substring checks. */
+export function flat(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value)) return value.map(flat).join('');
+  if (value && typeof value === 'object') {
+    const o = value as Record<string, unknown>;
+    if ('Fn::Join' in o) {
+      const [sep, parts] = o['Fn::Join'] as [string, unknown[]];
+      return parts.map(flat).join(sep);
+    }
+    if ('Ref' in o) return `\${${String(o.Ref)}}`;
+    if ('Fn::GetAtt' in o) return `\${${(o['Fn::GetAtt'] as string[]).join('.')}}`;
+    return JSON.stringify(o);
+  }
+  return String(value);
+}
