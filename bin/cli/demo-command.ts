@@ -9,6 +9,7 @@ import type { AuditEvent } from '../../functions/core/audit-event.ts';
 import type { Finding } from '../../functions/core/finding.ts';
 import { renderPageText } from '../../functions/core/paging/render-text.ts';
 import { describeApiCall } from '../../functions/core/response/plan.ts';
+import { postPageToSlackFromEnv } from '../../functions/page/local.ts';
 import { replayFiles, isRevocation } from './replay-engine.ts';
 import type { Io } from './io.ts';
 
@@ -49,6 +50,7 @@ export async function demoCommand(_args: string[], io: Io): Promise<number> {
   out();
 
   out('2. The incident, event by event:');
+  const planned = new Map<string, string>();
   for (const { event, finding } of incident) {
     const who = `${event.credential.accessKeyId ?? event.credential.type} ${event.credential.principalName ?? ''}`.trim();
     const result = event.action.errorCode ? event.action.errorCode : 'ok';
@@ -56,8 +58,17 @@ export async function demoCommand(_args: string[], io: Io): Promise<number> {
     if (finding) {
       out(`      ⮑ ${finding.severity.toUpperCase()}: ${finding.summary}`);
       for (const action of finding.response) {
-        if (action.apiCall) out(`        ${action.status === 'skipped' ? 'skipped' : `would call (${action.mode})`}: ${describeApiCall(action)}${action.status === 'skipped' && action.detail ? ` — ${action.detail}` : ''}`);
-        else out(`        ${action.action}: ${action.detail ?? action.target}`);
+        if (!action.apiCall) {
+          out(`        ${action.action}: ${action.detail ?? action.target}`);
+          continue;
+        }
+        const call = describeApiCall(action);
+        if (action.status === 'skipped') out(`        skipped: ${call}${action.detail ? ` — ${action.detail}` : ''}`);
+        else if (planned.has(call)) out(`        already revoked at ${planned.get(call)} (respond treats the repeat as done, not a second call)`);
+        else {
+          planned.set(call, event.time.slice(11, 19));
+          out(`        would call (${action.mode}): ${call}`);
+        }
       }
     }
   }
@@ -68,6 +79,9 @@ export async function demoCommand(_args: string[], io: Io): Promise<number> {
     out('3. The page on-call receives for the first revocation (Slack and PagerDuty):');
     out();
     out(indent(renderPageText(firstRevoking.finding), '   '));
+    out();
+    const slack = await postPageToSlackFromEnv(firstRevoking.finding, io.env);
+    out(slack.posted ? `   Posted to Slack for real: channel ${slack.channel}, message ${slack.ts}.` : `   (Set SLACK_BOT_TOKEN and SLACK_CHANNEL to post this page to Slack for real: ${slack.reason}.)`);
     out();
   }
 

@@ -22,7 +22,11 @@ export interface ReplaySummary {
   events: number;
   rejected: number;
   findings: number;
-  /** Actions that would revoke something (planned API calls, not manual steps or skips). */
+  /**
+   * Distinct revocations that would be made (planned API calls, not manual steps or
+   * skips). A key revoked at its first finding and planned again by later findings
+   * counts once: respond treats the repeat as already done.
+   */
   revocations: number;
   duplicates: number;
 }
@@ -40,15 +44,16 @@ interface Indexed {
   index: number;
 }
 
-/** Counts a planned action as a revocation when it is an API call that would act. */
+/** A planned IAM call that `enforce` would make (dry-run and page-only environments only record it). */
 export function isRevocation(action: Finding['response'][number]): boolean {
-  return action.apiCall !== undefined && action.status !== 'skipped';
+  return action.apiCall !== undefined && action.status === 'planned' && action.mode === 'enforce';
 }
 
 export async function replayFiles(files: readonly string[], config: BlastwallConfig, hooks: ReplayHooks = {}): Promise<ReplaySummary> {
   const pipeline = createPipeline({ config, store: createMemoryStateStore() });
   const summary: ReplaySummary = { events: 0, rejected: 0, findings: 0, revocations: 0, duplicates: 0 };
   const events: Indexed[] = [];
+  const revoked = new Set<string>();
 
   for (const file of files) {
     const { items } = await readInput(file);
@@ -84,7 +89,8 @@ export async function replayFiles(files: readonly string[], config: BlastwallCon
     const finding = outcome.finding;
     if (finding) {
       summary.findings++;
-      summary.revocations += finding.response.filter(isRevocation).length;
+      for (const action of finding.response.filter(isRevocation)) revoked.add(`${action.account}|${action.action}|${action.target}`);
+      summary.revocations = revoked.size;
       await pipeline.detector.markPublished(event, finding.id);
       hooks.onFinding?.({ finding, eventIndex: index, event });
     }
