@@ -16,7 +16,6 @@ import { createDetectHandler } from '../functions/detect/handler.ts';
 import { createDynamoStateStore } from '../functions/adapters/dynamo-state-store.ts';
 import { startLocalDynamo } from '../test/support/dynalite.ts';
 import { captureTelemetry } from '../test/faults/support/telemetry.ts';
-import { emulateTransactions } from '../test/faults/support/transactions.ts';
 import { benchConfig, envelope, generate } from './generate.ts';
 
 const READ_COMMANDS = new Set(['GetItemCommand', 'BatchGetItemCommand', 'QueryCommand', 'ScanCommand', 'TransactGetItemsCommand']);
@@ -108,8 +107,6 @@ export async function measureDynamo(opts: { warmup: number; measured: number; pr
   try {
     let current = emptyTally();
     countRequests(local.client, () => current);
-    // dynalite lacks TransactWriteItems: see test/faults/support/transactions.ts.
-    emulateTransactions(local.client, local.endpoint);
     const config = benchConfig();
     const store = createDynamoStateStore({ client: local.client, tableName: local.tableName, config });
     const telemetry = captureTelemetry({ keepLines: false });

@@ -8,6 +8,7 @@ import { EXAMPLE_CONFIG, parseConfig, type BlastwallConfig } from '../../../func
 import type { Finding } from '../../../functions/core/finding.ts';
 import type { StateStore } from '../../../functions/core/detection/state-store.ts';
 import { createPipeline } from '../../../functions/core/pipeline.ts';
+import { eventKey } from '../../../functions/core/detection/detector.ts';
 import { createDetectHandler, type DetectResult } from '../../../functions/detect/handler.ts';
 import { DETAIL_TYPES } from '../../../functions/core/telemetry-names.ts';
 import { captureTelemetry, type CapturedTelemetry } from './telemetry.ts';
@@ -97,4 +98,11 @@ export function fingerprint(f: Finding): string {
     reasons: f.reasons.map((r) => r.signal).sort(),
     response: f.response.map((a) => ({ action: a.action, target: a.target, mode: a.mode, status: a.status })),
   });
+}
+
+/** The detector's processed-marker key for a record (what the store's load takes as `eventId`). */
+export function markerKey(record: Record<string, unknown>, config = exampleConfig()): string {
+  const result = createPipeline({ config, store: { load: async () => ({ created: [] }), save: async () => {}, markPublished: async () => {} } }).normalise(record);
+  if (!result.ok) throw new Error(`not a valid record: ${result.reason}`);
+  return eventKey(result.event);
 }
