@@ -7,7 +7,7 @@
  * A channel that cannot be delivered after bounded retries makes the invocation
  * throw (after the other channel was attempted): Lambda retries, then the DLQ.
  */
-import type { EventBridgeEvent } from 'aws-lambda';
+import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -18,6 +18,7 @@ import { SlackPager } from '../adapters/slack-pager.ts';
 import { PagerDutyPager } from '../adapters/pagerduty-pager.ts';
 import { createPageService, type PageOutcome, type PageService } from './page-service.ts';
 import { loadPagerDutySecret, loadSlackSecret } from './secrets.ts';
+import { ENDPOINT_OVERRIDES } from './endpoints.ts';
 
 const logger = new Logger({ serviceName: SERVICE_NAME });
 const metrics = new Metrics({ namespace: METRIC_NAMESPACE, serviceName: SERVICE_NAME });
@@ -31,7 +32,9 @@ function fromEnvironment(): PageService {
   if (!configJson || !tableName) throw new Error(`page needs ${ENV_VARS.config} and ${ENV_VARS.tableName} in its environment`);
   const config = parseConfig(JSON.parse(configJson), ENV_VARS.config);
   const ledger = new DynamoPageLedger(new DynamoDBClient({ maxAttempts: 3 }), tableName);
-  const pd = new PagerDutyPager();
+  // Endpoint overrides exist for the loopback tests of this handler; unset in AWS.
+  const pd = new PagerDutyPager(process.env[ENDPOINT_OVERRIDES.pagerDuty] ? { baseUrl: process.env[ENDPOINT_OVERRIDES.pagerDuty] } : {});
+  const slackApiUrl = process.env[ENDPOINT_OVERRIDES.slack];
   return createPageService({
     config,
     ledger,
@@ -40,7 +43,7 @@ function fromEnvironment(): PageService {
       const channel = config.paging.slackChannel ?? secret.channel;
       if (!channel) throw new Error('no Slack channel: set paging.slackChannel in the config or "channel" in the Slack secret');
       // A rotated token gets a new client; otherwise the client (and its queue) is reused.
-      if (slackPager?.token !== secret.botToken) slackPager = { token: secret.botToken, pager: new SlackPager({ token: secret.botToken }) };
+      if (slackPager?.token !== secret.botToken) slackPager = { token: secret.botToken, pager: new SlackPager({ token: secret.botToken, ...(slackApiUrl ? { slackApiUrl } : {}) }) };
       return { pager: slackPager.pager, channel };
     },
     pagerDuty: async () => ({ pager: pd, secret: await loadPagerDutySecret(process.env[ENV_VARS.pagerDutySecretArn]) }),
@@ -57,11 +60,11 @@ function fromEnvironment(): PageService {
   });
 }
 
-export const handler = async (event: EventBridgeEvent<string, unknown>): Promise<PageOutcome> => {
+export const handler = async (event: EventBridgeEvent<string, unknown>, context?: Context): Promise<PageOutcome> => {
   service ??= fromEnvironment();
   try {
-    return await service.handle(event);
+    return await service.handle(event, context ? { remainingMs: () => context.getRemainingTimeInMillis() } : {});
   } finally {
-    metrics.publishStoredMetrics();
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
   }
 };

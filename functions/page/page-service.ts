@@ -91,11 +91,29 @@ interface ResponseDetail {
 
 const CLAIM_TTL_MS = 45_000;
 
+/** Below this much time left in the invocation, no new channel call is started: fail now, retry later. */
+export const MIN_CALL_BUDGET_MS = 7_000;
+
+type Budget = (what: string) => void;
+const noBudget: Budget = () => {};
+
+export class OutOfTimeError extends Error {
+  constructor(what: string) {
+    super(`not enough time left in this invocation to ${what}; the retry will finish it`);
+    this.name = 'OutOfTimeError';
+  }
+}
+
 export function createPageService(deps: PageDeps) {
   const log = deps.log ?? silentLog;
   const now = () => (deps.now ? deps.now() : new Date());
 
-  async function handle(event: BusEvent): Promise<PageOutcome> {
+  /** `remainingMs`: the Lambda context's getRemainingTimeInMillis, so a slow Slack never outlives the timeout. */
+  async function handle(event: BusEvent, opts: { remainingMs?: () => number } = {}): Promise<PageOutcome> {
+    const remaining = opts.remainingMs;
+    const budget: Budget = (what) => {
+      if (remaining && remaining() < MIN_CALL_BUDGET_MS) throw new OutOfTimeError(what);
+    };
     const type = event['detail-type'];
     let findingId: string;
     let change: (r: PageRecord) => PageRecord;
@@ -155,8 +173,8 @@ export function createPageService(deps: PageDeps) {
     const routed = routeChannels(view.finding, deps.config.paging.routes);
 
     const [slack, pd] = await Promise.allSettled([
-      record ? deliverSlack(findingId, routed.includes('slack')) : Promise.reject(new Error(`page ledger unavailable: ${String(ledgerError)}`)),
-      deliverPagerDuty(findingId, routed.includes('pagerduty'), record, view),
+      record ? deliverSlack(findingId, routed.includes('slack'), budget) : Promise.reject(new Error(`page ledger unavailable: ${String(ledgerError)}`)),
+      deliverPagerDuty(findingId, routed.includes('pagerduty'), record, view, budget),
     ]);
     const channels: ChannelOutcome[] = [
       settle('slack', slack),
@@ -173,12 +191,13 @@ export function createPageService(deps: PageDeps) {
   }
 
   /** Re-renders the page in Slack from the ledger; shared with undo. */
-  async function deliverSlack(findingId: string, routed: boolean): Promise<ChannelOutcome['result']> {
+  async function deliverSlack(findingId: string, routed: boolean, budget: Budget = noBudget): Promise<ChannelOutcome['result']> {
     let current = await deps.ledger.get(findingId);
     if (!current) return 'not-routed';
     if (!current.slack && !routed) return 'not-routed';
     const target = await deps.slack();
     if (!current.slack) {
+      budget('post the Slack message');
       const claimed = await claim(findingId);
       if (claimed === 'posted') {
         current = (await deps.ledger.get(findingId)) ?? current;
@@ -197,17 +216,17 @@ export function createPageService(deps: PageDeps) {
         // Something may have changed while posting: converge below.
         const after = viewOf(current)!;
         if (hashOf(buildSlackMessage(after)) === current.slack!.renderedHash) return 'posted';
-        await syncExisting(findingId, target);
+        await syncExisting(findingId, target, budget);
         return 'posted';
       } else {
         throw new Error('another invocation is posting this page and has not finished; retry later');
       }
     }
-    return syncExisting(findingId, target);
+    return syncExisting(findingId, target, budget);
   }
 
   /** chat.update + thread reply until what Slack shows matches the ledger (bounded). */
-  async function syncExisting(findingId: string, target: SlackTarget): Promise<ChannelOutcome['result']> {
+  async function syncExisting(findingId: string, target: SlackTarget, budget: Budget): Promise<ChannelOutcome['result']> {
     let result: ChannelOutcome['result'] = 'unchanged';
     for (let round = 0; round < 3; round++) {
       const record = await deps.ledger.get(findingId);
@@ -217,6 +236,7 @@ export function createPageService(deps: PageDeps) {
       const message = buildSlackMessage(view);
       const hash = hashOf(message);
       if (hash === slack.renderedHash) return result;
+      budget('update the Slack message');
       try {
         await target.pager.update(slack.channel, slack.ts, message);
       } catch (error) {
@@ -227,7 +247,10 @@ export function createPageService(deps: PageDeps) {
         slack.ts = posted.ts;
       }
       const reply = sameSnapshot(slack.rendered, snapshotOf(view)) ? undefined : threadReplyText(diffSnapshots(slack.rendered, view));
-      if (reply) await target.pager.reply(slack.channel, slack.ts, reply);
+      if (reply) {
+        budget('reply in the Slack thread');
+        await target.pager.reply(slack.channel, slack.ts, reply);
+      }
       const rendered = snapshotOf(view);
       await updateRecord(deps.ledger, findingId, (r) => ({
         ...r,
@@ -262,6 +285,7 @@ export function createPageService(deps: PageDeps) {
     routed: boolean,
     record: PageRecord | undefined,
     view: PageView,
+    budget: Budget,
   ): Promise<ChannelOutcome['result']> {
     const pd = record?.pagerduty;
     const restored = view.restored !== undefined;
@@ -270,6 +294,7 @@ export function createPageService(deps: PageDeps) {
       const target = await deps.pagerDuty();
       const key = routingKeyFor(target.secret, view.finding.environment);
       if (!key) throw new Error(`no PagerDuty routing key for environment ${view.finding.environment}`);
+      budget('resolve the PagerDuty incident');
       await target.pager.send(buildResolve(findingId, key));
       if (record) await updateRecord(deps.ledger, findingId, (r) => ({ ...r, pagerduty: { state: 'resolved', severity: pd.severity, at: now().toISOString() } }));
       return 'resolved';
@@ -281,6 +306,7 @@ export function createPageService(deps: PageDeps) {
     const target = await deps.pagerDuty();
     const key = routingKeyFor(target.secret, view.finding.environment);
     if (!key) throw new Error(`no PagerDuty routing key for environment ${view.finding.environment}`);
+    budget('trigger PagerDuty');
     await target.pager.send(buildTrigger(view.finding, key));
     if (record) {
       await updateRecord(deps.ledger, findingId, (r) => ({ ...r, pagerduty: { state: 'triggered', severity, at: now().toISOString() } }));

@@ -16,6 +16,7 @@ import { DynamoPageLedger } from '../adapters/page-ledger-dynamo.ts';
 import { SlackPager } from '../adapters/slack-pager.ts';
 import { createEventPublisher } from '../adapters/event-publisher.ts';
 import { loadSlackSecret } from '../page/secrets.ts';
+import { ENDPOINT_OVERRIDES } from '../page/endpoints.ts';
 import { createUndoService } from './undo-service.ts';
 
 const logger = new Logger({ serviceName: SERVICE_NAME });
@@ -41,7 +42,7 @@ function fromEnvironment() {
     slack: async () => {
       const s = await secret();
       // Slack answers interactions within 3 s: no rate-limit waiting here.
-      if (slackPager?.token !== s.botToken) slackPager = { token: s.botToken, pager: new SlackPager({ token: s.botToken, maxRateLimitWaitSeconds: 0, retryConfig: { retries: 1, minTimeout: 100, maxTimeout: 300 }, timeoutMs: 1500 }) };
+      if (slackPager?.token !== s.botToken) slackPager = { token: s.botToken, pager: new SlackPager({ token: s.botToken, ...(process.env[ENDPOINT_OVERRIDES.slack] ? { slackApiUrl: process.env[ENDPOINT_OVERRIDES.slack] } : {}), maxRateLimitWaitSeconds: 0, retryConfig: { retries: 1, minTimeout: 100, maxTimeout: 300 }, timeoutMs: 1500 }) };
       return { pager: slackPager.pager, channel: config.paging.slackChannel ?? s.channel ?? '' };
     },
     publish: (detailType, detail) => publisher.publish(detailType, detail),
@@ -63,6 +64,6 @@ export const handler = async (event: LambdaFunctionURLEvent): Promise<LambdaFunc
   try {
     return await service.handle(event);
   } finally {
-    metrics.publishStoredMetrics();
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
   }
 };

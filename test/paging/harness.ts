@@ -41,7 +41,7 @@ export async function startHarness(opts: { config?: BlastwallConfig; ledger?: Pa
     pagerDuty: async () => ({ pager: pdPager, secret: { routingKey: ROUTING_KEY } }),
     log,
     onChannelFailure: (channel) => void failures.push(channel),
-    claimWaitMs: 3000,
+    claimWaitMs: 8000,
   });
   return {
     slack,

@@ -60,7 +60,14 @@ describe('DynamoDB page items', () => {
     const h = await startHarness({ ledger: new DynamoPageLedger(dynamo.client, dynamo.tableName) });
     try {
       const f = sampleFinding({ id: 'f-dynamo-e2e' });
-      await Promise.all([h.finding(f), h.finding(f)]);
+      const both = await Promise.allSettled([h.finding(f), h.finding(f)]);
+      // Under heavy load the second may give up waiting for the first ("retry later"): that is Lambda's retry.
+      for (const r of both) {
+        if (r.status === 'rejected') {
+          expect(String(r.reason)).toContain('another invocation is posting this page');
+          await h.finding(f);
+        }
+      }
       await h.response({ findingId: f.id, actions: [revokeAction('done')] });
       expect(h.slack.topLevel()).toHaveLength(1);
       expect(h.slack.replies(h.slack.topLevel()[0]!.ts)).toHaveLength(1);

@@ -194,6 +194,19 @@ describe('page: one Slack message and one incident per finding, updated as it un
     expect(h.pd.requests.length).toBeGreaterThan(0);
   });
 
+  it('never starts a channel call it has no time left for (Lambda timeout): fails for the retry instead', async () => {
+    const f = sampleFinding();
+    const error = await h.service.handle({ 'detail-type': 'Blastwall Finding', detail: f }, { remainingMs: () => 3000 }).catch((e: unknown) => e);
+    expect((error as PageDeliveryError).failures.map((x) => [x.channel, x.error])).toEqual([
+      ['slack', 'not enough time left in this invocation to post the Slack message; the retry will finish it'],
+      ['pagerduty', 'not enough time left in this invocation to trigger PagerDuty; the retry will finish it'],
+    ]);
+    expect(h.slack.calls).toHaveLength(0);
+    expect(h.pd.requests).toHaveLength(0);
+    const retry = await h.service.handle({ 'detail-type': 'Blastwall Finding', detail: f }, { remainingMs: () => 25_000 });
+    expect(retry.channels.map((c) => c.result)).toEqual(['posted', 'triggered']);
+  });
+
   it('a deleted message is posted again rather than lost', async () => {
     const f = sampleFinding();
     await h.finding(f);
