@@ -27,11 +27,20 @@ export interface CallOutcome {
   detail: string;
   attempts: number;
   priorState?: string;
+  /** IAM rejected the responder credentials themselves (expired or revoked session). */
+  credentialsRejected?: boolean;
 }
+
+const CREDENTIALS_REJECTED = new Set(['ExpiredToken', 'ExpiredTokenException', 'InvalidClientTokenId', 'RequestExpired']);
 
 export interface IamRevokerOptions {
   /** The IAM client for an account (signing as the responder role there). May throw when the role cannot be assumed. */
   clientFor(account: string): IAMClient | Promise<IAMClient>;
+  /**
+   * Forget the account's responder credentials (and client). Called once when IAM rejects them
+   * (e.g. someone revoked the responder role's sessions); the call is then retried with fresh ones.
+   */
+  invalidate?(account: string): void;
   retry?: RetryPolicy;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
@@ -94,11 +103,30 @@ export class IamRevoker {
       code: ACTION_CODES.iamError,
       detail: `${what} failed after ${counter.attempts} attempt(s): ${describeError(cause)}${hint}`,
       attempts: counter.attempts,
+      ...(CREDENTIALS_REJECTED.has(name) ? { credentialsRejected: true } : {}),
     };
+  }
+
+  /** Runs `once`; if IAM rejected the responder credentials, drops them and runs it again, once. */
+  private async withFreshCredentials(account: string, once: () => Promise<CallOutcome>): Promise<CallOutcome> {
+    const first = await once();
+    if (!first.credentialsRejected || !this.options.invalidate) return first;
+    this.options.invalidate(account);
+    const second = await once();
+    return { ...second, attempts: first.attempts + second.attempts };
   }
 
   /** Executes a planned revocation. Never throws: the outcome says what happened. */
   async revoke(action: ResponseAction): Promise<CallOutcome> {
+    return this.withFreshCredentials(action.account, () => this.revokeOnce(action));
+  }
+
+  /** Executes an undo call (restore). Deleting a policy that is already gone is a success. */
+  async undo(call: UndoCall, account: string): Promise<CallOutcome> {
+    return this.withFreshCredentials(account, () => this.undoOnce(call, account));
+  }
+
+  private async revokeOnce(action: ResponseAction): Promise<CallOutcome> {
     const call = action.apiCall;
     if (!call) return { status: 'failed', code: ACTION_CODES.incomplete, detail: 'no API call to make', attempts: 0 };
     const client = await this.client(action.account);
@@ -189,8 +217,7 @@ export class IamRevoker {
     };
   }
 
-  /** Executes an undo call (restore). Deleting a policy that is already gone is a success. */
-  async undo(call: UndoCall, account: string): Promise<CallOutcome> {
+  private async undoOnce(call: UndoCall, account: string): Promise<CallOutcome> {
     const client = await this.client(account);
     if (!('send' in client)) return client;
     const counter = { attempts: 0 };

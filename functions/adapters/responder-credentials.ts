@@ -174,6 +174,13 @@ export class IamClients {
     return this.forAccount(account);
   }
 
+  /** Drops the account's credentials and client: the next call assumes the responder role again. */
+  invalidate(account: string): void {
+    this.options.credentials.invalidate(account);
+    this.clients.get(account)?.destroy();
+    this.clients.delete(account);
+  }
+
   destroy(): void {
     for (const c of this.clients.values()) c.destroy();
     this.clients.clear();

@@ -89,7 +89,7 @@ function wireFromEnvironment(): HandlerDeps {
     config,
     ownRoleArns: parseOwnRoleArns(process.env[ENV_VARS.ownRoleArns]),
     ledger: new DynamoResponseLedger({ client: new DynamoDBClient({}), tableName: required(ENV_VARS.tableName), retentionDays: config.detection.historyDays }),
-    revoker: new IamRevoker({ clientFor: (account) => clients.ready(account) }),
+    revoker: new IamRevoker({ clientFor: (account) => clients.ready(account), invalidate: (account) => clients.invalidate(account) }),
     publisher: createEventPublisher({ eventBusName: required(ENV_VARS.eventBusName) }),
     metrics: count,
     log,

@@ -226,6 +226,19 @@ describe('faults', () => {
     expect(action!.detail).toContain('arn:aws:iam::444444444444:role/BlastwallResponder');
   });
 
+  it('responder credentials rejected mid-life (its sessions were revoked): assumes again once and completes', async () => {
+    await wired.responder.respond(makeFinding({ credential: prodRoleSession() }));
+    standIn.expireSessions();
+    const outcome = await wired.responder.respond(makeFinding());
+    expect(outcome.status === 'responded' && outcome.actions[0]!.status).toBe('done');
+    expect(standIn.calls('AssumeRole')).toHaveLength(2);
+    // The first attempt is refused with ExpiredToken; the second, with fresh credentials, lands.
+    expect(standIn.calls('UpdateAccessKey').map((r) => r.status)).toEqual([403, 200]);
+    const [stale, fresh] = standIn.calls('UpdateAccessKey');
+    expect(stale!.signedBy).not.toBe(fresh!.signedBy);
+    expect(standIn.keyStatus(PROD, 'ci-deployer', PROD_KEY)).toBe('Inactive');
+  });
+
   it('STS throttling on AssumeRole is retried', async () => {
     standIn.fail('AssumeRole', { status: 400, code: 'Throttling', message: 'Rate exceeded' }, 1);
     const outcome = await wired.responder.respond(makeFinding());

@@ -24,7 +24,7 @@ export function wireResponder(standIn: IamStsStandIn, config: BlastwallConfig, o
   const retry = { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 1000 };
   const credentials = new ResponderCredentials({ sts, roleName: config.response.responderRoleName, retry, sleep });
   const clients = new IamClients({ credentials, endpoint: standIn.endpoint });
-  const revoker = new IamRevoker({ clientFor: (account) => clients.ready(account), retry, sleep });
+  const revoker = new IamRevoker({ clientFor: (account) => clients.ready(account), invalidate: (account) => clients.invalidate(account), retry, sleep });
   const ledger = options.ledger ?? new MemoryResponseLedger();
   const publisher = new MemoryEventPublisher();
   const counts = new Map<string, number>();

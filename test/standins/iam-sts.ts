@@ -72,6 +72,8 @@ export interface IamStsStandIn {
   fail(action: string, fault: Fault, times?: number): void;
   /** Keys that may call STS (the central respond role's). Empty: any. */
   trustCallers(accessKeyIds: string[]): void;
+  /** Every session issued so far is rejected from now on (ExpiredToken), as after "revoke active sessions". */
+  expireSessions(): void;
   /** Forgets every account, session, queued fault, recorded request and trust setting. */
   reset(): void;
   close(): Promise<void>;
@@ -80,6 +82,7 @@ export interface IamStsStandIn {
 export async function startIamStsStandIn(): Promise<IamStsStandIn> {
   const accounts = new Map<string, AccountState>();
   const sessions = new Map<string, string>(); // ASIA key → account
+  const expired = new Set<string>();
   const faults = new Map<string, Fault[]>();
   const requests: RecordedRequest[] = [];
   let trusted: Set<string> | undefined;
@@ -212,6 +215,7 @@ export async function startIamStsStandIn(): Promise<IamStsStandIn> {
       if (!cred) throw new StandInError(403, 'MissingAuthenticationToken', 'Request is missing Authentication Token');
       if (isSts) return send(200, sts(action, params, signedBy));
       if (service !== 'iam') throw new StandInError(400, 'InvalidAction', `unexpected service ${service}`);
+      if (expired.has(signedBy)) throw new StandInError(403, 'ExpiredToken', 'The security token included in the request is expired');
       if (!acct) throw new StandInError(403, 'InvalidClientTokenId', 'The security token included in the request is invalid.');
       return send(200, iam(action, params, acct));
     } catch (error) {
@@ -257,7 +261,11 @@ export async function startIamStsStandIn(): Promise<IamStsStandIn> {
     trustCallers(ids) {
       trusted = new Set(ids);
     },
+    expireSessions() {
+      for (const key of sessions.keys()) expired.add(key);
+    },
     reset() {
+      expired.clear();
       accounts.clear();
       sessions.clear();
       faults.clear();
