@@ -31,6 +31,9 @@ export interface CallOutcome {
   credentialsRejected?: boolean;
 }
 
+/** The read before a revocation is optional (it only informs restore): it never eats the revocation's time budget. */
+const PRE_READ_ATTEMPTS = 2;
+
 const CREDENTIALS_REJECTED = new Set(['ExpiredToken', 'ExpiredTokenException', 'InvalidClientTokenId', 'RequestExpired']);
 
 export interface IamRevokerOptions {
@@ -68,14 +71,14 @@ export class IamRevoker {
     this.sleep = options.sleep ?? defaultSleep;
   }
 
-  /** Runs one call with bounded retry; counts attempts into `counter`. */
-  private async call<T>(client: IAMClient, command: unknown, counter: { attempts: number }): Promise<T> {
+  /** Runs one call with bounded retry; counts attempts into `counter`. Optional reads pass a smaller `maxAttempts`. */
+  private async call<T>(client: IAMClient, command: unknown, counter: { attempts: number }, maxAttempts = this.retry.maxAttempts): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       counter.attempts++;
       try {
         return (await (client.send as unknown as Send)(command as Parameters<IAMClient['send']>[0])) as T;
       } catch (error) {
-        if (!isRetryable(error) || attempt >= this.retry.maxAttempts) throw new RetriesExhausted(error, attempt);
+        if (!isRetryable(error) || attempt >= maxAttempts) throw new RetriesExhausted(error, attempt);
         await this.sleep(backoffDelay(attempt, this.retry, this.options.random));
       }
     }
@@ -154,7 +157,7 @@ export class IamRevoker {
     let priorState: string | undefined;
     try {
       // The state before we act (for an honest restore). A stale or failed read never stops the revocation.
-      const list = await this.call<{ AccessKeyMetadata?: { AccessKeyId?: string; Status?: string }[] }>(client, new ListAccessKeysCommand({ UserName }), counter);
+      const list = await this.call<{ AccessKeyMetadata?: { AccessKeyId?: string; Status?: string }[] }>(client, new ListAccessKeysCommand({ UserName }), counter, PRE_READ_ATTEMPTS);
       priorState = list.AccessKeyMetadata?.find((k) => k.AccessKeyId === AccessKeyId)?.Status;
     } catch {
       priorState = undefined;
@@ -185,6 +188,7 @@ export class IamRevoker {
         client,
         kind === 'role' ? new GetRolePolicyCommand({ RoleName: name, PolicyName }) : new GetUserPolicyCommand({ UserName: name, PolicyName }),
         counter,
+        PRE_READ_ATTEMPTS,
       );
       existing = got.PolicyDocument ? cutoffOfDocument(got.PolicyDocument) : undefined;
       priorState = existing ?? 'present-unrecognised';

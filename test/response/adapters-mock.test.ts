@@ -56,6 +56,14 @@ describe('IamRevoker (aws-sdk-client-mock)', () => {
     expect(outcome.priorState).toBeUndefined();
   });
 
+  it('a throttled prior-state read gets two attempts, then the revocation goes ahead', async () => {
+    iamMock.on(ListAccessKeysCommand).rejects(sdkError('Throttling', 400));
+    iamMock.on(UpdateAccessKeyCommand).resolves({});
+    const outcome = await revoker().revoke(keyAction());
+    expect(iamMock.commandCalls(ListAccessKeysCommand)).toHaveLength(2);
+    expect(outcome).toMatchObject({ status: 'done', attempts: 3 });
+  });
+
   it('retries throttling and 5xx, then fails with the last error; never done', async () => {
     iamMock.on(ListAccessKeysCommand).resolves({ AccessKeyMetadata: [] });
     iamMock.on(UpdateAccessKeyCommand).rejectsOnce(sdkError('Throttling', 400)).rejectsOnce(sdkError('ServiceFailure', 500)).rejects(sdkError('ServiceUnavailable', 503));
