@@ -41,7 +41,7 @@ function harness(publishImpl?: (detailType: string, detail: unknown) => Promise<
     metricNames.push(name);
     return addMetric(name, unit, value);
   }) as typeof metrics.addMetric;
-  metrics.publishStoredMetrics = () => {};
+  metrics.publishStoredMetrics = () => metrics;
   const warnings: unknown[] = [];
   const logger = new Logger({ serviceName: 'test', logLevel: 'SILENT' });
   logger.warn = ((...args: unknown[]) => void warnings.push(args)) as typeof logger.warn;

@@ -321,7 +321,7 @@ function buildFinding(
     region: event.region,
     environment: event.environment,
     severity,
-    summary: summarySentence(event, severity, top, match),
+    summary: summarySentence(event, top, match),
     credential: event.credential,
     actor: event.actor,
     reasons,
@@ -345,12 +345,13 @@ const HEADLINES: Record<string, string> = {
   'console-login-without-mfa': 'without MFA',
 };
 
-function summarySentence(event: AuditEvent, severity: string, top: Signal | undefined, match: CatalogueMatch | undefined): string {
+function summarySentence(event: AuditEvent, top: Signal | undefined, match: CatalogueMatch | undefined): string {
   const who = describeCredential(event.credential);
   const what = match ? `${event.action.name}, which ${match.description}` : event.action.name;
   const how = top && HEADLINES[top.id] ? ` ${HEADLINES[top.id]}` : '';
   const refused = event.action.errorCode ? ` (refused: ${event.action.errorCode})` : '';
-  return `${severity.charAt(0).toUpperCase()}${severity.slice(1)}: ${who} called ${what} in ${event.environment} from ${event.actor.sourceIp}${how}${refused}.`;
+  // Every reader shows the severity beside the summary already: the sentence is only what happened.
+  return `${who.charAt(0).toUpperCase()}${who.slice(1)} called ${what} in ${event.environment} from ${event.actor.sourceIp}${how}${refused}.`;
 }
 
 // ── State planning (pure) ───────────────────────────────────────────────────
