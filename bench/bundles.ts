@@ -33,6 +33,9 @@ export interface BundleResult {
   /** Import of the bundle alone, measured inside the child (excludes Node's own start). */
   detectImportMs: number | null;
   emptyImportMs: number | null;
+  /** An empty handler that imports only the SDK clients detect uses (DynamoDB, EventBridge). */
+  sdkOnlyInitMs?: number | null;
+  sdkOnlyImportMs?: number | null;
   initRuns: number;
   /** The biggest inputs of the detect bundle (from esbuild's metafile), for the report. */
   detectTopInputs: Array<{ path: string; bytes: number }>;
@@ -118,6 +121,13 @@ export async function measureBundles(opts: { initRuns: number }): Promise<Bundle
   writeFileSync(emptyEntry, 'export const handler = async (event: unknown) => ({ ok: true, event });\n');
   const empty = await bundle(emptyEntry, join(outRoot, 'empty'), options);
   bundleBytes.empty = empty.bytes;
+  // The AWS SDK clients detect constructs, alone: splits detect's init into "the SDK" and "our code".
+  const sdkEntry = join(WORK, 'sdk-only-handler.ts');
+  writeFileSync(
+    sdkEntry,
+    "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';\nimport { EventBridgeClient } from '@aws-sdk/client-eventbridge';\nexport const handler = async () => [typeof DynamoDBClient, typeof EventBridgeClient];\n",
+  );
+  const sdkOnly = await bundle(sdkEntry, join(outRoot, 'sdk-only'), options);
 
   const detectTopInputs = detectMeta
     ? Object.entries(Object.values(detectMeta.outputs).find((o) => o.entryPoint)?.inputs ?? {})
@@ -136,13 +146,18 @@ export async function measureBundles(opts: { initRuns: number }): Promise<Bundle
   const eWall: number[] = [];
   const dImp: number[] = [];
   const eImp: number[] = [];
+  const sWall: number[] = [];
+  const sImp: number[] = [];
   for (let i = 0; i < opts.initRuns; i++) {
     const [ew, ei] = coldLoad(empty.outfile);
     const [dw, di] = coldLoad(detectFile);
+    const [sw, si] = coldLoad(sdkOnly.outfile);
     eWall.push(ew);
     eImp.push(ei);
     dWall.push(dw);
     dImp.push(di);
+    sWall.push(sw);
+    sImp.push(si);
   }
   const detectInitMs = median(dWall);
   const emptyInitMs = median(eWall);
@@ -155,6 +170,8 @@ export async function measureBundles(opts: { initRuns: number }): Promise<Bundle
     emptyInitMs,
     detectImportMs: median(dImp),
     emptyImportMs: median(eImp),
+    sdkOnlyInitMs: median(sWall),
+    sdkOnlyImportMs: median(sImp),
     initRuns: opts.initRuns,
     detectTopInputs,
   };
