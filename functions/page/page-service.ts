@@ -118,6 +118,7 @@ export function createPageService(deps: PageDeps) {
     let findingId: string;
     let change: (r: PageRecord) => PageRecord;
     let eventFinding: Finding | undefined;
+    let eventRestored: RestoredInfo | undefined;
     if (type === DETAIL_TYPES.finding) {
       const finding = asFinding(event.detail);
       if (!finding) return { ignored: 'malformed finding', channels: [] };
@@ -130,6 +131,7 @@ export function createPageService(deps: PageDeps) {
       findingId = detail.findingId;
       eventFinding = detail.finding;
       const restored = restoredFrom(detail.restored, detail.actions ?? []);
+      eventRestored = restored;
       const problem = restoreProblemOf(detail.restored, detail.restoreRefused);
       change = (r) => {
         const next: PageRecord = {
@@ -163,18 +165,23 @@ export function createPageService(deps: PageDeps) {
       return { findingId, deferred: true, channels: [] };
     }
 
-    // Without the ledger, PagerDuty can still be paged safely (it dedups on the key);
-    // Slack cannot (no message ts): it fails, so the retry posts once the ledger is back.
-    const fallbackView: PageView | undefined = eventFinding ? { finding: eventFinding } : undefined;
+    // Without the ledger, PagerDuty can still be paged safely from a Finding (it dedups on
+    // the key) or resolved on a restore; Slack cannot (no message ts): it fails, so the
+    // retry posts once the ledger is back.
+    const fallbackView: PageView | undefined = eventFinding ? { finding: eventFinding, ...(eventRestored ? { restored: eventRestored } : {}) } : undefined;
     const view = record ? viewOf(record) : fallbackView;
+    const unavailable = () => Promise.reject(new Error(`page ledger unavailable: ${String(ledgerError)}`));
     if (!view) {
       throw new PageDeliveryError(findingId, [{ channel: 'slack', result: 'failed', error: `ledger unavailable: ${String(ledgerError)}` }]);
     }
     const routed = routeChannels(view.finding, deps.config.paging.routes);
 
     const [slack, pd] = await Promise.allSettled([
-      record ? deliverSlack(findingId, routed.includes('slack'), budget) : Promise.reject(new Error(`page ledger unavailable: ${String(ledgerError)}`)),
-      deliverPagerDuty(findingId, routed.includes('pagerduty'), record, view, budget),
+      record ? deliverSlack(findingId, routed.includes('slack'), budget) : routed.includes('slack') ? unavailable() : Promise.resolve('not-routed' as const),
+      record || type === DETAIL_TYPES.finding || view.restored
+        ? deliverPagerDuty(findingId, routed.includes('pagerduty'), record, view, budget)
+        : // A Response without the ledger: re-triggering could reopen a resolved incident; retry later.
+          routed.includes('pagerduty') ? unavailable() : Promise.resolve('not-routed' as const),
     ]);
     const channels: ChannelOutcome[] = [
       settle('slack', slack),
@@ -267,6 +274,7 @@ export function createPageService(deps: PageDeps) {
     for (;;) {
       let won = false;
       const rec = await updateRecord(deps.ledger, findingId, (r) => {
+        won = false; // a previous attempt of this update may have lost the conditional write
         if (r.slack) return undefined;
         const claimedAt = r.slackClaimedAt ? Date.parse(r.slackClaimedAt) : 0;
         if (claimedAt && now().getTime() - claimedAt < CLAIM_TTL_MS) return undefined;
@@ -290,13 +298,15 @@ export function createPageService(deps: PageDeps) {
     const pd = record?.pagerduty;
     const restored = view.restored !== undefined;
     if (restored) {
-      if (pd?.state !== 'triggered') return pd ? 'unchanged' : 'not-routed';
+      // Without the ledger (record undefined) resolve anyway: resolving is idempotent.
+      if (record && pd?.state !== 'triggered') return pd ? 'unchanged' : 'not-routed';
+      if (!record && !routed) return 'not-routed';
       const target = await deps.pagerDuty();
       const key = routingKeyFor(target.secret, view.finding.environment);
       if (!key) throw new Error(`no PagerDuty routing key for environment ${view.finding.environment}`);
       budget('resolve the PagerDuty incident');
       await target.pager.send(buildResolve(findingId, key));
-      if (record) await updateRecord(deps.ledger, findingId, (r) => ({ ...r, pagerduty: { state: 'resolved', severity: pd.severity, at: now().toISOString() } }));
+      if (record) await updateRecord(deps.ledger, findingId, (r) => ({ ...r, pagerduty: { state: 'resolved', severity: pd?.severity ?? '', at: now().toISOString() } }));
       return 'resolved';
     }
     if (!routed && !pd) return 'not-routed';

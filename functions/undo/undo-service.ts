@@ -119,6 +119,7 @@ export function createUndoService(deps: UndoDeps) {
     const decision = { kind: i.choice === 'restore' ? ('restore-requested' as const) : ('kept' as const), by: i.user, at: now().toISOString() };
     let won = false;
     await updateRecord(deps.ledger, i.findingId, (r: PageRecord) => {
+      won = false; // a previous attempt of this update may have lost the conditional write
       if (r.decision || r.restored) return undefined;
       won = true;
       return { ...r, decision, restoreProblem: undefined };

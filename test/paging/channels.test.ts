@@ -7,6 +7,7 @@ import { buildResolve, buildTrigger } from '../../functions/core/paging/pagerdut
 import { startSlackStandIn, type SlackStandIn } from '../standins/slack.ts';
 import { startPagerDutyStandIn, type PagerDutyStandIn } from '../standins/pagerduty.ts';
 import { ROUTING_KEY, revokeAction, sampleFinding } from './fixtures.ts';
+import { postPageToSlackFromEnv } from '../../functions/page/local.ts';
 
 const FAST_RETRY = { retries: 2, factor: 1, minTimeout: 20, maxTimeout: 50 };
 
@@ -88,6 +89,24 @@ describe('Slack through the real WebClient', () => {
     await expect(bad.post('C0ONCALL01', buildSlackMessage({ finding: sampleFinding() }))).rejects.toMatchObject({ data: { error: 'invalid_auth' } });
     await expect(pager.update('C0ONCALL01', '1.2', buildSlackMessage({ finding: sampleFinding() }))).rejects.toMatchObject({ data: { error: 'message_not_found' } });
     expect(slack.calls).toHaveLength(2);
+  });
+});
+
+describe('local demo posting', () => {
+  it('posts for real only when SLACK_BOT_TOKEN and SLACK_CHANNEL are set, and reports Slack errors instead of throwing', async () => {
+    const slack = await startSlackStandIn();
+    try {
+      const f = sampleFinding();
+      expect(await postPageToSlackFromEnv(f, {})).toEqual({ posted: false, reason: 'SLACK_BOT_TOKEN and SLACK_CHANNEL are not both set' });
+      expect(slack.calls).toHaveLength(0);
+      const out = await postPageToSlackFromEnv(f, { SLACK_BOT_TOKEN: slack.token, SLACK_CHANNEL: 'C0DEMO', SLACK_API_URL: slack.url });
+      expect(out).toEqual({ posted: true, channel: 'C0DEMO', ts: slack.messages[0]!.ts });
+      expect(slack.messages[0]!.blocks).toEqual(buildSlackMessage({ finding: f }).blocks);
+      const bad = await postPageToSlackFromEnv(f, { SLACK_BOT_TOKEN: 'xoxb-wrong', SLACK_CHANNEL: 'C0DEMO', SLACK_API_URL: slack.url });
+      expect(bad).toMatchObject({ posted: false, reason: expect.stringContaining('invalid_auth') });
+    } finally {
+      await slack.close();
+    }
   });
 });
 

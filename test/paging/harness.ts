@@ -25,7 +25,7 @@ export function memoryLog(): PageLog & { lines: LogLine[] } {
   return { lines, info: at('info'), warn: at('warn'), error: at('error') };
 }
 
-export async function startHarness(opts: { config?: BlastwallConfig; ledger?: PageLedger } = {}) {
+export async function startHarness(opts: { config?: BlastwallConfig; ledger?: PageLedger; claimWaitMs?: number } = {}) {
   const slack = await startSlackStandIn();
   const pd = await startPagerDutyStandIn();
   const ledger = opts.ledger ?? new MemoryPageLedger();
@@ -41,7 +41,7 @@ export async function startHarness(opts: { config?: BlastwallConfig; ledger?: Pa
     pagerDuty: async () => ({ pager: pdPager, secret: { routingKey: ROUTING_KEY } }),
     log,
     onChannelFailure: (channel) => void failures.push(channel),
-    claimWaitMs: 8000,
+    claimWaitMs: opts.claimWaitMs ?? 8000,
   });
   return {
     slack,

@@ -4,7 +4,7 @@ import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { startLocalDynamo, type LocalDynamo } from '../support/dynalite.ts';
 import { DynamoPageLedger } from '../../functions/adapters/page-ledger-dynamo.ts';
 import { MemoryPageLedger } from '../../functions/adapters/page-ledger-memory.ts';
-import { emptyRecord, updateRecord, type PageLedger } from '../../functions/adapters/page-ledger.ts';
+import { emptyRecord, updateRecord, type PageLedger, type PageRecord } from '../../functions/adapters/page-ledger.ts';
 import { revokeAction, sampleFinding } from './fixtures.ts';
 import { startHarness } from './harness.ts';
 
@@ -92,6 +92,35 @@ describe('DynamoDB page items', () => {
       expect(h.pd.incidents).toHaveLength(1);
     } finally {
       await dynamo.start();
+      await h.close();
+    }
+  });
+});
+
+describe('the Slack claim under a lost conditional write', () => {
+  it('an invocation whose claim lost the race does not post (no duplicate message)', async () => {
+    const inner = new DynamoPageLedger(dynamo.client, dynamo.tableName);
+    let raced = false;
+    // Another invocation claims between this one's read and its write.
+    const racing: PageLedger = {
+      get: (id) => inner.get(id),
+      async save(record: PageRecord) {
+        if (!raced && record.slackClaimedAt && !record.slack) {
+          raced = true;
+          const current = (await inner.get(record.findingId))!;
+          await inner.save({ ...current, slackClaimedAt: new Date().toISOString() });
+        }
+        return inner.save(record);
+      },
+    };
+    const h = await startHarness({ ledger: racing, claimWaitMs: 600 });
+    try {
+      const error = await h.finding(sampleFinding({ id: 'f-lost-claim' })).catch((e: unknown) => e);
+      expect(raced).toBe(true);
+      expect(String(error)).toContain('another invocation is posting this page');
+      expect(h.slack.messages).toHaveLength(0);
+      expect(h.pd.incidents).toHaveLength(1);
+    } finally {
       await h.close();
     }
   });
