@@ -11,17 +11,21 @@ import { App } from 'aws-cdk-lib';
 import { ConfigError } from '../functions/core/config.ts';
 import { buildApp } from '../lib/app.ts';
 import { CONFIG_CONTEXT_KEY, loadConfigFile, resolveConfigPath } from '../lib/config.ts';
+import { parseCallAs, parseStackSetTargets, STACKSET_CALL_AS_CONTEXT, STACKSET_TARGETS_CONTEXT } from '../lib/member-stackset-stack.ts';
 
 // The context the CLI passes (-c key=value) is only readable from an App. This one is
 // never synthesised (autoSynth would overwrite the real app's manifest on exit).
-const context = new App({ autoSynth: false }).node.tryGetContext(CONFIG_CONTEXT_KEY) as unknown;
-const resolved = resolveConfigPath({ context });
+const contextApp = new App({ autoSynth: false });
+const resolved = resolveConfigPath({ context: contextApp.node.tryGetContext(CONFIG_CONTEXT_KEY) as unknown });
 
 let loaded;
+let stackSet;
 try {
   loaded = loadConfigFile(resolved);
+  const targets = parseStackSetTargets(contextApp.node.tryGetContext(STACKSET_TARGETS_CONTEXT));
+  if (targets) stackSet = { targets, callAs: parseCallAs(contextApp.node.tryGetContext(STACKSET_CALL_AS_CONTEXT)) };
 } catch (error) {
-  if (error instanceof ConfigError) {
+  if (error instanceof ConfigError || (error instanceof Error && error.message.startsWith('-c '))) {
     console.error(`blastwall: ${error.message}`);
     process.exit(1);
   }
@@ -31,4 +35,4 @@ if (loaded.isExample) {
   console.error(`blastwall: no blastwall.config.json; synthesising from ${resolved.path} (placeholders, not deployable as is)`);
 }
 
-buildApp(loaded).app.synth();
+buildApp(loaded, stackSet ? { stackSet } : {}).app.synth();

@@ -6,9 +6,11 @@
 import { Annotations, App, BootstraplessSynthesizer, Tags, Validations, type AppProps } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { LoadedConfig } from './config.ts';
-import { CentralStack, type CentralStackProps } from './central-stack.ts';
+import { CentralStack } from './central-stack.ts';
 import { MemberStack } from './member-stack.ts';
-import { resourceNames } from './names.ts';
+import { MemberStackSetStack } from './member-stackset-stack.ts';
+import { GLOBAL_EVENTS_REGION } from './config.ts';
+import { APPLICATION_TAG, MEMBER_TEMPLATE_DESCRIPTION, resourceNames } from './names.ts';
 
 export interface BlastwallApp {
   app: App;
@@ -16,27 +18,28 @@ export interface BlastwallApp {
   /** Keyed by region. */
   members: Record<string, MemberStack>;
   memberTemplate: MemberStack;
+  /** Only when StackSet targets are given. */
+  memberStackSet?: MemberStackSetStack;
 }
 
 export interface BuildAppOptions {
   appProps?: AppProps;
   /** Register cdk-nag's AwsSolutions pack as a synth-time validation (default true). */
   nag?: boolean;
-  /** Lambda entry overrides (tests only). */
-  entries?: CentralStackProps['entries'];
+  /** Roll the member template out as a service-managed StackSet to these OUs / the root. */
+  stackSet?: { targets: string[]; callAs: 'SELF' | 'DELEGATED_ADMIN' };
 }
 
 export function buildApp(loaded: LoadedConfig, options: BuildAppOptions = {}): BlastwallApp {
   const { config, deployment } = loaded;
   const app = new App(options.appProps);
   const names = resourceNames(config.detection.ownResourcePrefix);
-  Tags.of(app).add('application', 'blastwall');
+  Tags.of(app).add(APPLICATION_TAG.key, APPLICATION_TAG.value);
 
   const central = new CentralStack(app, names.centralStack, {
     config,
     deployment,
     names,
-    ...(options.entries ? { entries: options.entries } : {}),
     env: { account: deployment.centralAccount, region: deployment.centralRegion },
     description: 'Blastwall central: bus, detect/respond/page/undo, state, secrets, alarms, dashboard',
     terminationProtection: !loaded.isExample,
@@ -60,8 +63,22 @@ export function buildApp(loaded: LoadedConfig, options: BuildAppOptions = {}): B
     deployment,
     names,
     synthesizer: new BootstraplessSynthesizer(),
-    description: 'Blastwall member (StackSet template): forward CloudTrail to the central bus; responder role in us-east-1',
+    description: MEMBER_TEMPLATE_DESCRIPTION,
   });
+
+  const memberStackSet = options.stackSet
+    ? new MemberStackSetStack(app, `${names.prefix}-MemberStackSet`, {
+        config,
+        deployment,
+        names,
+        targets: options.stackSet.targets,
+        callAs: options.stackSet.callAs,
+        // The StackSet itself lives in one region of the management (or delegated admin) account.
+        env: { region: GLOBAL_EVENTS_REGION },
+        synthesizer: new BootstraplessSynthesizer(),
+        description: 'Blastwall member StackSet (service-managed): every account of the targeted OUs, every configured region',
+      })
+    : undefined;
 
   if (loaded.isExample) {
     for (const stack of [central, ...Object.values(members), memberTemplate]) {
@@ -73,5 +90,5 @@ export function buildApp(loaded: LoadedConfig, options: BuildAppOptions = {}): B
   }
 
   if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  return { app, central, members, memberTemplate };
+  return { app, central, members, memberTemplate, ...(memberStackSet ? { memberStackSet } : {}) };
 }

@@ -38,8 +38,6 @@ export interface CentralStackProps extends StackProps {
   config: BlastwallConfig;
   deployment: DeploymentSettings;
   names: ResourceNames;
-  /** Entry overrides per function (tests only). */
-  entries?: Partial<Record<FunctionName, string>>;
 }
 
 export type FunctionName = 'detect' | 'respond' | 'page' | 'undo';
@@ -71,6 +69,9 @@ export const FUNCTION_MEMORY_MB = { detect: 512, respond: 256, page: 256, undo: 
 
 /** EventBridge → Lambda delivery: retried this long, then the target's DLQ. */
 export const TARGET_RETRY = { retryAttempts: 10, maxEventAge: Duration.hours(2) } as const;
+
+/** Concurrency reserved for (and capping) the public undo URL. */
+export const UNDO_RESERVED_CONCURRENCY = 5;
 
 export const LOG_RETENTION = logs.RetentionDays.THREE_MONTHS;
 
@@ -172,10 +173,8 @@ export class CentralStack extends Stack {
       POWERTOOLS_METRICS_NAMESPACE: METRIC_NAMESPACE,
     };
 
-    const entryFor = (name: FunctionName) => (props.entries?.[name] ? { entry: props.entries[name] } : {});
     const detect = new BlastwallFunction(this, 'Detect', {
       name: 'detect',
-      ...entryFor('detect'),
       description: 'Blastwall detect: CloudTrail event → signals → finding',
       memorySize: FUNCTION_MEMORY_MB.detect,
       timeout: Duration.seconds(30),
@@ -185,7 +184,6 @@ export class CentralStack extends Stack {
     });
     const respond = new BlastwallFunction(this, 'Respond', {
       name: 'respond',
-      ...entryFor('respond'),
       description: 'Blastwall respond: finding → revoke exactly that credential in the member account',
       memorySize: FUNCTION_MEMORY_MB.respond,
       timeout: Duration.seconds(60),
@@ -196,7 +194,6 @@ export class CentralStack extends Stack {
     });
     const page = new BlastwallFunction(this, 'Page', {
       name: 'page',
-      ...entryFor('page'),
       description: 'Blastwall page: finding/response → Slack message and PagerDuty incident',
       memorySize: FUNCTION_MEMORY_MB.page,
       timeout: Duration.seconds(30),
@@ -211,11 +208,13 @@ export class CentralStack extends Stack {
     });
     const undo = new BlastwallFunction(this, 'Undo', {
       name: 'undo',
-      ...entryFor('undo'),
       description: 'Blastwall undo: signed Slack interaction → restore request, with approval',
       memorySize: FUNCTION_MEMORY_MB.undo,
       // Slack expects an answer within 3 s.
       timeout: Duration.seconds(10),
+      // The URL is public (Slack's signature is checked inside): a flood of requests must
+      // not take the account's concurrency from detect. Throttled requests get 429.
+      reservedConcurrentExecutions: UNDO_RESERVED_CONCURRENCY,
       environment: {
         ...common,
         [ENV_VARS.tableName]: this.table.tableName,

@@ -40,7 +40,9 @@ export const CLOUDTRAIL_DETAIL_TYPES = [
  * cross-account, and `detect` runs for each: dropping them here is the cheapest place.
  *
  * `anything-but` matches only when the field is present, so records without a
- * `userIdentity.type` (some service events) are kept explicitly with `exists: false`.
+ * `userIdentity.type` — or without a `userIdentity` at all — are kept explicitly with
+ * `exists: false`. (test/infra/member-pattern.test.ts checks the pattern against the
+ * corpus: every record the catalogue flags is forwarded.)
  *
  * Calls a service makes *on behalf of* a principal (`userIdentity.invokedBy`, e.g.
  * CloudFormation deleting a database during the user's DeleteStack) are kept: the
@@ -61,7 +63,7 @@ export const RESPONDER_ACTIONS = {
   rolePolicies: ['iam:PutRolePolicy', 'iam:DeleteRolePolicy', 'iam:GetRolePolicy'],
   userPolicies: ['iam:PutUserPolicy', 'iam:DeleteUserPolicy', 'iam:GetUserPolicy'],
 } as const;
-const RESPONDER_WRITE_ACTIONS = ['iam:UpdateAccessKey', 'iam:PutRolePolicy', 'iam:DeleteRolePolicy', 'iam:PutUserPolicy', 'iam:DeleteUserPolicy'];
+const RESPONDER_WRITE_ACTIONS: readonly string[] = ['iam:UpdateAccessKey', 'iam:PutRolePolicy', 'iam:DeleteRolePolicy', 'iam:PutUserPolicy', 'iam:DeleteUserPolicy'];
 
 export interface MemberStackProps extends StackProps {
   config: BlastwallConfig;
@@ -174,13 +176,13 @@ export class MemberStack extends Stack {
             new iam.PolicyStatement({
               sid: 'NeverTouchBlastwall',
               effect: iam.Effect.DENY,
-              actions: RESPONDER_WRITE_ACTIONS,
+              actions: [...RESPONDER_WRITE_ACTIONS],
               resources: prefixRoles,
             }),
             new iam.PolicyStatement({
               sid: 'NeverTouchProtectedPrincipals',
               effect: iam.Effect.DENY,
-              actions: RESPONDER_WRITE_ACTIONS,
+              actions: [...RESPONDER_WRITE_ACTIONS],
               resources: [arn('role/*'), arn('user/*')],
               conditions: { StringEqualsIgnoreCase: { [`aws:ResourceTag/${PROTECTED_TAG_KEY}`]: 'true' } },
             }),

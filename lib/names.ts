@@ -50,3 +50,8 @@ export function respondFunctionRoleArn(names: ResourceNames, deployment: Deploym
 
 /** Tag a principal with this (value `true`) and the responder role's IAM policy denies touching it. */
 export const PROTECTED_TAG_KEY = 'BlastwallProtected';
+
+/** Tag on every resource Blastwall creates. */
+export const APPLICATION_TAG = { key: 'application', value: 'blastwall' } as const;
+
+export const MEMBER_TEMPLATE_DESCRIPTION = 'Blastwall member (StackSet template): forward CloudTrail to the central bus; responder role in us-east-1';

@@ -40,8 +40,6 @@ export const BUNDLING: BundlingOptions = {
 export interface BlastwallFunctionProps {
   /** Folder under functions/ holding `handler.ts`. */
   name: string;
-  /** Another entry file (tests only, e.g. while a handler is being written). */
-  entry?: string;
   description: string;
   memorySize: number;
   timeout: Duration;
@@ -53,6 +51,8 @@ export interface BlastwallFunctionProps {
   asyncFailureQueue?: sqs.IQueue;
   asyncRetryAttempts?: number;
   asyncMaxEventAge?: Duration;
+  /** Cap on concurrent executions (a public URL must not be able to starve detect). */
+  reservedConcurrentExecutions?: number;
 }
 
 export class BlastwallFunction extends Construct {
@@ -62,7 +62,7 @@ export class BlastwallFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: BlastwallFunctionProps) {
     super(scope, id);
-    const entry = props.entry ?? join(REPO_ROOT, 'functions', props.name, 'handler.ts');
+    const entry = join(REPO_ROOT, 'functions', props.name, 'handler.ts');
     if (!existsSync(entry)) {
       throw new Error(`Lambda entry ${entry} does not exist: every function needs functions/${props.name}/handler.ts exporting \`handler\``);
     }
@@ -100,6 +100,7 @@ export class BlastwallFunction extends Construct {
       depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
       bundling: BUNDLING,
       environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      ...(props.reservedConcurrentExecutions !== undefined ? { reservedConcurrentExecutions: props.reservedConcurrentExecutions } : {}),
       ...(props.asyncFailureQueue
         ? {
             deadLetterQueue: props.asyncFailureQueue,

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { TABLE_SCHEMA } from '../../functions/adapters/table-schema.ts';
 import { BLASTWALL_EVENT_SOURCE, DETAIL_TYPES, ENV_VARS, METRIC_NAMESPACE, METRICS } from '../../functions/core/telemetry-names.ts';
-import { TABLE_ACCESS } from '../../lib/central-stack.ts';
+import { TABLE_ACCESS, UNDO_RESERVED_CONCURRENCY } from '../../lib/central-stack.ts';
 import { PLACEHOLDER } from '../../functions/page/secrets.ts';
 import { CLOUDTRAIL_DETAIL_TYPES } from '../../lib/member-stack.ts';
 import { actionsOf, flat, logicalId, roleStatements, synthesise, type Statement, type Synthesised } from './support.ts';
@@ -101,6 +101,11 @@ describe('asynchronous delivery never drops silently', () => {
     expect(resources[functionId('Undo')]!.Properties.DeadLetterConfig).toBeUndefined();
   });
 
+  it('the public undo URL has capped concurrency, so a flood cannot starve detect', () => {
+    expect(resources[functionId('Undo')]!.Properties.ReservedConcurrentExecutions).toBe(UNDO_RESERVED_CONCURRENCY);
+    expect(resources[functionId('Detect')]!.Properties.ReservedConcurrentExecutions).toBeUndefined();
+  });
+
   it('DLQs are encrypted and refuse plain-text transport', () => {
     const queues = t.findResources('AWS::SQS::Queue');
     expect(Object.keys(queues)).toHaveLength(3);
@@ -188,12 +193,15 @@ describe('least privilege', () => {
 
   it('no statement anywhere grants "*" or a whole service (svc:*), and nothing grants iam:*', () => {
     for (const template of Object.values(s.templates)) {
-      const json = JSON.stringify(template.toJSON());
       const statements: Statement[] = [];
-      JSON.parse(json, (key, value) => {
-        if (value && typeof value === 'object' && 'Effect' in value && 'Action' in value) statements.push(value);
-        return value;
-      });
+      const collect = (json: string) =>
+        JSON.parse(json, (key, value) => {
+          if (value && typeof value === 'object' && 'Effect' in value && 'Action' in value) statements.push(value);
+          // A StackSet carries its template as a string: check inside it too.
+          if (key === 'TemplateBody' && typeof value === 'string') collect(value);
+          return value;
+        });
+      collect(JSON.stringify(template.toJSON()));
       expect(statements.length).toBeGreaterThan(0);
       for (const st of statements.filter((x) => x.Effect === 'Allow')) {
         for (const action of actionsOf(st)) {

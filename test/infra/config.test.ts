@@ -101,6 +101,7 @@ describe('config drives the stacks', () => {
         raw.response = { responderRoleName: 'SecOpsResponder' };
         raw.detection = { ownResourcePrefix: 'Bw' };
       }),
+      {},
     );
   });
 

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { CLOUDTRAIL_DETAIL_TYPES, MEMBER_EVENT_PATTERN } from '../../lib/member-stack.ts';
+import { parseCallAs, parseStackSetTargets } from '../../lib/member-stackset-stack.ts';
 import { actionsOf, flat, logicalId, roleStatements, synthesise, type Statement, type Synthesised } from './support.ts';
 
 let s: Synthesised;
@@ -146,5 +147,33 @@ describe('member stacks per region', () => {
     expect(Object.keys(s.built.members).sort()).toEqual(['eu-west-1', 'us-east-1']);
     expect(s.built.members['eu-west-1']!.stackName).toBe('Blastwall-Member-eu-west-1');
     expect(s.built.members['eu-west-1']!.region).toBe('eu-west-1');
+  });
+});
+
+describe('member StackSet (optional, -c stackSetTargets=…)', () => {
+  it('is service-managed, auto-deploys to new accounts, covers us-east-1 and every configured region, and carries the member template', () => {
+    const t = s.templates['Blastwall-MemberStackSet']!;
+    expect(t).toBeDefined();
+    const sets = Object.values(t.findResources('AWS::CloudFormation::StackSet'));
+    expect(sets).toHaveLength(1);
+    const p = sets[0]!.Properties;
+    expect(p.PermissionModel).toBe('SERVICE_MANAGED');
+    expect(p.AutoDeployment).toEqual({ Enabled: true, RetainStacksOnAccountRemoval: false });
+    expect(p.CallAs).toBe('SELF');
+    expect(p.Capabilities).toEqual(['CAPABILITY_NAMED_IAM']);
+    expect(p.StackInstancesGroup).toEqual([{ DeploymentTargets: { OrganizationalUnitIds: ['r-ab12'] }, Regions: ['eu-west-1', 'us-east-1'] }]);
+    // Same template (IAM action lists compared as sets: CDK may render them in another order).
+    const normalise = (json: string) => JSON.parse(json, (key, value) => (key === 'Action' && Array.isArray(value) ? [...value].sort() : value));
+    expect(normalise(p.TemplateBody)).toEqual(normalise(JSON.stringify(s.memberTemplate.toJSON())));
+    expect(s.built.memberStackSet!.region).toBe('us-east-1');
+  });
+
+  it('targets must be organisation root or OU ids; call-as SELF or DELEGATED_ADMIN', () => {
+    expect(parseStackSetTargets(undefined)).toBeUndefined();
+    expect(parseStackSetTargets('r-ab12, ou-ab12-cdefgh34')).toEqual(['r-ab12', 'ou-ab12-cdefgh34']);
+    expect(() => parseStackSetTargets('123456789012')).toThrow(/stackSetTargets.*123456789012/);
+    expect(parseCallAs(undefined)).toBe('SELF');
+    expect(parseCallAs('DELEGATED_ADMIN')).toBe('DELEGATED_ADMIN');
+    expect(() => parseCallAs('ADMIN')).toThrow(/stackSetCallAs/);
   });
 });

@@ -3,10 +3,10 @@
  * Bundling is skipped here (`aws:cdk:bundling-stacks: []`): these tests assert the
  * templates' properties; `synth.test.ts` runs the real `cdk synth` with esbuild.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
-import { buildApp, type BlastwallApp } from '../../lib/app.ts';
+import { buildApp, type BlastwallApp, type BuildAppOptions } from '../../lib/app.ts';
 import type { FunctionName } from '../../lib/central-stack.ts';
 import { EXAMPLE_CONFIG_FILE, loadConfigText, REPO_ROOT, type LoadedConfig } from '../../lib/config.ts';
 
@@ -18,17 +18,6 @@ export function exampleConfig(patch: (raw: any) => void = () => {}): LoadedConfi
   return loadConfigText(JSON.stringify(raw), 'test config', false);
 }
 
-/**
- * Handlers are written concurrently by others; until one exists, its function is
- * synthesised from another existing entry (bundling is skipped, so only the path
- * matters). The real-bundling synth test requires every handler.
- */
-function entries(): Partial<Record<FunctionName, string>> {
-  const own = (name: FunctionName) => join(REPO_ROOT, 'functions', name, 'handler.ts');
-  const fallback = FUNCTION_NAMES.map(own).find((p) => existsSync(p)) ?? join(REPO_ROOT, 'functions', 'core', 'config.ts');
-  return Object.fromEntries(FUNCTION_NAMES.filter((n) => !existsSync(own(n))).map((n) => [n, fallback]));
-}
-
 export interface Synthesised {
   built: BlastwallApp;
   central: Template;
@@ -38,8 +27,11 @@ export interface Synthesised {
   templates: Record<string, Template>;
 }
 
-export function synthesise(loaded: LoadedConfig = exampleConfig()): Synthesised {
-  const built = buildApp(loaded, { nag: false, entries: entries(), appProps: { context: { 'aws:cdk:bundling-stacks': [] } } });
+/** The StackSet targets every default synthesis includes, so that stack is checked too (nag, least privilege). */
+export const TEST_STACKSET: NonNullable<BuildAppOptions['stackSet']> = { targets: ['r-ab12'], callAs: 'SELF' };
+
+export function synthesise(loaded: LoadedConfig = exampleConfig(), options: Pick<BuildAppOptions, 'stackSet'> = { stackSet: TEST_STACKSET }): Synthesised {
+  const built = buildApp(loaded, { ...options, nag: false, appProps: { context: { 'aws:cdk:bundling-stacks': [] } } });
   const assembly = built.app.synth();
   const templates = Object.fromEntries(assembly.stacks.map((s) => [s.stackName, Template.fromJSON(s.template)]));
   const get = (name: string): Template => {

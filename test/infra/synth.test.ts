@@ -66,3 +66,20 @@ describe('npx cdk synth --no-notices (offline, example config)', () => {
     }
   });
 });
+
+describe('npx cdk synth Blastwall-MemberStackSet -c stackSetTargets=… (offline)', () => {
+  it('synthesises the StackSet stack alone, without bundling the functions', () => {
+    const out2 = mkdtempSync(join(tmpdir(), 'blastwall-stackset-'));
+    const r = spawnSync(
+      'npx',
+      ['cdk', 'synth', '--no-notices', '-q', '--exclusively', '-c', `config=${EXAMPLE_CONFIG_FILE}`, '-c', 'stackSetTargets=r-ab12', '-o', out2, 'Blastwall-MemberStackSet'],
+      { cwd: REPO_ROOT, encoding: 'utf8', timeout: 170_000, env: { ...process.env, CDK_DISABLE_VERSION_CHECK: '1' } },
+    );
+    expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+    expect(r.stderr).not.toContain('Bundling asset');
+    const t = JSON.parse(readFileSync(join(out2, 'Blastwall-MemberStackSet.template.json'), 'utf8'));
+    const set = Object.values<any>(t.Resources).find((x) => x.Type === 'AWS::CloudFormation::StackSet');
+    expect(set.Properties.PermissionModel).toBe('SERVICE_MANAGED');
+    expect(JSON.parse(set.Properties.TemplateBody).Resources).toBeDefined();
+  }, 180_000);
+});
