@@ -95,7 +95,15 @@ const MAX_TIME = Date.UTC(2100, 0, 1);
 
 function parseTime(value: string): number {
   if (!ISO_TIME.test(value)) reject(`eventTime "${value.slice(0, 40)}" is not an ISO 8601 timestamp`);
-  const [, date, clock, fraction = '', zone = 'Z'] = ISO_TIME.exec(value) ?? [];
+  const [, date = '', clock = '', fraction = '', zone = 'Z'] = ISO_TIME.exec(value) ?? [];
+  // Date.parse rolls impossible dates over (30 February → 2 March, 24:00 → the next day):
+  // a corrupt timestamp must be refused, not ordered and baselined at a time it never had.
+  const [year, month, day] = date.split('-').map(Number) as [number, number, number];
+  const [hour, minute, second] = clock.split(':').map(Number) as [number, number, number];
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 59) {
+    reject(`eventTime "${value}" is not a calendar date and time`);
+  }
   const ms = Date.parse(`${date}T${clock}${fraction.slice(0, 4)}${zone}`);
   if (!Number.isFinite(ms)) reject(`eventTime "${value}" is not a valid date`);
   if (ms < MIN_TIME || ms > MAX_TIME) reject(`eventTime "${value}" is outside 2006–2100`);

@@ -217,11 +217,9 @@ describe('detect handler under hostile input', () => {
     );
   });
 
-  // BUG (reported, functions/core/normalise.ts parseTime): impossible calendar dates are
-  // not rejected; Date.parse rolls them over, so "2026-02-30T00:00:00Z" is read as
-  // 2026-03-02 and "…T24:00:00Z" as the next day: a record with a corrupt timestamp is
-  // ordered and baselined at a time it never had. Flip to `it` when fixed.
-  it.fails('impossible calendar dates (30 February, 24:00:00) are rejected, not rolled over', async () => {
+  // Date.parse rolls impossible dates over ("2026-02-30T00:00:00Z" → 2026-03-02): the
+  // normaliser checks the calendar itself, so a corrupt timestamp is refused.
+  it('impossible calendar dates (30 February, 24:00:00) are rejected, not rolled over', async () => {
     const h = detectHarness(createMemoryStateStore());
     for (const time of ['2026-02-30T00:00:00Z', '2026-04-31T12:00:00Z', '2026-01-01T24:00:00Z']) {
       const r = await expectHandled(h, envelopeOf({ ...base, eventID: `cal-${time}`, eventTime: time }));
