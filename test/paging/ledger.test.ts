@@ -97,6 +97,29 @@ describe('DynamoDB page items', () => {
   });
 });
 
+describe('table unreachable, Response events', () => {
+  it('a restore still resolves the incident; any other Response never re-triggers (it could reopen a resolved incident)', async () => {
+    const h = await startHarness({ ledger: new DynamoPageLedger(dynamo.client, dynamo.tableName) });
+    try {
+      const f = sampleFinding({ id: 'f-dynamo-down-response' });
+      await h.finding(f);
+      await dynamo.stop();
+      const escalating = await h.response({ findingId: f.id, finding: { ...f, response: [revokeAction('failed')] }, actions: [revokeAction('failed')] }).catch((e: unknown) => e);
+      expect((escalating as { failures: Array<{ channel: string }> }).failures.map((x) => x.channel)).toEqual(['slack', 'pagerduty']);
+      expect(h.pd.requests.map((r) => r.body?.event_action)).toEqual(['trigger']);
+      const restoredAction = revokeAction('done', { restored: { approver: { id: 'U1', name: 'ana' }, reason: 'fp', at: '2026-11-25T10:10:00Z', status: 'done' } } as never);
+      await h
+        .response({ findingId: f.id, finding: { ...f, response: [restoredAction] }, actions: [restoredAction], restored: { status: 'done', by: 'ana' } })
+        .catch(() => undefined); // Slack still fails without the ledger
+      expect(h.pd.requests.map((r) => r.body?.event_action)).toEqual(['trigger', 'resolve']);
+      expect(h.pd.incidents[0]!.status).toBe('resolved');
+    } finally {
+      await dynamo.start();
+      await h.close();
+    }
+  });
+});
+
 describe('the Slack claim under a lost conditional write', () => {
   it('an invocation whose claim lost the race does not post (no duplicate message)', async () => {
     const inner = new DynamoPageLedger(dynamo.client, dynamo.tableName);

@@ -19,6 +19,7 @@ describe('CloudTrail links', () => {
       lineage: [{ type: 'access-key', accessKeyId: 'AKIASTAGINGUSER00001', homeEnvironment: 'staging' }, { type: 'access-key', accessKeyId: KEY, homeEnvironment: 'production' }],
     });
     expect(findingLinks(f).map((l) => l.href)).toEqual([LINK, cloudTrailLink('eu-west-1', 'AKIASTAGINGUSER00001')]);
+    expect(cloudTrailLink('not a region', KEY)).toContain('https://us-east-1.console.aws.amazon.com/');
     expect(findingLinks(sampleFinding({ credential: { type: 'root', homeEnvironment: 'production' } }))).toEqual([]);
   });
 });
@@ -54,6 +55,48 @@ describe('renderPageText', () => {
     expect(text).toContain('1 response action failed — the credential may still work');
     expect(text).toMatch(/FAILED\s+iam:UpdateAccessKey/);
     expect(text).toContain('Throttling after 3 attempts');
+  });
+});
+
+describe('renderPageText: role session, lineage, manual step', () => {
+  const f = sampleFinding({
+    severity: 'high',
+    credential: {
+      type: 'role-session',
+      accessKeyId: 'ASIAROLESESSION00001',
+      arn: 'arn:aws:sts::333333333333:assumed-role/Deployer/agent',
+      issuerArn: 'arn:aws:iam::333333333333:role/Deployer',
+      principalName: 'Deployer',
+      sessionName: 'agent',
+      accountId: '333333333333',
+      homeEnvironment: 'production',
+    },
+    lineage: [{ type: 'access-key', accessKeyId: 'AKIASTAGINGUSER00001', principalName: 'dev-bot', accountId: '222222222222', homeEnvironment: 'staging' }],
+    response: [
+      {
+        action: 'manual',
+        target: 'arn:aws:iam::333333333333:root',
+        account: '333333333333',
+        mode: 'enforce',
+        status: 'skipped',
+        detail: 'Root cannot be revoked by policy: sign in as root and rotate.',
+        escalate: true,
+      } as never,
+    ],
+  });
+  it('names the role and session, who minted it, and what a human must do', () => {
+    const text = renderPageText(f);
+    expect(text).toContain('Credential  ASIAROLESESSION00001 — role session of role Deployer (session agent), account 333333333333, home production');
+    expect(text).toContain('Minted by   AKIASTAGINGUSER00001 — long-term access key of IAM user dev-bot, account 222222222222, home staging');
+    expect(text).toMatch(/to do\s+manual in account 333333333333: Root cannot be revoked by policy/);
+    expect(text).toContain('Raised to critical: Blastwall cannot revoke this credential — a human must act.');
+    expect(text).not.toContain('To restore:');
+  });
+  it('links both keys, saying which account the lineage key lives in', () => {
+    expect(findingLinks(f).map((l) => l.text)).toEqual([
+      'CloudTrail events of ASIAROLESESSION00001 (eu-west-1)',
+      'CloudTrail events of AKIASTAGINGUSER00001 (account 222222222222, eu-west-1)',
+    ]);
   });
 });
 

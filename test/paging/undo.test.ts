@@ -173,6 +173,20 @@ describe('undo (Function URL)', () => {
     expect(refused).toEqual(['not an approver']);
   });
 
+  it('after respond reports the restore failed, the buttons are back and an approver can ask again', async () => {
+    await undo.handle(signed(clickBody({ findingId: finding.id, ts: ts() })));
+    expect(published()).toHaveLength(1);
+    await h.response({
+      findingId: finding.id,
+      actions: [],
+      restored: { at: NOW.toISOString(), by: 'ana', approver: { id: APPROVER, name: 'ana' }, reason: 'x', status: 'failed', detail: 'failed: Throttling' },
+    });
+    expect(h.slack.topLevel()[0]!.blocks!.some((b) => b.block_id === 'bw_undo')).toBe(true);
+    const again = await undo.handle(signed(clickBody({ findingId: finding.id, ts: ts() })));
+    expect(again).toMatchObject({ statusCode: 200, body: 'restore requested' });
+    expect(published()).toHaveLength(2);
+  });
+
   it('when the bus refuses, the decision is rolled back and the button stays', async () => {
     eb.on(PutEventsCommand).rejects(Object.assign(new Error('AccessDeniedException'), { name: 'AccessDeniedException' }));
     const res = await undo.handle(signed(clickBody({ findingId: finding.id, ts: ts() })));

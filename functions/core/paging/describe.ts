@@ -57,7 +57,7 @@ const STATUS_WORD: Record<ResponseAction['status'], string> = {
 };
 
 export function statusWord(action: ResponseAction): string {
-  if (action.action === 'manual') return 'manual';
+  if (action.action === 'manual') return 'to do';
   const restored = (action as ResponseAction & { restored?: { status?: string } }).restored;
   if (restored?.status === 'done') return 'restored';
   if (action.status === 'done' && action.mode !== 'enforce') return 'would do';

@@ -17,10 +17,15 @@ export interface PageLink {
 
 /** One link per access key involved: the finding's credential first, then its lineage. */
 export function findingLinks(finding: Finding): PageLink[] {
-  const keys: string[] = [];
+  const seen = new Set<string>();
+  const links: PageLink[] = [];
   for (const cred of [finding.credential, ...finding.lineage]) {
     const key = cred.accessKeyId;
-    if (key && ACCESS_KEY.test(key) && !keys.includes(key)) keys.push(key);
+    if (!key || !ACCESS_KEY.test(key) || seen.has(key)) continue;
+    seen.add(key);
+    // The console shows the event history of the account you are signed in to: say which one.
+    const account = cred.accountId && cred.accountId !== finding.account ? `account ${cred.accountId}, ` : '';
+    links.push({ text: `CloudTrail events of ${key} (${account}${finding.region})`, href: cloudTrailLink(finding.region, key) });
   }
-  return keys.map((key) => ({ text: `CloudTrail events of ${key} (${finding.region})`, href: cloudTrailLink(finding.region, key) }));
+  return links;
 }

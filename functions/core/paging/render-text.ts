@@ -56,7 +56,7 @@ export function renderPageText(finding: Finding, opts: { color?: boolean } = {})
   if (finding.response.length === 0) lines.push('  (no response action)');
   for (const a of finding.response) {
     const word = statusWord(a);
-    const color = word === 'done' ? 'green' : word === 'FAILED' ? 'red' : word === 'skipped' || word === 'manual' ? 'yellow' : 'cyan';
+    const color = word === 'done' ? 'green' : word === 'FAILED' ? 'red' : word === 'skipped' || word === 'to do' ? 'yellow' : 'cyan';
     lines.push(`  ${c(color, pad(word, 9))} ${describeApiCall(a)}`);
     if (a.detail && a.action !== 'manual') lines.push(`  ${' '.repeat(9)} ${oneLine(a.detail)}`);
     if (a.undo) lines.push(`  ${' '.repeat(9)} undo: ${oneLine(a.undo)}`);

@@ -46,7 +46,7 @@ const STATUS_EMOJI: Record<string, string> = {
   skipped: ':fast_forward:',
   planned: ':hourglass_flowing_sand:',
   'would do': ':test_tube:',
-  manual: ':raising_hand:',
+  'to do': ':raising_hand:',
   restored: ':leftwards_arrow_with_hook:',
 };
 
