@@ -122,7 +122,13 @@ describe('Slack message', () => {
       [ACTION_IDS.restore, f.id, 'Restore credential'],
       [ACTION_IDS.keep, f.id, 'Keep revoked'],
     ]);
-    expect(actions.elements[0]!.confirm).toBeDefined();
+    expect(actions.elements[0]!.confirm).toEqual({
+      title: { type: 'plain_text', text: 'Restore the credential?', emoji: true },
+      text: { type: 'plain_text', text: `This re-enables ${KEY}. Only approvers can restore.`, emoji: true },
+      confirm: { type: 'plain_text', text: 'Restore', emoji: true },
+      deny: { type: 'plain_text', text: 'Cancel', emoji: true },
+      style: 'danger',
+    });
     expect(msg.text).toBe(`[CRITICAL] production: ${f.summary} — revoked ${KEY}`);
   });
   it('offers no buttons before anything is revoked, in dry-run, or after a decision', () => {

@@ -164,9 +164,11 @@ export function buildSlackMessage(view: PageView): SlackMessage {
           value: f.id,
           confirm: {
             title: plain('Restore the credential?', 100),
-            text: text(`This re-enables ${escapeMrkdwn(f.response.filter((a) => a.status === 'done').map((a) => a.target).join(', '))}. Only approvers can restore.`, 300),
+            // The confirmation dialog's text is plain_text, at most 300 characters.
+            text: plain(`This re-enables ${f.response.filter((a) => a.status === 'done' && a.action !== 'manual').map((a) => a.target).join(', ')}. Only approvers can restore.`, 300),
             confirm: plain('Restore', 30),
             deny: plain('Cancel', 30),
+            style: 'danger',
           },
         },
         { type: 'button', action_id: ACTION_IDS.keep, text: plain('Keep revoked'), style: 'primary', value: f.id },
