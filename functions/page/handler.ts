@@ -43,7 +43,18 @@ function fromEnvironment(): PageService {
       const channel = config.paging.slackChannel ?? secret.channel;
       if (!channel) throw new Error('no Slack channel: set paging.slackChannel in the config or "channel" in the Slack secret');
       // A rotated token gets a new client; otherwise the client (and its queue) is reused.
-      if (slackPager?.token !== secret.botToken) slackPager = { token: secret.botToken, pager: new SlackPager({ token: secret.botToken, ...(slackApiUrl ? { slackApiUrl } : {}) }) };
+      if (slackPager?.token !== secret.botToken) {
+        slackPager = {
+          token: secret.botToken,
+          pager: new SlackPager({
+            token: secret.botToken,
+            ...(slackApiUrl ? { slackApiUrl } : {}),
+            // Worst case per call: 3 × 4 s + 2 backoffs ≤ 2 s + 5 s of Retry-After ≈ 21 s, inside the 30 s timeout.
+            timeoutMs: 4000,
+            maxRateLimitWaitSeconds: 5,
+          }),
+        };
+      }
       return { pager: slackPager.pager, channel };
     },
     pagerDuty: async () => ({ pager: pd, secret: await loadPagerDutySecret(process.env[ENV_VARS.pagerDutySecretArn]) }),
