@@ -154,7 +154,18 @@ export function createPageService(deps: PageDeps) {
     let record: PageRecord | undefined;
     let ledgerError: unknown;
     try {
-      record = await updateRecord(deps.ledger, findingId, change);
+      // A finding routed nowhere, never paged before, costs no write.
+      if (eventFinding && !eventRestored) {
+        const incoming = eventFinding;
+        if (routeChannels(incoming, deps.config.paging.routes).length === 0 && !(await deps.ledger.get(findingId))) {
+          return { findingId, channels: [{ channel: 'slack', result: 'not-routed' }, { channel: 'pagerduty', result: 'not-routed' }] };
+        }
+      }
+      // A re-delivery that changes nothing costs no write either.
+      record = await updateRecord(deps.ledger, findingId, (r) => {
+        const next = change(structuredClone(r));
+        return JSON.stringify(next) === JSON.stringify(r) ? undefined : next;
+      });
     } catch (error) {
       ledgerError = error;
       log.error('page ledger unavailable; paging PagerDuty from the event alone', { findingId, error: String(error) });

@@ -43,6 +43,10 @@ describe('page: one Slack message and one incident per finding, updated as it un
     expect(h.slack.messages).toHaveLength(1);
     expect(h.slack.calls.filter((c) => c.method === 'chat.update')).toHaveLength(0);
     expect(h.pd.requests).toHaveLength(1);
+    // …and costs no ledger write.
+    const version = (await h.ledger.get(f.id))!.version;
+    await h.finding(f);
+    expect((await h.ledger.get(f.id))!.version).toBe(version);
   });
 
   it('concurrent deliveries of the same finding post one message', async () => {
@@ -239,6 +243,10 @@ describe('page: routing from config', () => {
     expect(info.channels.map((c) => c.result)).toEqual(['not-routed', 'not-routed']);
     expect(h.slack.messages).toHaveLength(1);
     expect(h.pd.requests).toHaveLength(0);
+    // Routed nowhere and never paged: not even a ledger write.
+    expect(await h.ledger.get('f-info')).toBeUndefined();
+    await h.response({ findingId: 'f-info', finding: sampleFinding({ id: 'f-info', environment: 'staging', severity: 'info' }), actions: [] });
+    expect(await h.ledger.get('f-info')).toBeUndefined();
   });
 
   it('ignores other detail types and malformed details without paging', async () => {
