@@ -170,7 +170,14 @@ export class Monitoring extends Construct {
           blastwallMetric(METRICS.revocations, 'Sum', Duration.minutes(5)).with({ label: 'revocations' }),
           blastwallMetric(METRICS.revocationFailures, 'Sum', Duration.minutes(5)).with({ label: 'failures' }),
           blastwallMetric(METRICS.circuitBreakerOpen, 'Sum', Duration.minutes(5)).with({ label: 'refused: circuit breaker open' }),
-          blastwallMetric(METRICS.undoRefused, 'Sum', Duration.minutes(5)).with({ label: 'undo refused' }),
+        ],
+        right: [
+          // UndoRefused carries a Reason dimension (bad signature, stale, not an approver…): one line per reason.
+          new cloudwatch.MathExpression({
+            expression: `SEARCH('{${METRIC_NAMESPACE},Reason,service} MetricName="${METRICS.undoRefused}"', 'Sum', 300)`,
+            label: 'undo refused',
+            period: Duration.minutes(5),
+          }),
         ],
       }),
       new cloudwatch.GraphWidget({
@@ -191,7 +198,12 @@ export class Monitoring extends Construct {
         width: 12,
         left: Object.entries(props.deadLetterQueues).map(([name, q]) => q.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum', label: name })),
       }),
-      new cloudwatch.AlarmStatusWidget({ title: 'Alarms', width: 24, alarms: this.alarms }),
+      new cloudwatch.GraphWidget({
+        title: 'Paging failures by channel',
+        width: 12,
+        left: PAGE_CHANNELS.map((channel) => blastwallMetric(METRICS.pageFailures, 'Sum', Duration.minutes(5), { Channel: channel }).with({ label: channel })),
+      }),
+      new cloudwatch.AlarmStatusWidget({ title: 'Alarms', width: 12, alarms: this.alarms }),
     );
   }
 }

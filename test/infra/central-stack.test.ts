@@ -175,6 +175,14 @@ describe('functions', () => {
     expect(flat(env('Detect')[ENV_VARS.ownRoleArns])).toContain(':iam::*:role/BlastwallResponder');
   });
 
+  it('each function’s environment fits Lambda’s 4 KB limit (deploy-time ARNs counted at 256 bytes)', () => {
+    for (const fn of ['Detect', 'Respond', 'Page', 'Undo']) {
+      const vars = resources[functionId(fn)]!.Properties.Environment.Variables as Record<string, unknown>;
+      const bytes = Object.entries(vars).reduce((n, [k, v]) => n + k.length + (typeof v === 'string' ? Buffer.byteLength(v) : 256), 0);
+      expect(bytes, fn).toBeLessThan(4096);
+    }
+  });
+
   it('the undo function has a Function URL (Slack signs requests) exported as an output', () => {
     t.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'NONE', TargetFunctionArn: { 'Fn::GetAtt': [functionId('Undo'), 'Arn'] } });
     t.hasOutput('UndoFunctionUrl', { Value: { 'Fn::GetAtt': [logicalId(t, 'AWS::Lambda::Url', 'UndoFunction'), 'FunctionUrl'] } });
@@ -355,5 +363,7 @@ describe('watching the watcher', () => {
     expect(body).toContain(`"${METRICS.processingLatency}"`);
     expect(body).toContain('"stat":"p99"');
     for (const severity of ['info', 'low', 'medium', 'high', 'critical']) expect(body).toContain(`"Severity","${severity}"`);
+    // Metrics with a free-valued dimension are graphed with SEARCH, so every value shows.
+    expect(body).toContain(`SEARCH('{${METRIC_NAMESPACE},Reason,service} MetricName=\\"${METRICS.undoRefused}\\"'`);
   });
 });
