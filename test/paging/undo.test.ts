@@ -122,6 +122,26 @@ describe('undo (Function URL)', () => {
     expect(published()).toHaveLength(1);
   });
 
+  it('two approvers clicking at once: one decision, one restore request', async () => {
+    const [a, b] = await Promise.all([
+      undo.handle(signed(clickBody({ findingId: finding.id, ts: ts() }))),
+      undo.handle(signed(clickBody({ findingId: finding.id, action: ACTION_IDS.keep, ts: ts() }))),
+    ]);
+    expect([a.statusCode, b.statusCode]).toEqual([200, 200]);
+    const decision = (await h.ledger.get(finding.id))!.decision!;
+    expect(published()).toHaveLength(decision.kind === 'restore-requested' ? 1 : 0);
+    expect([a.body, b.body].filter((x) => x === 'already decided')).toHaveLength(1);
+  });
+
+  it('Slack down after the decision: the decision stands (the page catches up later)', async () => {
+    h.slack.down();
+    const res = await undo.handle(signed(clickBody({ findingId: finding.id, ts: ts() })));
+    expect(res).toMatchObject({ statusCode: 200, body: 'restore requested' });
+    expect(published()).toHaveLength(1);
+    expect(log.lines.some((l) => l.level === 'error' && l.message === 'slack message not updated after decision')).toBe(true);
+    h.slack.up();
+  });
+
   it('accepts a base64-encoded body (Function URLs may encode it)', async () => {
     const res = await undo.handle(signed(clickBody({ findingId: finding.id, ts: ts() }), { base64: true }));
     expect(res.statusCode).toBe(200);
