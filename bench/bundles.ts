@@ -37,6 +37,8 @@ export interface BundleResult {
   sdkOnlyInitMs?: number | null;
   sdkOnlyImportMs?: number | null;
   initRuns: number;
+  /** Bytes of the detect bundle per npm package (or per folder of our code). */
+  detectByPackage?: Record<string, number>;
   /** The biggest inputs of the detect bundle (from esbuild's metafile), for the report. */
   detectTopInputs: Array<{ path: string; bytes: number }>;
 }
@@ -129,6 +131,15 @@ export async function measureBundles(opts: { initRuns: number }): Promise<Bundle
   );
   const sdkOnly = await bundle(sdkEntry, join(outRoot, 'sdk-only'), options);
 
+  const detectByPackage: Record<string, number> = {};
+  if (detectMeta) {
+    const inputs = Object.values(detectMeta.outputs).find((o) => o.entryPoint)?.inputs ?? {};
+    for (const [path, v] of Object.entries(inputs)) {
+      const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path);
+      const key = m ? m[1]! : path.split('/').slice(0, 3).join('/');
+      detectByPackage[key] = (detectByPackage[key] ?? 0) + v.bytesInOutput;
+    }
+  }
   const detectTopInputs = detectMeta
     ? Object.entries(Object.values(detectMeta.outputs).find((o) => o.entryPoint)?.inputs ?? {})
         .map(([path, v]) => ({ path, bytes: v.bytesInOutput }))
@@ -174,5 +185,6 @@ export async function measureBundles(opts: { initRuns: number }): Promise<Bundle
     sdkOnlyImportMs: median(sImp),
     initRuns: opts.initRuns,
     detectTopInputs,
+    detectByPackage: Object.fromEntries(Object.entries(detectByPackage).sort((a, b) => b[1] - a[1])),
   };
 }

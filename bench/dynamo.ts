@@ -33,10 +33,23 @@ export interface RequestTally {
   readUnits: number;
   writeUnits: number;
   byCommand: Record<string, number>;
+  /** Items written, by key prefix (CRED, ACTOR, SESSION, RES, EVT): which state costs the writes. */
+  writtenItems: Record<string, number>;
 }
 
 export function emptyTally(): RequestTally {
-  return { requests: 0, reads: 0, writes: 0, readUnits: 0, writeUnits: 0, byCommand: {} };
+  return { requests: 0, reads: 0, writes: 0, readUnits: 0, writeUnits: 0, byCommand: {}, writtenItems: {} };
+}
+
+function writtenPrefixes(command: string, input: Record<string, unknown>): string[] {
+  const prefix = (item: unknown) => String((item as { pk?: { S?: string } } | undefined)?.pk?.S ?? '?').split('#')[0]!;
+  if (command === 'PutItemCommand') return [prefix(input.Item)];
+  if (command === 'UpdateItemCommand' || command === 'DeleteItemCommand') return [`${prefix(input.Key)}(update)`];
+  if (command === 'BatchWriteItemCommand') {
+    const requests = Object.values((input.RequestItems ?? {}) as Record<string, Array<{ PutRequest?: { Item: unknown } }>>).flat();
+    return requests.map((r) => prefix(r.PutRequest?.Item));
+  }
+  return [];
 }
 
 function unitsOf(consumed: unknown): number {
@@ -60,7 +73,10 @@ export function countRequests(client: DynamoDBClient, tally: () => RequestTally,
       t.byCommand[command] = (t.byCommand[command] ?? 0) + 1;
       const isRead = READ_COMMANDS.has(command);
       if (isRead) t.reads++;
-      else t.writes++;
+      else {
+        t.writes++;
+        for (const p of writtenPrefixes(command, input)) t.writtenItems[p] = (t.writtenItems[p] ?? 0) + 1;
+      }
       const result = await next(args);
       const units = unitsOf((result.output as { ConsumedCapacity?: unknown }).ConsumedCapacity);
       if (isRead) t.readUnits += units;
@@ -81,6 +97,8 @@ export interface DynamoResult {
   dynamoWriteUnitsPerEvent: number;
   dynamoRequestsPerEvent: number;
   dynamoCommands: Record<string, number>;
+  /** Items written during the measured window, benign events only, by key prefix. */
+  benignWrittenItems: Record<string, number>;
   handlerLatencyP50Ms: number;
   handlerLatencyP99Ms: number;
   handlerLatencyMeanMs: number;
@@ -186,6 +204,7 @@ export async function measureDynamo(opts: { warmup: number; measured: number; pr
         t.readUnits += current.readUnits;
         t.writeUnits += current.writeUnits;
         for (const [k, v] of Object.entries(current.byCommand)) t.byCommand[k] = (t.byCommand[k] ?? 0) + v;
+        for (const [k, v] of Object.entries(current.writtenItems)) t.writtenItems[k] = (t.writtenItems[k] ?? 0) + v;
       }
       if (isDestructive) destructiveEvents++;
       else if (!hasFinding) benignEvents++;
@@ -201,6 +220,7 @@ export async function measureDynamo(opts: { warmup: number; measured: number; pr
       dynamoWriteUnitsPerEvent: all.writeUnits / n,
       dynamoRequestsPerEvent: all.requests / n,
       dynamoCommands: all.byCommand,
+      benignWrittenItems: benign.writtenItems,
       handlerLatencyP50Ms: percentile(sorted, 50),
       handlerLatencyP99Ms: percentile(sorted, 99),
       handlerLatencyMeanMs: latencies.reduce((a, b) => a + b, 0) / n,
