@@ -103,7 +103,13 @@ export class CentralStack extends Stack {
           actions: ['events:PutEvents'],
           // Built from the name: the bus's own Arn attribute inside its policy would be a cycle.
           resources: [this.formatArn({ service: 'events', resource: 'event-bus', resourceName: names.centralBus })],
-          conditions: { StringEquals: { 'aws:PrincipalOrgID': deployment.organizationId } },
+          // Inside the organisation, and only the member stacks' forwarder roles (the rule's
+          // target role is the principal of a forwarded event): no other identity of the
+          // organisation can put events on the central bus.
+          conditions: {
+            StringEquals: { 'aws:PrincipalOrgID': deployment.organizationId },
+            ArnLike: { 'aws:PrincipalArn': names.forwarderRoleArnPattern(this.partition) },
+          },
         }),
       ],
     });

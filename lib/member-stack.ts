@@ -86,7 +86,7 @@ export class MemberStack extends Stack {
     // ── Forwarding ────────────────────────────────────────────────────────────────────
     this.forwarderRole = new iam.Role(this, 'ForwarderRole', {
       // IAM is global: one forwarder role per region, named so the detector knows it as Blastwall's own.
-      roleName: `${names.prefix}-forwarder-${Aws.REGION}`,
+      roleName: names.forwarderRole(Aws.REGION),
       description: 'Blastwall: lets the default-bus rule put CloudTrail events on the central bus, nothing else',
       assumedBy: new iam.ServicePrincipal('events.amazonaws.com', {
         conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },

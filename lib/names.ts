@@ -19,6 +19,10 @@ export interface ResourceNames {
   centralBus: string;
   /** The central `respond` function's role; the only principal the member responder role trusts. */
   respondFunctionRole: string;
+  /** Member forwarder role name in a region; the only principals the central bus admits. */
+  forwarderRole(region: string): string;
+  /** IAM ARN pattern of every member forwarder role (any account, any region). */
+  forwarderRoleArnPattern(partition: string): string;
   /** Secrets Manager names. */
   slackSecret: string;
   pagerDutySecret: string;
@@ -34,6 +38,8 @@ export function resourceNames(prefix: string): ResourceNames {
     memberTemplateStack: `${prefix}-MemberTemplate`,
     centralBus: `${prefix}-central`,
     respondFunctionRole: `${prefix}-respond-function`,
+    forwarderRole: (region) => `${prefix}-forwarder-${region}`,
+    forwarderRoleArnPattern: (partition) => `arn:${partition}:iam::*:role/${prefix}-forwarder-*`,
     slackSecret: `${lower}/slack`,
     pagerDutySecret: `${lower}/pagerduty`,
     dashboard: `${prefix}`,

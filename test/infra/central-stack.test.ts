@@ -34,9 +34,11 @@ describe('central bus', () => {
       expect(st.Effect).toBe('Allow');
       expect(actionsOf(st)).toEqual(['events:PutEvents']);
       expect(flat(st.Resource)).toBe('arn:${AWS::Partition}:events:eu-west-1:999999999999:event-bus/Blastwall-central');
-      // Anyone, but only from inside the organisation.
+      // Any account of the organisation, but only through the member stacks' forwarder roles.
       expect(st.Principal).toEqual({ AWS: '*' });
-      expect(st.Condition).toEqual({ StringEquals: { 'aws:PrincipalOrgID': 'o-exampleorg1' } });
+      expect(st.Condition!.StringEquals).toEqual({ 'aws:PrincipalOrgID': 'o-exampleorg1' });
+      expect(flat(st.Condition!.ArnLike!['aws:PrincipalArn'])).toBe('arn:${AWS::Partition}:iam::*:role/Blastwall-forwarder-*');
+      expect(Object.keys(st.Condition!).sort()).toEqual(['ArnLike', 'StringEquals']);
     }
     expect(Object.keys(t.findResources('AWS::Events::EventBusPolicy'))).toHaveLength(0);
   });

@@ -48,6 +48,8 @@ describe.each([
     expect(flat(target[0].Arn)).toBe(CENTRAL_BUS);
     const forwarder = logicalId(t, 'AWS::IAM::Role', 'ForwarderRole');
     expect(target[0].RoleArn).toEqual({ 'Fn::GetAtt': [forwarder, 'Arn'] });
+    // The name the central bus policy admits (arn:…:role/Blastwall-forwarder-*), one per region.
+    expect(flat(resources[forwarder].Properties.RoleName)).toBe('Blastwall-forwarder-${AWS::Region}');
     expect(target[0].DeadLetterConfig.Arn).toEqual({ 'Fn::GetAtt': [logicalId(t, 'AWS::SQS::Queue', 'ForwardDlq'), 'Arn'] });
     expect(target[0].RetryPolicy.MaximumRetryAttempts).toBeGreaterThan(0);
     const statements = roleStatements(t, forwarder);
