@@ -76,7 +76,12 @@ describe('invalid config fails before synthesis, naming the field', () => {
     const file = join(dir, 'blastwall.config.json');
     writeFileSync(file, withDeployment({ centralAccount: 'abc' }));
     const out = join(dir, 'cdk.out');
-    const run = spawnSync('npx', ['cdk', 'synth', '--no-notices', '-q', '-c', `config=${file}`, '-o', out], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 170_000 });
+    const run = spawnSync('npx', ['cdk', 'synth', '--no-notices', '-q', '-c', `config=${file}`, '-o', out], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      timeout: 170_000,
+      env: { ...process.env, CDK_DISABLE_VERSION_CHECK: '1', CDK_DISABLE_CLI_TELEMETRY: 'true' },
+    });
     expect(run.status).not.toBe(0);
     expect(run.stderr).toContain('deployment.centralAccount: must be a 12-digit AWS account id');
     let written: string[] = [];
