@@ -4,7 +4,7 @@
  *
  * Validated with zod; an invalid file fails with the field's path and what is wrong.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { SEVERITIES } from './audit-event.ts';
 
 const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');

@@ -3,7 +3,7 @@
  * The bus carries Blastwall's own events, but a finding names users, roles and keys
  * that become API parameters: check their shape, never trust it.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { CREDENTIAL_TYPES, SEVERITIES } from '../core/audit-event.ts';
 import { RESPONSE_MODES } from '../core/config.ts';
 import type { Finding } from '../core/finding.ts';

@@ -3,7 +3,7 @@
  * Function URL (`application/x-www-form-urlencoded`, field `payload` = JSON), and
  * the approver check. Pure.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ACTION_IDS } from './slack-message.ts';
 import type { SlackUser } from './page-state.ts';
 
