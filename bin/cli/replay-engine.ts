@@ -81,6 +81,14 @@ export async function replayFiles(files: readonly string[], config: BlastwallCon
     hooks.progress?.update(i + 1, events.length, 'replaying');
     // "now" is when production would have acted: the moment the event arrived.
     const outcome = await pipeline.detect(event, new Date(event.timeMs));
+    // Findings of later events re-scored by this one (only when input order and event time disagree).
+    for (const later of outcome.additionalFindings ?? []) {
+      summary.findings++;
+      for (const action of later.response.filter(isRevocation)) revoked.add(`${action.account}|${action.action}|${action.target}`);
+      summary.revocations = revoked.size;
+      await pipeline.detector.markPublished(event, later.id);
+      hooks.onFinding?.({ finding: later, eventIndex: index, event });
+    }
     if (outcome.duplicate) {
       summary.duplicates++;
       hooks.onEvent?.(event, index, undefined);

@@ -35,6 +35,7 @@ import {
   type StateUpdate,
 } from '../core/detection/state-store.ts';
 import { TABLE_SCHEMA } from './table-schema.ts';
+import { severityRank } from '../core/audit-event.ts';
 
 const PK = TABLE_SCHEMA.partitionKey;
 const SK = TABLE_SCHEMA.sortKey;
@@ -193,9 +194,17 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions): StateS
       if (update.actor) await versioned(keys.actor(update.actor.value.key), update.actor.value, update.actor.expiresAt);
 
       if (update.processed) {
-        const { value, expiresAt, sharedEventId } = update.processed;
-        const once = { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': PK } };
-        const extra: Item = { published: { BOOL: value.published }, findingId: { S: value.finding.id } };
+        const { value, expiresAt, sharedEventId, upgrade } = update.processed;
+        const rank = severityRank(value.finding.severity);
+        // Absent — or, for an upgrade (a late event re-scored it), the same finding at a lower severity.
+        const once: Omit<ConstructorParameters<typeof PutItemCommand>[0], 'TableName' | 'Item'> = upgrade
+          ? {
+              ConditionExpression: 'attribute_not_exists(#pk) OR (#f = :f AND #sr < :sr)',
+              ExpressionAttributeNames: { '#pk': PK, '#f': 'findingId', '#sr': 'severityRank' },
+              ExpressionAttributeValues: { ':f': { S: value.finding.id }, ':sr': { N: String(rank) } },
+            }
+          : { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': PK } };
+        const extra: Item = { published: { BOOL: value.published }, findingId: { S: value.finding.id }, severityRank: { N: String(rank) } };
         if (sharedEventId) await conditionalPut({ TableName: tableName, Item: itemFor(keys.shared(sharedEventId), value, expiresAt, extra), ...once });
         await conditionalPut({ TableName: tableName, Item: itemFor(keys.processed(value.eventId), value, expiresAt, extra), ...once });
       }

@@ -18,6 +18,7 @@ import {
   type StateStore,
   type StateUpdate,
 } from '../core/detection/state-store.ts';
+import { severityRank } from '../core/audit-event.ts';
 
 interface Stored {
   value: unknown;
@@ -84,8 +85,15 @@ export function createMemoryStateStore(): MemoryStateStore {
         put(`ACTOR#${update.actor.value.key}`, update.actor.value, update.actor.expiresAt);
       }
       if (update.processed) {
-        if (items.has(`EVT#${update.processed.value.eventId}`)) throw new StateConflictError('event already processed');
-        if (update.processed.sharedEventId && items.has(`EVT#shared:${update.processed.sharedEventId}`)) throw new StateConflictError('event already processed');
+        const { value, upgrade } = update.processed;
+        // Absent — or, for an upgrade (a late event re-scored it), the same finding at a lower severity.
+        const writable = (key: string) => {
+          const existing = items.get(key)?.value as ProcessedRecord | undefined;
+          if (!existing) return true;
+          return upgrade === true && existing.finding.id === value.finding.id && severityRank(existing.finding.severity) < severityRank(value.finding.severity);
+        };
+        if (!writable(`EVT#${update.processed.value.eventId}`)) throw new StateConflictError('event already processed');
+        if (update.processed.sharedEventId && !writable(`EVT#shared:${update.processed.sharedEventId}`)) throw new StateConflictError('event already processed');
         put(`EVT#${update.processed.value.eventId}`, update.processed.value, update.processed.expiresAt);
         if (update.processed.sharedEventId) put(`EVT#shared:${update.processed.sharedEventId}`, update.processed.value, update.processed.expiresAt);
       }

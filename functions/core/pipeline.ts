@@ -45,6 +45,10 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       if (outcome.finding) {
         outcome.finding.response = planResponse(outcome.finding, { config: deps.config, now, ownRoleArns: deps.ownRoleArns });
       }
+      // Findings of later events that this late event re-scored: planned the same way.
+      for (const finding of outcome.additionalFindings ?? []) {
+        finding.response = planResponse(finding, { config: deps.config, now, ownRoleArns: deps.ownRoleArns });
+      }
       return outcome;
     },
   };

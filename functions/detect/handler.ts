@@ -55,6 +55,12 @@ export function createDetectHandler(deps: DetectDeps) {
     const event = normalised.event;
     const outcome = await pipeline.detect(event, now());
     const finding = outcome.finding;
+    // A late event can change the findings of later events it precedes (same ids, higher severity): publish each.
+    for (const later of outcome.additionalFindings ?? []) {
+      await deps.publish(DETAIL_TYPES.finding, later);
+      await pipeline.detector.markPublished(event, later.id);
+      logger.info('finding of a later event re-scored by a late event, published', { findingId: later.id, severity: later.severity, lateEventId: event.id });
+    }
     if (outcome.duplicate) {
       metrics.addMetric(METRICS.duplicateEvents, MetricUnit.Count, 1);
       if (!finding || outcome.published) return { status: 'duplicate', ...(finding ? { findingId: finding.id } : {}) };

@@ -18,7 +18,7 @@ import type { EventSummary, Finding, Reason } from '../finding.ts';
 import { type CatalogueMatch, createdResources, matchCatalogue } from './catalogue.ts';
 import { actorKey, credentialKey, describeCredential, isServiceCall, networkOf, principalKey } from './keys.ts';
 import { FINDING_THRESHOLD, type Signal, score } from './scoring.ts';
-import { actorRefreshMs, type DetectionSettings, evaluateSignals, type History } from './signals.ts';
+import { actorRefreshMs, type DetectionSettings, evaluateSignals, type History, isBefore, ROUTINE_KEPT } from './signals.ts';
 import {
   type ActorState,
   type ContextQuery,
@@ -39,11 +39,21 @@ export interface DetectionOutcome {
   finding?: Finding;
   /** For duplicates: whether the finding was already published (if false the caller re-publishes the same finding). */
   published: boolean;
+  /**
+   * Findings of *other*, later events that this (late) event changes: the finding
+   * the later event would have had, had this one arrived in time — new, or the
+   * same id at a higher severity than the one already published. Publish each
+   * (the pager updates the same page) and mark each with `markPublished(event, finding.id)`.
+   */
+  additionalFindings?: Finding[];
 }
 
 export interface Detector {
   process(event: AuditEvent): Promise<DetectionOutcome>;
-  /** Called by the detect handler after the finding reached the bus; a retry after a crash between process and publish re-publishes the same finding instead of losing it. */
+  /**
+   * Called by the detect handler after the finding reached the bus; a retry after a crash between process and publish re-publishes the same finding instead of losing it.
+   * For an `additionalFindings` entry, pass the event that was processed and that finding's id.
+   */
   markPublished(event: AuditEvent, findingId: string): Promise<void>;
 }
 
@@ -183,66 +193,156 @@ export function createDetector(deps: DetectorDeps): Detector {
   const { store, config, resolver } = deps;
   const settings = config.detection;
   const cache = new ContextCache(deps.contextCacheMs ?? DEFAULT_CONTEXT_CACHE_MS, deps.now ?? Date.now);
+  /** Markers of re-scored findings this instance produced (finding id → marker key), for markPublished. */
+  const rescoredMarkers = new Map<string, { eventKey: string; sharedEventId?: string }>();
+
+  interface Prepared {
+    event: AuditEvent;
+    keys: { principal: string; credential: string; actor: string | undefined };
+    match: CatalogueMatch | undefined;
+    query: ContextQuery;
+  }
+
+  const prepare = (event: AuditEvent): Prepared => {
+    const keys = {
+      principal: principalKey(event.credential),
+      credential: credentialKey(event.credential),
+      actor: actorKey(event),
+    };
+    const match = matchCatalogue(event, settings.ownResourcePrefix);
+    const query: ContextQuery = {
+      eventId: eventKey(event),
+      principalKey: keys.principal,
+      resources: (match?.targets ?? []).slice(0, 20).map((t) => ({ account: event.account, type: t.type, name: t.name })),
+    };
+    if (event.sharedEventId) query.sharedEventId = event.sharedEventId;
+    if (keys.actor) query.actorKey = keys.actor;
+    if (event.credential.accessKeyId?.startsWith('ASIA')) query.sessionKey = event.credential.accessKeyId;
+    return { event, keys, match, query };
+  };
+
+  const evaluate = ({ event, keys, match }: Prepared, context: DetectionContext) => {
+    const history: History = {
+      settings,
+      resolver,
+      principalKey: keys.principal,
+      credentialKey: keys.credential,
+      created: context.created,
+    };
+    if (keys.actor) history.actorKey = keys.actor;
+    if (match) history.match = match;
+    if (context.principal) history.principal = context.principal;
+    if (context.actor) history.actor = context.actor;
+    if (context.lineage) history.lineage = context.lineage;
+    const signals = evaluateSignals(event, history);
+    const scored = score(signals);
+    const finding =
+      severityRank(scored.severity) >= severityRank(FINDING_THRESHOLD)
+        ? buildFinding(event, context, signals, scored.severity, scored.adjustments, match, resolver)
+        : undefined;
+    const mitigated = signals.some((s) => s.id === 'deletes-own-recent-creation');
+    const update = planUpdate(event, context, { keys, match, finding, settings, countsTowardBurst: !mitigated, resolver });
+    return { finding, update };
+  };
+
+  /**
+   * Late arrival: the events this one precedes in event time and now affects.
+   * Today: the first use, by the same actor within the hop window, of another
+   * principal in a more sensitive environment — that use is a hop start it could
+   * not see when it was processed. Only a late event can match (in order, every
+   * recorded use starts before the event), so in-order delivery never pays for this.
+   */
+  const affectedLater = (event: AuditEvent, keys: Prepared['keys'], actor: ActorState | undefined): AuditEvent[] => {
+    if (!actor || !keys.actor) return [];
+    const rank = resolver.sensitivityRank(event.environment);
+    const reach = settings.hopWindowMinutes * MINUTE + actorRefreshMs(settings);
+    // A minting call that arrives after the session's first call: that call now has a lineage.
+    const minted = mintedKey(event);
+    return actor.uses
+      .filter((u) => {
+        if (!u.first || u.principalKey === keys.principal || !isBefore(event.timeMs, event.id, u.first)) return false;
+        if (minted && u.first.credential.accessKeyId === minted) return true;
+        return (
+          event.environment !== 'unknown' &&
+          u.environment !== 'unknown' &&
+          resolver.sensitivityRank(u.environment) > rank &&
+          u.first.timeMs - event.timeMs <= reach
+        );
+      })
+      .map((u) => u.first!);
+  };
+
+  /**
+   * Re-scores a later event on today's state (signals only look at history strictly
+   * before an event, so state recorded since does not leak into it). Returns the
+   * finding to publish when it is new, or more severe than the one already
+   * recorded for that event (same deterministic id: the page and the response
+   * update), or recorded but never published.
+   */
+  const rescore = async (later: AuditEvent): Promise<Finding | undefined> => {
+    const prepared = prepare(later);
+    for (let attempt = 0; ; attempt++) {
+      const context = await store.load(prepared.query);
+      const prior = context.processed?.finding;
+      delete context.processed;
+      const { finding } = evaluate(prepared, context);
+      if (!finding) return undefined;
+      if (prior && severityRank(prior.severity) >= severityRank(finding.severity)) return undefined;
+      const marker: NonNullable<StateUpdate['processed']> = {
+        value: { eventId: prepared.query.eventId, finding, published: false },
+        expiresAt: ttl(later.timeMs + settings.historyDays * DAY),
+      };
+      if (later.sharedEventId) marker.sharedEventId = later.sharedEventId;
+      if (prior) marker.upgrade = true;
+      try {
+        await store.save({ processed: marker });
+      } catch (error) {
+        if (!(error instanceof StateConflictError) || attempt >= 4) throw error;
+        continue; // another delivery re-scored it first: look again
+      }
+      const ref: { eventKey: string; sharedEventId?: string } = { eventKey: prepared.query.eventId };
+      if (later.sharedEventId) ref.sharedEventId = later.sharedEventId;
+      rescoredMarkers.set(finding.id, ref);
+      if (rescoredMarkers.size > 1000) rescoredMarkers.delete(rescoredMarkers.keys().next().value!);
+      return finding;
+    }
+  };
+
+  const withLater = async (outcome: DetectionOutcome, prepared: Prepared, actor: ActorState | undefined): Promise<DetectionOutcome> => {
+    const additional: Finding[] = [];
+    for (const later of affectedLater(prepared.event, prepared.keys, actor)) {
+      const finding = await rescore(later);
+      if (finding) additional.push(finding);
+    }
+    if (additional.length) outcome.additionalFindings = additional;
+    return outcome;
+  };
 
   return {
     async process(event) {
-      const keys = {
-        principal: principalKey(event.credential),
-        credential: credentialKey(event.credential),
-        actor: actorKey(event),
-      };
-      const match = matchCatalogue(event, settings.ownResourcePrefix);
-      const query: ContextQuery = {
-        eventId: eventKey(event),
-        principalKey: keys.principal,
-        resources: (match?.targets ?? []).slice(0, 20).map((t) => ({ account: event.account, type: t.type, name: t.name })),
-      };
-      if (event.sharedEventId) query.sharedEventId = event.sharedEventId;
-      if (keys.actor) query.actorKey = keys.actor;
-      if (event.credential.accessKeyId?.startsWith('ASIA')) query.sessionKey = event.credential.accessKeyId;
-
-      const evaluate = (context: DetectionContext) => {
-        const history: History = {
-          settings,
-          resolver,
-          principalKey: keys.principal,
-          credentialKey: keys.credential,
-          created: context.created,
-        };
-        if (keys.actor) history.actorKey = keys.actor;
-        if (match) history.match = match;
-        if (context.principal) history.principal = context.principal;
-        if (context.actor) history.actor = context.actor;
-        if (context.lineage) history.lineage = context.lineage;
-        const signals = evaluateSignals(event, history);
-        const scored = score(signals);
-        const finding =
-          severityRank(scored.severity) >= severityRank(FINDING_THRESHOLD)
-            ? buildFinding(event, context, signals, scored.severity, scored.adjustments, match, resolver)
-            : undefined;
-        const mitigated = signals.some((s) => s.id === 'deletes-own-recent-creation');
-        const update = planUpdate(event, context, { keys, match, finding, settings, countsTowardBurst: !mitigated, resolver });
-        return { finding, update };
-      };
+      const prepared = prepare(event);
+      const { query } = prepared;
 
       const cached = cache.context(query);
       if (cached) {
-        const { finding, update } = evaluate(cached);
-        if (!finding && isEmptyUpdate(update)) return { duplicate: false, published: false };
+        const { finding, update } = evaluate(prepared, cached);
+        if (!finding && isEmptyUpdate(update)) return withLater({ duplicate: false, published: false }, prepared, cached.actor);
       }
 
       for (let attempt = 0; ; attempt++) {
         const context = await store.load(query);
         cache.remember(query, context);
         if (context.processed) {
-          return { duplicate: true, finding: context.processed.finding, published: context.processed.published };
+          // A retry after a crash may not have published what the first delivery re-scored: look again.
+          return withLater({ duplicate: true, finding: context.processed.finding, published: context.processed.published }, prepared, context.actor);
         }
-        const { finding, update } = evaluate(context);
-        if (isEmptyUpdate(update)) return finding ? { duplicate: false, finding, published: false } : { duplicate: false, published: false };
+        const { finding, update } = evaluate(prepared, context);
+        const outcome: DetectionOutcome = finding ? { duplicate: false, finding, published: false } : { duplicate: false, published: false };
+        if (isEmptyUpdate(update)) return withLater(outcome, prepared, context.actor);
         try {
           await store.save(update);
           cache.rememberSaved(update);
-          return finding ? { duplicate: false, finding, published: false } : { duplicate: false, published: false };
+          return withLater(outcome, prepared, context.actor);
         } catch (error) {
           cache.forget(query);
           if (!(error instanceof StateConflictError) || attempt >= 4) throw error;
@@ -251,7 +351,9 @@ export function createDetector(deps: DetectorDeps): Detector {
       }
     },
     async markPublished(event, id) {
-      await store.markPublished(eventKey(event), id, event.sharedEventId);
+      const rescored = id === findingId(event) ? undefined : rescoredMarkers.get(id);
+      if (rescored) await store.markPublished(rescored.eventKey, id, rescored.sharedEventId);
+      else await store.markPublished(eventKey(event), id, event.sharedEventId);
     },
   };
 }
@@ -375,6 +477,55 @@ function pushRecent(list: EventSummary[], summary: EventSummary): EventSummary[]
   return [...list, summary].sort((a, b) => Date.parse(a.time) - Date.parse(b.time) || (a.eventId < b.eventId ? -1 : 1)).slice(-MAX_RECENT);
 }
 
+/**
+ * Records a sighting at event time `t` on a first/last-seen pair, commutatively:
+ * firstSeen = min over events; lastSeen = max(firstSeen, the start of the latest
+ * `refreshMs` interval with a sighting). So the stored value depends only on the
+ * set of events, never on their arrival order, and a benign event costs a write
+ * at most once per interval. The true last sighting is within `refreshMs` after
+ * lastSeen. Returns true when something changed.
+ */
+export function observe(item: { firstSeen: number; lastSeen: number }, t: number, refreshMs: number): boolean {
+  const bucket = (x: number) => (Number.isFinite(refreshMs) ? Math.floor(x / refreshMs) * refreshMs : Number.NEGATIVE_INFINITY);
+  const firstSeen = Math.min(item.firstSeen, t);
+  const lastSeen = Math.max(firstSeen, bucket(item.lastSeen), bucket(t), Number.isFinite(refreshMs) ? Number.NEGATIVE_INFINITY : item.lastSeen);
+  const changed = firstSeen !== item.firstSeen || lastSeen !== item.lastSeen;
+  item.firstSeen = firstSeen;
+  item.lastSeen = lastSeen;
+  return changed;
+}
+
+/** Request parameters larger than this are not kept with a hop's first event (item size). */
+const MAX_KEPT_PARAMETERS = 2048;
+
+/** The event as kept for re-scoring: large or deeply nested parameters dropped (item size, hostile input). */
+export function trimmed(event: AuditEvent): AuditEvent {
+  const copy: AuditEvent = { ...event, resources: event.resources.slice(0, 20) };
+  if (copy.requestParameters && !small(copy.requestParameters, MAX_KEPT_PARAMETERS)) delete copy.requestParameters;
+  if (copy.responseElements && !small(copy.responseElements, MAX_KEPT_PARAMETERS / 2)) delete copy.responseElements;
+  if (copy.additionalEventData && !small(copy.additionalEventData, MAX_KEPT_PARAMETERS / 2)) delete copy.additionalEventData;
+  return copy;
+}
+
+/** True when a JSON value is shallow (≤ 16 levels) and roughly ≤ `budget` characters; iterative, so hostile nesting cannot overflow the stack. */
+function small(value: unknown, budget: number): boolean {
+  const stack: { v: unknown; depth: number }[] = [{ v: value, depth: 0 }];
+  let size = 0;
+  while (stack.length) {
+    const { v, depth } = stack.pop()!;
+    if (depth > 16) return false;
+    if (typeof v === 'string') size += v.length + 2;
+    else if (v !== null && typeof v === 'object') {
+      for (const [k, child] of Object.entries(v)) {
+        size += k.length + 4;
+        stack.push({ v: child, depth: depth + 1 });
+      }
+    } else size += 8;
+    if (size > budget) return false;
+  }
+  return true;
+}
+
 function ttl(ms: number): number {
   return Math.floor(ms / 1000);
 }
@@ -393,29 +544,13 @@ export function planUpdate(event: AuditEvent, context: DetectionContext, input: 
     ? clone(context.principal)
     : { key: keys.principal, firstSeen: t, lastSeen: t, environments: [], sources: [], destructive: [], recent: [], version: 0 };
   let material = context.principal === undefined || finding !== undefined || isDestructive;
-  if (t < principal.firstSeen) {
-    principal.firstSeen = t;
-    material = true;
-  }
-  if (t > principal.lastSeen + PRINCIPAL_REFRESH_MS) {
-    principal.lastSeen = t;
-    material = true;
-  }
+  if (observe(principal, t, PRINCIPAL_REFRESH_MS)) material = true;
   let sighting = principal.environments.find((e) => e.environment === event.environment);
   if (!sighting) {
     sighting = { environment: event.environment, firstSeen: t, lastSeen: t, routine: {} };
     principal.environments.push(sighting);
     material = true;
-  } else {
-    if (t < sighting.firstSeen) {
-      sighting.firstSeen = t;
-      material = true;
-    }
-    if (t > sighting.lastSeen + PRINCIPAL_REFRESH_MS) {
-      sighting.lastSeen = t;
-      material = true;
-    }
-  }
+  } else if (observe(sighting, t, PRINCIPAL_REFRESH_MS)) material = true;
   if (!isServiceCall(event)) {
     const network = networkOf(event.actor.sourceIp);
     const family = event.actor.userAgentFamily;
@@ -425,31 +560,26 @@ export function planUpdate(event: AuditEvent, context: DetectionContext, input: 
       principal.sources.sort((a, b) => b.lastSeen - a.lastSeen);
       principal.sources = principal.sources.slice(0, MAX_SOURCES);
       material = true;
-    } else {
-      if (t < source.firstSeen) {
-        source.firstSeen = t;
-        material = true;
-      }
-      if (t > source.lastSeen + SOURCE_REFRESH_MS) {
-        source.lastSeen = t;
-        material = true;
-      }
-    }
+    } else if (observe(source, t, SOURCE_REFRESH_MS)) material = true;
   }
   if (isDestructive) {
     if (input.countsTowardBurst && !principal.destructive.some((d) => d.eventId === event.id)) {
       principal.destructive = [...principal.destructive, { time: t, eventId: event.id }].sort((a, b) => a.time - b.time).slice(-MAX_DESTRUCTIVE);
     }
-    const routine = sighting.routine[event.action.name];
-    if (routine) {
-      if (routine.lastEventId !== event.id) routine.count += 1;
-      routine.lastEventId = event.id;
-      routine.firstSeen = Math.min(routine.firstSeen, t);
-      routine.lastSeen = Math.max(routine.lastSeen, t);
-    } else sighting.routine[event.action.name] = { count: 1, firstSeen: t, lastSeen: t, lastEventId: event.id };
+    // A set of the earliest calls (union, bounded): the same whatever the arrival order, never doubled by a duplicate.
+    const routine = sighting.routine[event.action.name] ?? { events: [], firstSeen: t, lastSeen: t };
+    delete routine.count;
+    delete routine.lastEventId;
+    if (!(routine.events ?? []).some((e) => e.id === event.id)) {
+      routine.events = [...(routine.events ?? []), { id: event.id, time: t }]
+        .sort((a, b) => a.time - b.time || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+        .slice(0, ROUTINE_KEPT);
+    }
+    routine.firstSeen = Math.min(routine.firstSeen, t);
+    routine.lastSeen = Math.max(routine.lastSeen, t);
+    sighting.routine[event.action.name] = routine;
   }
   if (material) {
-    principal.lastSeen = Math.max(principal.lastSeen, t);
     principal.recent = pushRecent(principal.recent, summary);
     principal.version += 1;
     update.principal = { value: principal, expiresAt: ttl(principal.lastSeen + historyMs) };
@@ -469,22 +599,25 @@ export function planUpdate(event: AuditEvent, context: DetectionContext, input: 
         environment: event.environment,
         firstSeen: t,
         lastSeen: t,
+        first: trimmed(event),
       };
       if (event.credential.accessKeyId) use.accessKeyId = event.credential.accessKeyId;
       actor.uses.push(use);
       actorMaterial = true;
     } else {
-      if (t < use.firstSeen) {
-        use.firstSeen = t;
+      const earlier = t < use.firstSeen || (t === use.firstSeen && use.first !== undefined && event.id < use.first.id);
+      // Only uses in environments something could hop *from* need a fresh lastSeen.
+      const refresh = canHopFrom(event.environment) ? actorRefreshMs(settings) : Number.POSITIVE_INFINITY;
+      const before = use.lastSeen;
+      if (observe(use, t, refresh)) actorMaterial = true;
+      if (earlier) {
+        use.first = trimmed(event);
         actorMaterial = true;
       }
-      // Only uses in environments something could hop *from* need a fresh lastSeen.
-      if (t > use.lastSeen + actorRefreshMs(settings) && canHopFrom(event.environment)) {
-        use.lastSeen = t;
+      if (use.lastSeen > before) {
         use.credentialKey = keys.credential;
         use.description = describeCredential(event.credential);
         if (event.credential.accessKeyId) use.accessKeyId = event.credential.accessKeyId;
-        actorMaterial = true;
       }
     }
     if (actorMaterial) {
@@ -520,6 +653,13 @@ function str(obj: unknown, key: string): string | undefined {
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) return undefined;
   const v = Object.prototype.hasOwnProperty.call(obj, key) ? (obj as Record<string, unknown>)[key] : undefined;
   return typeof v === 'string' ? v : undefined;
+}
+
+/** The session key a successful minting call names, if any. */
+function mintedKey(event: AuditEvent): string | undefined {
+  if (event.action.eventSource !== 'sts.amazonaws.com' || !MINTING_CALLS.has(event.action.name) || event.action.errorCode) return undefined;
+  const accessKeyId = str(event.responseElements?.['credentials'], 'accessKeyId');
+  return accessKeyId && /^ASIA[A-Z0-9]{8,124}$/.test(accessKeyId) ? accessKeyId : undefined;
 }
 
 function mintedSession(event: AuditEvent, context: DetectionContext): SessionLineage | undefined {

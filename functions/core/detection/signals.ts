@@ -52,6 +52,15 @@ function sensitivity(history: History, environment: string): 'low' | 'high' | 'u
   return history.resolver.sensitivity(environment);
 }
 
+/**
+ * Strictly before the event in event-time order (time, then event id — the order
+ * `orderByEventTime` gives): what an event is judged against, whatever the
+ * arrival order. CloudTrail times have one-second granularity, so ties are common.
+ */
+export function isBefore(time: number, eventId: string, event: AuditEvent): boolean {
+  return time < event.timeMs || (time === event.timeMs && eventId < event.id);
+}
+
 export function failed(event: AuditEvent): boolean {
   return event.action.errorCode !== undefined;
 }
@@ -111,9 +120,7 @@ export const backupsInBlastRadius: SignalFunction = (event, history) => {
 export const burst: SignalFunction = (event, history) => {
   if (!history.match || failed(event) || !isDestruction(history.match.category)) return undefined;
   const windowMs = history.settings.burstWindowMinutes * MINUTE;
-  const earlier = (history.principal?.destructive ?? []).filter(
-    (d) => d.eventId !== event.id && d.time <= event.timeMs && d.time > event.timeMs - windowMs,
-  );
+  const earlier = (history.principal?.destructive ?? []).filter((d) => isBefore(d.time, d.eventId, event) && d.time > event.timeMs - windowMs);
   const count = earlier.length + 1;
   if (count < history.settings.burstThreshold) return undefined;
   return {
@@ -307,18 +314,22 @@ export const deletesOwnRecentCreation: SignalFunction = (event, history) => {
 };
 
 const ROUTINE_MIN_COUNT = 3;
+/** How many of the earliest calls a routine keeps (a bounded set; see RoutineAction). */
+export const ROUTINE_KEPT = 6;
 /** Mitigating: an established destructive routine of this principal in a low-sensitivity environment. */
 export const routineInLowEnvironment: SignalFunction = (event, history) => {
   if (!history.match || sensitivity(history, event.environment) !== 'low' || !isDestruction(history.match.category)) return undefined;
   const sighting = history.principal?.environments.find((e) => e.environment === event.environment);
-  const routine = sighting?.routine[event.action.name];
-  const before = routine ? routine.count - (routine.lastEventId === event.id ? 1 : 0) : 0;
-  if (!routine || before < ROUTINE_MIN_COUNT || routine.firstSeen > event.timeMs - DAY || routine.firstSeen >= event.timeMs) return undefined;
+  const earlier = (sighting?.routine[event.action.name]?.events ?? []).filter((e) => isBefore(e.time, e.id, event));
+  if (earlier.length < ROUTINE_MIN_COUNT) return undefined;
+  const since = Math.min(...earlier.map((e) => e.time));
+  if (since > event.timeMs - DAY) return undefined;
+  const times = earlier.length >= ROUTINE_KEPT ? `at least ${earlier.length} times` : `${earlier.length} times`;
   return {
     id: 'routine-in-low-environment',
     severity: 'info',
     mitigating: true,
-    text: `In ${event.environment} (low sensitivity) this principal has called ${event.action.name} ${before} times since ${new Date(routine.firstSeen).toISOString().slice(0, 10)}: routine.`,
+    text: `In ${event.environment} (low sensitivity) this principal has called ${event.action.name} ${times} since ${new Date(since).toISOString().slice(0, 10)}: routine.`,
   };
 };
 

@@ -11,7 +11,7 @@
  * and `functions/adapters/dynamo-state-store.ts` (the Lambda), both under the same
  * contract tests.
  */
-import type { Credential } from '../audit-event.ts';
+import type { AuditEvent, Credential } from '../audit-event.ts';
 import type { EventSummary, Finding } from '../finding.ts';
 
 /** Where a principal was used from: network (/24, /64) and user-agent family. */
@@ -23,11 +23,17 @@ export interface SourceSighting {
 }
 
 export interface RoutineAction {
-  count: number;
-  /** The last event counted, so re-applying an event never counts it twice. */
-  lastEventId?: string;
+  /**
+   * The earliest few distinct calls (event id and time), kept as a set: the
+   * union is the same whatever order the calls arrive in, and a duplicate never
+   * counts twice. "Routine" is judged on the calls strictly before an event.
+   */
+  events: { id: string; time: number }[];
   firstSeen: number;
   lastSeen: number;
+  /** Older items only (before `events`): a counter that duplicates could double. Ignored. */
+  count?: number;
+  lastEventId?: string;
 }
 
 /** A principal's use in one environment. */
@@ -65,6 +71,14 @@ export interface ActorUse {
   environment: string;
   firstSeen: number;
   lastSeen: number;
+  /**
+   * The earliest event (by event time, then id) of this principal from this actor
+   * in this environment — the start of a potential hop — kept so that a late
+   * event of the same actor in a less sensitive environment can re-score it
+   * (see the detector's late-arrival re-scoring). Large or deeply nested
+   * parameters are dropped (item size, hostile input).
+   */
+  first?: AuditEvent;
 }
 
 /** One machine (`ACTOR#<ip>|<user-agent family>`). */
@@ -150,8 +164,12 @@ export interface StateUpdate {
   actor?: Expiring<ActorState>;
   lineage?: Expiring<SessionLineage>[];
   created?: Expiring<CreatedResource>[];
-  /** Written only if no marker exists for the event id (and its shared event id). */
-  processed?: Expiring<ProcessedRecord> & { sharedEventId?: string };
+  /**
+   * Written only if no marker exists for the event id (and its shared event id) —
+   * or, with `upgrade`, if the marker holds the same finding id at a lower severity
+   * (a late event re-scored it): the marker is replaced and `published` reset.
+   */
+  processed?: Expiring<ProcessedRecord> & { sharedEventId?: string; upgrade?: boolean };
 }
 
 /** Another writer changed the same state first: reload and recompute. */
