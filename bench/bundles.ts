@@ -119,12 +119,13 @@ export async function measureBundles(opts: { initRuns: number }): Promise<Bundle
       detectMeta = b.metafile;
     }
   }
-  const emptyEntry = join(WORK, 'empty-handler.ts');
-  writeFileSync(emptyEntry, 'export const handler = async (event: unknown) => ({ ok: true, event });\n');
+  // Plain .mjs entries: generated files must not join the project's type check (tsconfig includes bench/**/*.ts).
+  const emptyEntry = join(WORK, 'empty-handler.mjs');
+  writeFileSync(emptyEntry, 'export const handler = async (event) => ({ ok: true, event });\n');
   const empty = await bundle(emptyEntry, join(outRoot, 'empty'), options);
   bundleBytes.empty = empty.bytes;
   // The AWS SDK clients detect constructs, alone: splits detect's init into "the SDK" and "our code".
-  const sdkEntry = join(WORK, 'sdk-only-handler.ts');
+  const sdkEntry = join(WORK, 'sdk-only-handler.mjs');
   writeFileSync(
     sdkEntry,
     "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';\nimport { EventBridgeClient } from '@aws-sdk/client-eventbridge';\nexport const handler = async () => [typeof DynamoDBClient, typeof EventBridgeClient];\n",
