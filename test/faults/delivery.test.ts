@@ -10,13 +10,17 @@
  *     are counted in DuplicateEvents — on the in-memory store and on DynamoDB
  *     (dynalite);
  *   - out-of-order arrival (each record delayed 0–60 s at random, as EventBridge
- *     may): NOT the same findings today — kept as an expected failure, with the
- *     evidence, until the detector is order-independent (see the last test).
+ *     may), the guarantee docs/detection.md states: no finding of high or above is
+ *     lost or weakened, no revocation is planned that in-order delivery would not
+ *     plan, no credential loses a revocation, and what is added is only `low`;
+ *   - identical findings under reordering (issue 3f / 7): NOT met — kept as an
+ *     expected failure with the evidence (see the last test).
  */
 import { describe, expect, it } from 'vitest';
 import { createMemoryStateStore } from '../../functions/adapters/memory-state-store.ts';
 import { createDynamoStateStore } from '../../functions/adapters/dynamo-state-store.ts';
 import type { StateStore } from '../../functions/core/detection/state-store.ts';
+import type { Finding } from '../../functions/core/finding.ts';
 import { METRICS } from '../../functions/core/telemetry-names.ts';
 import { rng } from '../../bench/generate.ts';
 import { startLocalDynamo } from '../support/dynalite.ts';
@@ -53,6 +57,16 @@ function delayedArrival(records: Rec[], seed: number, maxDelayMs: number): Rec[]
     .map((x) => x.record);
 }
 
+const RANK = ['info', 'low', 'medium', 'high', 'critical'];
+const rank = (severity: string) => RANK.indexOf(severity);
+
+/** Planned revocations (API calls that would act), as `action target` strings. */
+function plannedRevocations(findings: Map<string, Finding>): Set<string> {
+  const out = new Set<string>();
+  for (const f of findings.values()) for (const a of f.response) if (a.action !== 'manual' && a.status === 'planned') out.add(`${a.action} ${a.target}`);
+  return out;
+}
+
 async function run(store: StateStore, deliveries: Rec[]) {
   const h = detectHarness(store, exampleConfig());
   const statuses: Record<string, number> = {};
@@ -61,8 +75,13 @@ async function run(store: StateStore, deliveries: Rec[]) {
     statuses[r.status] = (statuses[r.status] ?? 0) + 1;
   }
   const byId = new Map<string, string>();
-  for (const p of h.published) byId.set(p.finding.id, fingerprint(p.finding));
-  return { byId, published: h.published.length, statuses, duplicates: h.telemetry.metricTotals()[METRICS.duplicateEvents] ?? 0 };
+  // The last publication of each id is the one that counts (a late event can re-publish a hop's finding, upgraded).
+  const findings = new Map<string, Finding>();
+  for (const p of h.published) {
+    byId.set(p.finding.id, fingerprint(p.finding));
+    findings.set(p.finding.id, p.finding);
+  }
+  return { byId, findings, published: h.published.length, statuses, duplicates: h.telemetry.metricTotals()[METRICS.duplicateEvents] ?? 0 };
 }
 
 describe('duplicate and out-of-order delivery', () => {
@@ -96,15 +115,36 @@ describe('duplicate and out-of-order delivery', () => {
     }
   });
 
-  // BUG (reported; functions/core/detection/**): detection through the handler is
-  // order-sensitive. Delivered in arrival order with each record delayed 0–60 s
-  // at random, the incident gains a `first-use-in-environment` finding and changes
-  // reasons (`new-source` appears/disappears), routine-ci and tamper change
-  // severities and reasons (`burst` vs `first-use-in-environment`). Replay hides
-  // it because it sorts by eventTime first; Lambda cannot. Flip to `it` when the
-  // detector is order-independent (DESIGN.md: "order by eventTime, not arrival").
+  it.each(SCENARIOS)('%s, out of order (0–60 s delays, 5 arrival orders): nothing high is lost or weakened, no revocation added or lost, additions only low', async (name) => {
+    const records = loadScenario(name);
+    const clean = await run(createMemoryStateStore(), records);
+    const cleanRevocations = plannedRevocations(clean.findings);
+    for (const seed of [11, 12, 13, 14, 15]) {
+      const late = await run(createMemoryStateStore(), delayedArrival(records, seed, 60_000));
+      for (const [id, f] of clean.findings) {
+        if (rank(f.severity) < rank('high')) continue;
+        const got = late.findings.get(id);
+        expect(got, `${name} seed ${seed}: ${f.severity} finding on ${f.eventName} at ${f.time}`).toBeDefined();
+        expect(rank(got!.severity), `${name} seed ${seed}: ${f.eventName} at ${f.time}`).toBeGreaterThanOrEqual(rank(f.severity));
+      }
+      for (const [id, f] of late.findings) {
+        if (!clean.findings.has(id)) expect(f.severity, `${name} seed ${seed}: extra finding on ${f.eventName} at ${f.time}`).toBe('low');
+      }
+      expect(plannedRevocations(late.findings)).toEqual(cleanRevocations);
+    }
+  });
+
+  // NOT MET (reported; functions/core/detection/**, documented in docs/detection.md
+  // "What can still differ"): delivered with each record delayed 0–60 s (arrival
+  // order), the incident gets a `low` first-use finding for *each* of the production
+  // key's first calls that arrives before the true first one (two extra findings for
+  // seed 11), `new-source` on the hop finding, and the DeleteRecoveryPoint finding
+  // loses `burst` (bursts are not re-scored); routine-ci can gain a low finding and keep
+  // a janitor delete at medium. A streaming detector cannot retract what it published,
+  // so identical findings would need a buffering delay. Issue 3f/7 ask for identical
+  // findings: flip to `it` if that is ever met.
   it.fails('out-of-order arrival (0–60 s delays) → the same findings as in-order delivery', async () => {
-    for (const name of ['incident', 'routine-ci', 'tamper']) {
+    for (const name of ['incident', 'routine-ci']) {
       const records = loadScenario(name);
       const clean = await run(createMemoryStateStore(), records);
       const shuffled = await run(createMemoryStateStore(), delayedArrival(records, 11, 60_000));
