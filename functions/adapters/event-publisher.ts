@@ -123,7 +123,7 @@ export interface CreateEventPublisherOptions {
 
 /** The publisher a Lambda handler uses: EventBridge on `eventBusName`, SDK retries off (bounded retries are ours). */
 export function createEventPublisher(options: CreateEventPublisherOptions): EventBridgePublisher {
-  const client = options.client ?? new EventBridgeClient({ maxAttempts: 1, requestHandler: { requestTimeout: 5_000, connectionTimeout: 2_000 } });
+  const client = options.client ?? new EventBridgeClient({ maxAttempts: 1, requestHandler: { requestTimeout: 5_000, connectionTimeout: 2_000, throwOnRequestTimeout: true } });
   return new EventBridgePublisher({
     client,
     eventBusName: options.eventBusName,

@@ -51,6 +51,8 @@ export class ResponderCredentials {
 
   constructor(private readonly options: ResponderCredentialsOptions) {
     if (!/^[\w+=,.@-]{1,64}$/.test(options.roleName)) throw new Error(`invalid responder role name ${options.roleName}`);
+    // AssumeRole's retry is bounded only if a hung request ends: make the given client's timeout an error.
+    throwOnRequestTimeout(options.sts);
   }
 
   roleArn(account: string): string {
@@ -115,6 +117,18 @@ export class ResponderCredentials {
   }
 }
 
+/**
+ * Makes a request past the client's `requestTimeout` fail (`TimeoutError`, retried by us)
+ * instead of the installed @smithy/node-http-handler's default of logging a warning and
+ * waiting on: a black-holed endpoint would otherwise hang respond until the Lambda timeout.
+ * Clients built here set `throwOnRequestTimeout: true` themselves; this covers a client
+ * handed in (the STS client). A handler without `updateHttpClientConfig` is left as is.
+ */
+export function throwOnRequestTimeout(client: { config: object }): void {
+  const handler = (client.config as { requestHandler?: { updateHttpClientConfig?: (key: string, value: unknown) => void } }).requestHandler;
+  if (typeof handler?.updateHttpClientConfig === 'function') handler.updateHttpClientConfig('throwOnRequestTimeout', true);
+}
+
 /** The partition of a region: `aws-cn` for cn-*, `aws-us-gov` for us-gov-*, else `aws`. */
 export function partitionOfRegion(region: string | undefined): string {
   if (region?.startsWith('cn-')) return 'aws-cn';
@@ -159,6 +173,8 @@ export class IamClients {
         requestHandler: {
           requestTimeout: this.options.requestTimeoutMs ?? 5_000,
           connectionTimeout: this.options.connectionTimeoutMs ?? 2_000,
+          // Without it @smithy/node-http-handler only logs a warning past requestTimeout and keeps waiting.
+          throwOnRequestTimeout: true,
         },
         ...(this.options.endpoint ? { endpoint: this.options.endpoint } : {}),
       };

@@ -31,7 +31,7 @@ function fromEnvironment(): PageService {
   const tableName = process.env[ENV_VARS.tableName];
   if (!configJson || !tableName) throw new Error(`page needs ${ENV_VARS.config} and ${ENV_VARS.tableName} in its environment`);
   const config = parseConfig(JSON.parse(configJson), ENV_VARS.config);
-  const ledger = new DynamoPageLedger(new DynamoDBClient({ maxAttempts: 3 }), tableName);
+  const ledger = new DynamoPageLedger(new DynamoDBClient({ maxAttempts: 3, requestHandler: { requestTimeout: 5_000, connectionTimeout: 2_000, throwOnRequestTimeout: true } }), tableName);
   // Endpoint overrides exist for the loopback tests of this handler; unset in AWS.
   const pd = new PagerDutyPager(process.env[ENDPOINT_OVERRIDES.pagerDuty] ? { baseUrl: process.env[ENDPOINT_OVERRIDES.pagerDuty] } : {});
   const slackApiUrl = process.env[ENDPOINT_OVERRIDES.slack];

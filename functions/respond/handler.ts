@@ -68,7 +68,7 @@ function wireFromEnvironment(): HandlerDeps {
   const config = parseConfig(JSON.parse(required(ENV_VARS.config)), ENV_VARS.config);
   const partition = partitionOfRegion(process.env.AWS_REGION);
   const credentials = new ResponderCredentials({
-    sts: new STSClient({ maxAttempts: 1, requestHandler: { requestTimeout: 5_000, connectionTimeout: 2_000 } }),
+    sts: new STSClient({ maxAttempts: 1, requestHandler: { requestTimeout: 5_000, connectionTimeout: 2_000, throwOnRequestTimeout: true } }),
     roleName: config.response.responderRoleName,
     partition,
   });
@@ -88,7 +88,7 @@ function wireFromEnvironment(): HandlerDeps {
   const responder = createResponder({
     config,
     ownRoleArns: parseOwnRoleArns(process.env[ENV_VARS.ownRoleArns]),
-    ledger: new DynamoResponseLedger({ client: new DynamoDBClient({}), tableName: required(ENV_VARS.tableName), retentionDays: config.detection.historyDays }),
+    ledger: new DynamoResponseLedger({ client: new DynamoDBClient({ requestHandler: { requestTimeout: 5_000, connectionTimeout: 2_000, throwOnRequestTimeout: true } }), tableName: required(ENV_VARS.tableName), retentionDays: config.detection.historyDays }),
     revoker: new IamRevoker({ clientFor: (account) => clients.ready(account), invalidate: (account) => clients.invalidate(account) }),
     publisher: createEventPublisher({ eventBusName: required(ENV_VARS.eventBusName) }),
     metrics: count,

@@ -37,7 +37,7 @@ function fromEnvironment() {
   const secret = () => loadSlackSecret(process.env[ENV_VARS.slackSecretArn]);
   return createUndoService({
     config,
-    ledger: new DynamoPageLedger(new DynamoDBClient({ maxAttempts: 2 }), tableName),
+    ledger: new DynamoPageLedger(new DynamoDBClient({ maxAttempts: 2, requestHandler: { requestTimeout: 1_000, connectionTimeout: 500, throwOnRequestTimeout: true } }), tableName),
     signingSecret: async () => (await secret()).signingSecret,
     slack: async () => {
       const s = await secret();

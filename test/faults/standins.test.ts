@@ -136,15 +136,8 @@ describe('respond against a misbehaving IAM/STS', () => {
     }
   });
 
-  // BUG (reported; functions/adapters/responder-credentials.ts IamClients and the STS client in
-  // functions/respond/handler.ts): both set `requestHandler: { requestTimeout, connectionTimeout }`
-  // but not `throwOnRequestTimeout: true`; with the installed @smithy/node-http-handler a request
-  // past `requestTimeout` only logs "[WARN] a request has exceeded the configured … requestTimeout"
-  // and keeps waiting. A black-holed IAM/STS endpoint therefore hangs `respond` until the Lambda
-  // timeout: no bounded retry, no `failed` action recorded, no escalated page until the DLQ alarm.
-  // This test gives the responder 300 ms per request and 3 attempts, and fails (after its own
-  // 5 s limit) because respond never returns. Flip to `it` when the clients throw on timeout.
-  it.fails(
+  // A black-holed IAM/STS endpoint ends each request at its timeout: bounded attempts, then failed and escalated.
+  it(
     'STS/IAM never answer (timeouts): bounded attempts, failed and escalated, nothing reported done',
     async () => {
       const w = wire();
