@@ -6,8 +6,6 @@ export const METRIC_NAMESPACE = 'Blastwall';
 export const SERVICE_NAME = 'blastwall';
 
 export const METRICS = {
-  /** detect: every record received (accepted or not). Dimension-less, for the "blind detector" alarm. */
-  eventsReceived: 'EventsReceived',
   /** detect: records that failed validation (hostile or malformed input). */
   eventsRejected: 'EventsRejected',
   /** detect: duplicate deliveries dropped by the processed-event ledger. */

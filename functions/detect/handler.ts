@@ -39,13 +39,15 @@ export function createDetectHandler(deps: DetectDeps) {
     try {
       return await handle(raw);
     } finally {
-      deps.metrics.publishStoredMetrics();
+      // A benign event records no metric and so writes no EMF line: CloudWatch Logs are
+      // billed per byte and benign events are ~99 % of the stream. (The blind-detector
+      // alarm watches Lambda's own Invocations metric instead.)
+      if (deps.metrics.hasStoredMetrics()) deps.metrics.publishStoredMetrics();
     }
   };
 
   async function handle(raw: unknown): Promise<DetectResult> {
     const { pipeline, logger, metrics } = deps;
-    metrics.addMetric(METRICS.eventsReceived, MetricUnit.Count, 1);
     const normalised = pipeline.normalise(raw);
     if (!normalised.ok) {
       metrics.addMetric(METRICS.eventsRejected, MetricUnit.Count, 1);

@@ -1,8 +1,8 @@
 /**
  * Watching the watcher: alarms that page through one SNS topic, and a dashboard.
  *
- * A blind detector is an incident: `NoEventsReceived` fires when `detect` has seen
- * no event for `silenceAlarmMinutes`, and treats missing data as breaching (no
+ * A blind detector is an incident: `NoEventsReceived` fires when `detect` was not
+ * invoked (Lambda's `Invocations`) for `silenceAlarmMinutes`, and treats missing data as breaching (no
  * data *is* the failure: trail stopped, member rule deleted, bus policy broken).
  */
 import { Duration } from 'aws-cdk-lib';
@@ -127,11 +127,16 @@ export class Monitoring extends Construct {
       }),
     );
 
+    const detect = props.functions.Detect;
+    if (!detect) throw new Error('Monitoring needs the Detect function for the blind-detector alarm');
+    const detectInvocations = (period: Duration) => detect.metricInvocations({ period, statistic: 'Sum' });
+
     // One-minute periods, N of N: fires `silenceAlarmMinutes` after the last event, whatever the clock.
     add(
       new cloudwatch.Alarm(this, 'NoEventsReceived', {
         alarmDescription: `Blastwall is blind: detect received no event for ${props.silenceAlarmMinutes} minutes. Check the trail, the member rules and the central bus policy.`,
-        metric: blastwallMetric(METRICS.eventsReceived, 'Sum', Duration.minutes(1)),
+        // Lambda's own metric: costs nothing per event, unlike an EMF line from every invocation.
+        metric: detectInvocations(Duration.minutes(1)),
         threshold: 1,
         evaluationPeriods: props.silenceAlarmMinutes,
         datapointsToAlarm: props.silenceAlarmMinutes,
@@ -150,7 +155,7 @@ export class Monitoring extends Construct {
         title: 'Events per minute',
         width: 12,
         left: [
-          blastwallMetric(METRICS.eventsReceived, 'Sum', minute).with({ label: 'received' }),
+          detectInvocations(minute).with({ label: 'received' }),
           blastwallMetric(METRICS.eventsRejected, 'Sum', minute).with({ label: 'rejected' }),
           blastwallMetric(METRICS.duplicateEvents, 'Sum', minute).with({ label: 'duplicates' }),
         ],

@@ -41,7 +41,13 @@ function harness(publishImpl?: (detailType: string, detail: unknown) => Promise<
     metricNames.push(name);
     return addMetric(name, unit, value);
   }) as typeof metrics.addMetric;
-  metrics.publishStoredMetrics = () => metrics;
+  let emfLines = 0;
+  metrics.publishStoredMetrics = () => {
+    emfLines++;
+    // What Powertools does after publishing: the stored metrics are gone.
+    metrics.clearMetrics();
+    return metrics;
+  };
   const warnings: unknown[] = [];
   const logger = new Logger({ serviceName: 'test', logLevel: 'SILENT' });
   logger.warn = ((...args: unknown[]) => void warnings.push(args)) as typeof logger.warn;
@@ -61,6 +67,7 @@ function harness(publishImpl?: (detailType: string, detail: unknown) => Promise<
   return {
     published,
     metricNames,
+    emfLines: () => emfLines,
     warnings,
     async send(record: Record<string, unknown>) {
       current = Date.parse(String(record.eventTime));
@@ -81,7 +88,10 @@ describe('detect handler', () => {
       replayed.map((f) => [f.id, f.severity, f.response.map((a) => a.apiCall)]),
     );
     expect(replayed.length).toBeGreaterThan(0);
-    expect(h.metricNames.filter((n) => n === METRICS.eventsReceived)).toHaveLength(records.length);
+    // Only findings record metrics: a benign event writes no EMF line (log bytes are the cost).
+    expect(h.metricNames.filter((n) => n === METRICS.processingLatency)).toHaveLength(replayed.length);
+    expect(h.emfLines()).toBe(replayed.length);
+    expect(records.length).toBeGreaterThan(10 * replayed.length);
   });
 
   it('rejects hostile input with a reason, logs and counts it, and does not throw', async () => {

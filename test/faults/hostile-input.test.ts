@@ -256,7 +256,6 @@ describe('detect handler under hostile input', () => {
     await h.handler({ __proto__: { polluted: 1 } });
     const r = await h.deliver(base);
     expect(r.status).toBe('processed');
-    expect(h.telemetry.metricTotals()[METRICS.eventsReceived]).toBe(3);
     expect(h.telemetry.metricTotals()[METRICS.eventsRejected]).toBe(2);
   });
 });

@@ -342,11 +342,11 @@ describe('watching the watcher', () => {
     }
   });
 
-  it('a blind detector pages: no EventsReceived for silenceAlarmMinutes, missing data breaching', () => {
+  it('a blind detector pages: detect not invoked for silenceAlarmMinutes, missing data breaching', () => {
     t.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Namespace: METRIC_NAMESPACE,
-      MetricName: METRICS.eventsReceived,
-      Dimensions: [{ Name: 'service', Value: 'blastwall' }],
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Invocations',
+      Dimensions: [{ Name: 'FunctionName', Value: Match.anyValue() }],
       Statistic: 'Sum',
       Period: 60,
       EvaluationPeriods: 30,

@@ -117,7 +117,7 @@ describe('config drives the stacks', () => {
   });
 
   it('the silence alarm uses silenceAlarmMinutes; no alarmEmail means no email subscription', () => {
-    s.central.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'EventsReceived', EvaluationPeriods: 45, DatapointsToAlarm: 45, TreatMissingData: 'breaching' });
+    s.central.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/Lambda', MetricName: 'Invocations', EvaluationPeriods: 45, DatapointsToAlarm: 45, TreatMissingData: 'breaching' });
     expect(Object.keys(s.central.findResources('AWS::SNS::Subscription'))).toHaveLength(0);
   });
 
