@@ -3,8 +3,14 @@
  * (optimistic versions, atomic saves, processed markers), in process memory.
  * Used by `blastwall replay`, the demo and the benchmark.
  *
- * Values are deep-copied on the way in and out, so callers can never mutate
- * stored state by accident — exactly like a real database.
+ * Ownership, for speed (the replay and the bench run every event through here):
+ * state items (principal, actor, lineage, created resources) are handed out and
+ * taken in by reference, never copied. The contract that makes this safe: a
+ * loaded item is immutable — the detector never writes to an object it loaded;
+ * it builds the next version copy-on-write (see `planUpdate`) — and a saved
+ * value belongs to the store from then on. Processed markers (rare: one per
+ * finding) are still deep-copied both ways, because callers fill in the
+ * finding they get back (planned response) and `markPublished` flips a flag.
  */
 import {
   type ActorState,
@@ -40,18 +46,22 @@ export function createMemoryStateStore(): MemoryStateStore {
   const items = new Map<string, Stored>();
   let loads = 0;
   let saves = 0;
-  const get = <T>(key: string): T | undefined => {
+  /** State items: by reference (immutable once stored). */
+  const get = <T>(key: string): T | undefined => items.get(key)?.value as T | undefined;
+  const put = (key: string, value: unknown, expiresAt: number) => items.set(key, { value, expiresAt });
+  /** Processed markers: deep copies (callers mutate the finding they get; markPublished mutates the record). */
+  const getMarker = (key: string): ProcessedRecord | undefined => {
     const item = items.get(key);
-    return item ? (structuredClone(item.value) as T) : undefined;
+    return item ? (structuredClone(item.value) as ProcessedRecord) : undefined;
   };
-  const put = (key: string, value: unknown, expiresAt: number) => items.set(key, { value: structuredClone(value), expiresAt });
+  const putMarker = (key: string, value: ProcessedRecord, expiresAt: number) => items.set(key, { value: structuredClone(value), expiresAt });
   const version = (key: string): number => (items.get(key)?.value as { version?: number } | undefined)?.version ?? 0;
 
   return {
     async load(query: ContextQuery): Promise<DetectionContext> {
       loads++;
       const context: DetectionContext = { created: [] };
-      const processed = get<ProcessedRecord>(`EVT#${query.eventId}`) ?? (query.sharedEventId ? get<ProcessedRecord>(`EVT#shared:${query.sharedEventId}`) : undefined);
+      const processed = getMarker(`EVT#${query.eventId}`) ?? (query.sharedEventId ? getMarker(`EVT#shared:${query.sharedEventId}`) : undefined);
       if (processed) context.processed = processed;
       const principal = get<PrincipalState>(`CRED#${query.principalKey}`);
       if (principal) context.principal = principal;
@@ -94,8 +104,8 @@ export function createMemoryStateStore(): MemoryStateStore {
         };
         if (!writable(`EVT#${update.processed.value.eventId}`)) throw new StateConflictError('event already processed');
         if (update.processed.sharedEventId && !writable(`EVT#shared:${update.processed.sharedEventId}`)) throw new StateConflictError('event already processed');
-        put(`EVT#${update.processed.value.eventId}`, update.processed.value, update.processed.expiresAt);
-        if (update.processed.sharedEventId) put(`EVT#shared:${update.processed.sharedEventId}`, update.processed.value, update.processed.expiresAt);
+        putMarker(`EVT#${update.processed.value.eventId}`, update.processed.value, update.processed.expiresAt);
+        if (update.processed.sharedEventId) putMarker(`EVT#shared:${update.processed.sharedEventId}`, update.processed.value, update.processed.expiresAt);
       }
     },
 

@@ -21,10 +21,12 @@ import { FINDING_THRESHOLD, type Signal, score } from './scoring.ts';
 import { actorRefreshMs, type DetectionSettings, evaluateSignals, type History, isBefore, ROUTINE_KEPT } from './signals.ts';
 import {
   type ActorState,
+  type ActorUse,
   type ContextQuery,
   type CreatedResource,
   type DetectionContext,
   type PrincipalState,
+  type RoutineAction,
   type SessionLineage,
   StateConflictError,
   type StateStore,
@@ -145,7 +147,8 @@ class ContextCache {
   get<T>(key: string): { value: T | undefined } | undefined {
     const hit = this.items.get(key);
     if (!hit || this.now() - hit.at > this.ttlMs) return undefined;
-    return { value: hit.value === undefined ? undefined : (structuredClone(hit.value) as T) };
+    // By reference: cached items are immutable (planUpdate copies on write).
+    return { value: hit.value as T | undefined };
   }
   remember(query: ContextQuery, context: DetectionContext): void {
     this.set(`CRED#${query.principalKey}`, context.principal);
@@ -468,10 +471,6 @@ interface PlanInput {
   resolver: EnvironmentResolver;
 }
 
-function clone<T>(value: T): T {
-  return structuredClone(value);
-}
-
 function pushRecent(list: EventSummary[], summary: EventSummary): EventSummary[] {
   if (list.some((e) => e.eventId === summary.eventId)) return list;
   return [...list, summary].sort((a, b) => Date.parse(a.time) - Date.parse(b.time) || (a.eventId < b.eventId ? -1 : 1)).slice(-MAX_RECENT);
@@ -486,13 +485,30 @@ function pushRecent(list: EventSummary[], summary: EventSummary): EventSummary[]
  * lastSeen. Returns true when something changed.
  */
 export function observe(item: { firstSeen: number; lastSeen: number }, t: number, refreshMs: number): boolean {
-  const bucket = (x: number) => (Number.isFinite(refreshMs) ? Math.floor(x / refreshMs) * refreshMs : Number.NEGATIVE_INFINITY);
-  const firstSeen = Math.min(item.firstSeen, t);
-  const lastSeen = Math.max(firstSeen, bucket(item.lastSeen), bucket(t), Number.isFinite(refreshMs) ? Number.NEGATIVE_INFINITY : item.lastSeen);
-  const changed = firstSeen !== item.firstSeen || lastSeen !== item.lastSeen;
-  item.firstSeen = firstSeen;
-  item.lastSeen = lastSeen;
+  const changed = nextSeen(item, t, refreshMs);
+  if (changed) {
+    item.firstSeen = seen.firstSeen;
+    item.lastSeen = seen.lastSeen;
+  }
   return changed;
+}
+
+/** Scratch result of {@link nextSeen} (no allocation per call). */
+const seen = { firstSeen: 0, lastSeen: 0 };
+
+/** {@link observe} without writing: true when the pair would change; the new pair is left in `seen`. */
+function nextSeen(item: { firstSeen: number; lastSeen: number }, t: number, refreshMs: number): boolean {
+  const finite = Number.isFinite(refreshMs);
+  const firstSeen = item.firstSeen < t ? item.firstSeen : t;
+  let lastSeen: number;
+  if (finite) {
+    const a = Math.floor(item.lastSeen / refreshMs) * refreshMs;
+    const b = Math.floor(t / refreshMs) * refreshMs;
+    lastSeen = Math.max(firstSeen, a, b);
+  } else lastSeen = Math.max(firstSeen, item.lastSeen);
+  seen.firstSeen = firstSeen;
+  seen.lastSeen = lastSeen;
+  return firstSeen !== item.firstSeen || lastSeen !== item.lastSeen;
 }
 
 /** Request parameters larger than this are not kept with a hop's first event (item size). */
@@ -530,44 +546,72 @@ function ttl(ms: number): number {
   return Math.floor(ms / 1000);
 }
 
+/**
+ * The state change an event makes, copy-on-write: `context` holds the stored
+ * items and is never written to (stores and the read cache hand them out by
+ * reference). An item, list or list element is copied — shallowly — only when
+ * this event changes it; a benign event that changes nothing allocates nothing
+ * for state.
+ */
 export function planUpdate(event: AuditEvent, context: DetectionContext, input: PlanInput): StateUpdate {
   const { keys, match, finding, settings, resolver } = input;
-  const canHopFrom = (environment: string) => resolver.sensitivityRank(environment) < 2;
   const t = event.timeMs;
   const update: StateUpdate = {};
-  const summary = summarise(event);
+  let summary: EventSummary | undefined;
   const historyMs = settings.historyDays * DAY;
 
   // Principal history.
   const isDestructive = match !== undefined && !event.action.errorCode;
-  const principal: PrincipalState = context.principal
-    ? clone(context.principal)
-    : { key: keys.principal, firstSeen: t, lastSeen: t, environments: [], sources: [], destructive: [], recent: [], version: 0 };
-  let material = context.principal === undefined || finding !== undefined || isDestructive;
-  if (observe(principal, t, PRINCIPAL_REFRESH_MS)) material = true;
-  let sighting = principal.environments.find((e) => e.environment === event.environment);
-  if (!sighting) {
-    sighting = { environment: event.environment, firstSeen: t, lastSeen: t, routine: {} };
-    principal.environments.push(sighting);
+  const stored = context.principal;
+  // `principal` is `stored` until something changes; then a shallow copy this event owns.
+  let principal: PrincipalState = stored ?? { key: keys.principal, firstSeen: t, lastSeen: t, environments: [], sources: [], destructive: [], recent: [], version: 0 };
+  const own = (): PrincipalState => (principal === stored ? (principal = { ...stored }) : principal);
+  let material = stored === undefined || finding !== undefined || isDestructive;
+  if (nextSeen(principal, t, PRINCIPAL_REFRESH_MS)) {
+    const p = own();
+    p.firstSeen = seen.firstSeen;
+    p.lastSeen = seen.lastSeen;
     material = true;
-  } else if (observe(sighting, t, PRINCIPAL_REFRESH_MS)) material = true;
+  }
+  let sightingIndex = principal.environments.findIndex((e) => e.environment === event.environment);
+  if (sightingIndex < 0) {
+    own().environments = [...principal.environments, { environment: event.environment, firstSeen: t, lastSeen: t, routine: {} }];
+    sightingIndex = principal.environments.length - 1;
+    material = true;
+  } else if (nextSeen(principal.environments[sightingIndex]!, t, PRINCIPAL_REFRESH_MS)) {
+    const environments = [...own().environments];
+    environments[sightingIndex] = { ...environments[sightingIndex]!, firstSeen: seen.firstSeen, lastSeen: seen.lastSeen };
+    principal.environments = environments;
+    material = true;
+  }
   if (!isServiceCall(event)) {
     const network = networkOf(event.actor.sourceIp);
     const family = event.actor.userAgentFamily;
-    const source = principal.sources.find((s) => s.network === network && s.family === family);
-    if (!source) {
-      principal.sources.push({ network, family, firstSeen: t, lastSeen: t });
-      principal.sources.sort((a, b) => b.lastSeen - a.lastSeen);
-      principal.sources = principal.sources.slice(0, MAX_SOURCES);
+    const sources = principal.sources;
+    const i = sources.findIndex((s) => s.network === network && s.family === family);
+    if (i < 0) {
+      own().sources = [...sources, { network, family, firstSeen: t, lastSeen: t }].sort((a, b) => b.lastSeen - a.lastSeen).slice(0, MAX_SOURCES);
       material = true;
-    } else if (observe(source, t, SOURCE_REFRESH_MS)) material = true;
+    } else if (nextSeen(sources[i]!, t, SOURCE_REFRESH_MS)) {
+      const copy = [...sources];
+      copy[i] = { ...sources[i]!, firstSeen: seen.firstSeen, lastSeen: seen.lastSeen };
+      own().sources = copy;
+      material = true;
+    }
   }
   if (isDestructive) {
-    if (input.countsTowardBurst && !principal.destructive.some((d) => d.eventId === event.id)) {
-      principal.destructive = [...principal.destructive, { time: t, eventId: event.id }].sort((a, b) => a.time - b.time).slice(-MAX_DESTRUCTIVE);
+    const p = own();
+    if (input.countsTowardBurst && !p.destructive.some((d) => d.eventId === event.id)) {
+      p.destructive = [...p.destructive, { time: t, eventId: event.id }].sort((a, b) => a.time - b.time).slice(-MAX_DESTRUCTIVE);
     }
     // A set of the earliest calls (union, bounded): the same whatever the arrival order, never doubled by a duplicate.
-    const routine = sighting.routine[event.action.name] ?? { events: [], firstSeen: t, lastSeen: t };
+    const environments = p.environments === stored?.environments ? [...p.environments] : p.environments;
+    const sighting = { ...environments[sightingIndex]! };
+    sighting.routine = { ...sighting.routine };
+    environments[sightingIndex] = sighting;
+    p.environments = environments;
+    const prior = sighting.routine[event.action.name];
+    const routine: RoutineAction = prior ? { ...prior } : { events: [], firstSeen: t, lastSeen: t };
     delete routine.count;
     delete routine.lastEventId;
     if (!(routine.events ?? []).some((e) => e.id === event.id)) {
@@ -580,18 +624,22 @@ export function planUpdate(event: AuditEvent, context: DetectionContext, input: 
     sighting.routine[event.action.name] = routine;
   }
   if (material) {
-    principal.recent = pushRecent(principal.recent, summary);
-    principal.version += 1;
-    update.principal = { value: principal, expiresAt: ttl(principal.lastSeen + historyMs) };
+    const p = own();
+    summary ??= summarise(event);
+    p.recent = pushRecent(p.recent, summary);
+    p.version += 1;
+    update.principal = { value: p, expiresAt: ttl(p.lastSeen + historyMs) };
   }
 
   // Actor: which principals this machine used, where, and when.
   if (keys.actor) {
-    const actor: ActorState = context.actor ? clone(context.actor) : { key: keys.actor, uses: [], recent: [], version: 0 };
-    let actorMaterial = context.actor === undefined || finding !== undefined || event.action.errorCode !== undefined;
-    let use = actor.uses.find((u) => u.principalKey === keys.principal && u.environment === event.environment);
-    if (!use) {
-      use = {
+    const storedActor = context.actor;
+    const actor: ActorState = storedActor ?? { key: keys.actor, uses: [], recent: [], version: 0 };
+    let uses = actor.uses;
+    let actorMaterial = storedActor === undefined || finding !== undefined || event.action.errorCode !== undefined;
+    const useIndex = uses.findIndex((u) => u.principalKey === keys.principal && u.environment === event.environment);
+    if (useIndex < 0) {
+      const use: ActorUse = {
         principalKey: keys.principal,
         credentialKey: keys.credential,
         credentialType: event.credential.type,
@@ -602,30 +650,42 @@ export function planUpdate(event: AuditEvent, context: DetectionContext, input: 
         first: trimmed(event),
       };
       if (event.credential.accessKeyId) use.accessKeyId = event.credential.accessKeyId;
-      actor.uses.push(use);
+      uses = [...uses, use];
       actorMaterial = true;
     } else {
-      const earlier = t < use.firstSeen || (t === use.firstSeen && use.first !== undefined && event.id < use.first.id);
+      const prior = uses[useIndex]!;
+      const earlier = t < prior.firstSeen || (t === prior.firstSeen && prior.first !== undefined && event.id < prior.first.id);
       // Only uses in environments something could hop *from* need a fresh lastSeen.
-      const refresh = canHopFrom(event.environment) ? actorRefreshMs(settings) : Number.POSITIVE_INFINITY;
-      const before = use.lastSeen;
-      if (observe(use, t, refresh)) actorMaterial = true;
-      if (earlier) {
-        use.first = trimmed(event);
+      const refresh = resolver.sensitivityRank(event.environment) < 2 ? actorRefreshMs(settings) : Number.POSITIVE_INFINITY;
+      const changed = nextSeen(prior, t, refresh);
+      if (changed || earlier) {
+        const use: ActorUse = { ...prior };
+        if (changed) {
+          use.firstSeen = seen.firstSeen;
+          use.lastSeen = seen.lastSeen;
+        }
+        if (earlier) use.first = trimmed(event);
+        if (use.lastSeen > prior.lastSeen) {
+          use.credentialKey = keys.credential;
+          use.description = describeCredential(event.credential);
+          if (event.credential.accessKeyId) use.accessKeyId = event.credential.accessKeyId;
+        }
+        uses = [...uses];
+        uses[useIndex] = use;
         actorMaterial = true;
-      }
-      if (use.lastSeen > before) {
-        use.credentialKey = keys.credential;
-        use.description = describeCredential(event.credential);
-        if (event.credential.accessKeyId) use.accessKeyId = event.credential.accessKeyId;
       }
     }
     if (actorMaterial) {
-      actor.uses = actor.uses.sort((a, b) => b.lastSeen - a.lastSeen).slice(0, MAX_ACTOR_USES);
-      actor.recent = pushRecent(actor.recent, summary);
-      actor.version += 1;
-      const last = Math.max(...actor.uses.map((u) => u.lastSeen));
-      update.actor = { value: actor, expiresAt: ttl(last + historyMs) };
+      summary ??= summarise(event);
+      const next: ActorState = {
+        ...actor,
+        uses: (uses === actor.uses ? [...uses] : uses).sort((a, b) => b.lastSeen - a.lastSeen).slice(0, MAX_ACTOR_USES),
+        recent: pushRecent(actor.recent, summary),
+        version: actor.version + 1,
+      };
+      let last = Number.NEGATIVE_INFINITY;
+      for (const u of next.uses) if (u.lastSeen > last) last = u.lastSeen;
+      update.actor = { value: next, expiresAt: ttl(last + historyMs) };
     }
   }
 
