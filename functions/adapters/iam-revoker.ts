@@ -1,7 +1,11 @@
 /**
  * Executes revocations and their undo with the real IAM API, in the target account
  * (through the responder role's credentials), with bounded retry on throttling and 5xx.
- * A revocation is `done` only when IAM accepted the call.
+ * A revocation is `done` only when it is proven: after IAM accepted the write, the
+ * credential is read back (`ListAccessKeys` for a key's Status, `GetRolePolicy` /
+ * `GetUserPolicy` for the deny's `aws:TokenIssueTime` cut-off, NoSuchEntity after a
+ * restore's delete). The writes return no body the SDK reads, so an HTTP 200 alone — an
+ * HTML page from a proxy included — proves nothing. Unproven is `failed` (`unconfirmed`).
  */
 import {
   DeleteRolePolicyCommand,
@@ -35,6 +39,15 @@ export interface CallOutcome {
 const PRE_READ_ATTEMPTS = 2;
 
 const CREDENTIALS_REJECTED = new Set(['ExpiredToken', 'ExpiredTokenException', 'InvalidClientTokenId', 'RequestExpired']);
+
+const isNoSuchEntity = (name: string) => name === 'NoSuchEntity' || name === 'NoSuchEntityException';
+
+/** What reading a credential back after a write showed: the change, or what was seen instead. */
+type Reading = { confirmed: true } | { confirmed: false; saw: string; credentialsRejected?: boolean };
+
+interface KeyList {
+  AccessKeyMetadata?: { AccessKeyId?: string; Status?: string }[];
+}
 
 export interface IamRevokerOptions {
   /** The IAM client for an account (signing as the responder role there). May throw when the role cannot be assumed. */
@@ -84,6 +97,55 @@ export class IamRevoker {
     }
   }
 
+  /**
+   * Reads back after a write until `judge` sees the change: at most `retry.maxAttempts`
+   * reads in all, with backoff between them. A read that fails transiently, or still shows
+   * the old state (IAM is eventually consistent), is read again; NoSuchEntity is an answer
+   * (`missing`), not an error.
+   */
+  private async readBack<T>(client: IAMClient, command: () => unknown, counter: { attempts: number }, judge: (read: { out: T } | { missing: true }) => Reading): Promise<Reading> {
+    let last: Reading = { confirmed: false, saw: 'no read-back was made' };
+    for (let attempt = 1; attempt <= this.retry.maxAttempts; attempt++) {
+      if (attempt > 1) await this.sleep(backoffDelay(attempt - 1, this.retry, this.options.random));
+      counter.attempts++;
+      try {
+        last = judge({ out: (await (client.send as unknown as Send)(command() as Parameters<IAMClient['send']>[0])) as T });
+      } catch (error) {
+        const name = errorName(error);
+        if (isNoSuchEntity(name)) {
+          last = judge({ missing: true });
+        } else {
+          last = { confirmed: false, saw: `reading it back failed: ${describeError(error)}`, ...(CREDENTIALS_REJECTED.has(name) ? { credentialsRejected: true } : {}) };
+          if (!isRetryable(error)) return last;
+        }
+      }
+      if (last.confirmed) return last;
+    }
+    return last;
+  }
+
+  /** IAM (or something answering for it) accepted the write, but the read-back did not show it. */
+  private unconfirmed(reading: Reading, counter: { attempts: number }, what: string): CallOutcome {
+    const saw = reading.confirmed ? '' : reading.saw;
+    return {
+      status: 'failed',
+      code: ACTION_CODES.unconfirmed,
+      detail: `IAM accepted the call (${what}) but ${saw}: not proven done; verify by hand`,
+      attempts: counter.attempts,
+      ...(!reading.confirmed && reading.credentialsRejected ? { credentialsRejected: true } : {}),
+    };
+  }
+
+  /** Reads the key's Status back until it is `wanted`. */
+  private readKey(client: IAMClient, UserName: string, AccessKeyId: string, wanted: 'Active' | 'Inactive', counter: { attempts: number }): Promise<Reading> {
+    return this.readBack<KeyList>(client, () => new ListAccessKeysCommand({ UserName }), counter, (read) => {
+      if ('missing' in read) return { confirmed: false, saw: `user ${UserName} cannot be found` };
+      const status = read.out?.AccessKeyMetadata?.find((k) => k.AccessKeyId === AccessKeyId)?.Status;
+      if (status === wanted) return { confirmed: true };
+      return { confirmed: false, saw: status ? `the key still reads ${status}` : `access key ${AccessKeyId} is not listed for ${UserName}` };
+    });
+  }
+
   private async client(account: string): Promise<IAMClient | CallOutcome> {
     try {
       return await this.options.clientFor(account);
@@ -96,7 +158,7 @@ export class IamRevoker {
     const cause = error instanceof RetriesExhausted ? error.original : error;
     const name = errorName(cause);
     const hint =
-      name === 'NoSuchEntity' || name === 'NoSuchEntityException'
+      isNoSuchEntity(name)
         ? ' (IAM does not know this user, role or key in that account: it may have been deleted or renamed; verify by hand)'
         : name === 'AccessDenied' || name === 'AccessDeniedException'
           ? ' (the responder role lacks the permission, an SCP denies it, or the principal is tagged BlastwallProtected=true, which the responder role may never touch)'
@@ -164,11 +226,14 @@ export class IamRevoker {
     }
     // Always make the call: setting Inactive on an inactive key succeeds, and a stale read must not skip it.
     await this.call(client, new UpdateAccessKeyCommand({ UserName, AccessKeyId, Status: 'Inactive' }), counter);
+    // Proof: the key reads Inactive now.
+    const reading = await this.readKey(client, UserName!, AccessKeyId!, 'Inactive', counter);
+    if (!reading.confirmed) return { ...this.unconfirmed(reading, counter, `iam:UpdateAccessKey Status=Inactive on ${AccessKeyId} of ${UserName}`), ...(priorState ? { priorState } : {}) };
     const already = priorState === 'Inactive';
     return {
       status: 'done',
       ...(already ? { code: ACTION_CODES.alreadyRevoked } : {}),
-      detail: already ? `access key ${AccessKeyId} of ${UserName} was already inactive; confirmed Inactive` : `access key ${AccessKeyId} of ${UserName} is now Inactive`,
+      detail: already ? `access key ${AccessKeyId} of ${UserName} was already inactive; read back Inactive` : `access key ${AccessKeyId} of ${UserName} is now Inactive (read back)`,
       attempts: counter.attempts,
       ...(priorState ? { priorState } : {}),
     };
@@ -194,8 +259,7 @@ export class IamRevoker {
       priorState = existing ?? 'present-unrecognised';
     } catch (error) {
       const cause = error instanceof RetriesExhausted ? error.original : error;
-      const n = errorName(cause);
-      if (n !== 'NoSuchEntity' && n !== 'NoSuchEntityException') priorState = 'unknown';
+      if (!isNoSuchEntity(errorName(cause))) priorState = 'unknown';
     }
     if (cutoffCovers(existing, wanted)) {
       return {
@@ -213,9 +277,22 @@ export class IamRevoker {
         : new PutUserPolicyCommand({ UserName: name, PolicyName, PolicyDocument }),
       counter,
     );
+    // Proof: the policy reads back with a cut-off that covers ours.
+    const reading = await this.readBack<{ PolicyDocument?: string }>(
+      client,
+      () => (kind === 'role' ? new GetRolePolicyCommand({ RoleName: name, PolicyName }) : new GetUserPolicyCommand({ UserName: name, PolicyName })),
+      counter,
+      (read) => {
+        if ('missing' in read) return { confirmed: false, saw: `${kind} ${name} has no ${PolicyName}` };
+        const cutoff = read.out?.PolicyDocument ? cutoffOfDocument(read.out.PolicyDocument) : undefined;
+        if (cutoffCovers(cutoff, wanted)) return { confirmed: true };
+        return { confirmed: false, saw: cutoff ? `${PolicyName} on ${kind} ${name} reads the cut-off ${cutoff}, before ${wanted}` : `${PolicyName} on ${kind} ${name} does not read back as a Blastwall deny` };
+      },
+    );
+    if (!reading.confirmed) return { ...this.unconfirmed(reading, counter, `iam:Put${kind === 'role' ? 'Role' : 'User'}Policy ${PolicyName} on ${kind} ${name}`), priorState };
     return {
       status: 'done',
-      detail: `${PolicyName} on ${kind} ${name} denies every session issued before ${wanted}`,
+      detail: `${PolicyName} on ${kind} ${name} denies every session issued before ${wanted} (read back)`,
       attempts: counter.attempts,
       priorState,
     };
@@ -230,7 +307,11 @@ export class IamRevoker {
       switch (call.operation) {
         case 'UpdateAccessKey':
           await this.call(client, new UpdateAccessKeyCommand({ UserName: input.UserName, AccessKeyId: input.AccessKeyId, Status: 'Active' }), counter);
-          return { status: 'done', detail: `access key ${input.AccessKeyId} of ${input.UserName} is Active again`, attempts: counter.attempts };
+          {
+            const reading = await this.readKey(client, input.UserName!, input.AccessKeyId!, 'Active', counter);
+            if (!reading.confirmed) return this.unconfirmed(reading, counter, `iam:UpdateAccessKey Status=Active on ${input.AccessKeyId} of ${input.UserName}`);
+          }
+          return { status: 'done', detail: `access key ${input.AccessKeyId} of ${input.UserName} is Active again (read back)`, attempts: counter.attempts };
         case 'DeleteRolePolicy':
         case 'DeleteUserPolicy': {
           const role = call.operation === 'DeleteRolePolicy';
@@ -244,13 +325,21 @@ export class IamRevoker {
             );
           } catch (error) {
             const cause = error instanceof RetriesExhausted ? error.original : error;
-            const n = errorName(cause);
-            if (n === 'NoSuchEntity' || n === 'NoSuchEntityException') {
+            if (isNoSuchEntity(errorName(cause))) {
               return { status: 'done', code: ACTION_CODES.alreadyRevoked, detail: `${input.PolicyName} was already gone from ${role ? 'role' : 'user'} ${role ? input.RoleName : input.UserName}`, attempts: counter.attempts };
             }
             throw error;
           }
-          return { status: 'done', detail: `${input.PolicyName} removed from ${role ? 'role' : 'user'} ${role ? input.RoleName : input.UserName}`, attempts: counter.attempts };
+          const owner = `${role ? 'role' : 'user'} ${role ? input.RoleName : input.UserName}`;
+          // Proof: the policy is gone (NoSuchEntity).
+          const reading = await this.readBack(
+            client,
+            () => (role ? new GetRolePolicyCommand({ RoleName: input.RoleName, PolicyName: input.PolicyName }) : new GetUserPolicyCommand({ UserName: input.UserName, PolicyName: input.PolicyName })),
+            counter,
+            (read) => ('missing' in read ? { confirmed: true } : { confirmed: false, saw: `${input.PolicyName} is still on ${owner}` }),
+          );
+          if (!reading.confirmed) return this.unconfirmed(reading, counter, `iam:${call.operation} ${input.PolicyName} on ${owner}`);
+          return { status: 'done', detail: `${input.PolicyName} removed from ${owner} (read back: gone)`, attempts: counter.attempts };
         }
         default:
           return { status: 'failed', code: ACTION_CODES.incomplete, detail: `unsupported undo ${call.operation}`, attempts: 0 };

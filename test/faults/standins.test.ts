@@ -192,13 +192,8 @@ describe('respond against a misbehaving IAM/STS', () => {
     await respondWithGarbage({ status: 502, rawBody: '<html><body><h1>502 Bad Gateway</h1></body></html>' });
   });
 
-  // BUG (reported; functions/adapters/iam-revoker.ts): UpdateAccessKey's success response has no
-  // body the SDK reads, so any HTTP 200 counts as success — here an HTML page from something in
-  // the path that never reached IAM. The key is still Active, yet the action is recorded `done`
-  // and the page says revoked. Issue 4: "A revocation that cannot be proven done is never reported
-  // as done" — a read-back (ListAccessKeys / GetAccessKeyLastUsed status, GetRolePolicy) would
-  // prove it. Flip to `it` when the revoker verifies.
-  it.fails('a garbage body with 200 (an HTML page instead of IAM XML) is never taken for a done revocation', async () => {
+  // An HTTP 200 alone is no proof: the revoker reads the key back, finds it Active, and reports failed, escalated.
+  it('a garbage body with 200 (an HTML page instead of IAM XML) is never taken for a done revocation', async () => {
     await respondWithGarbage({ status: 200, rawBody: '<html><body>Service Temporarily Unavailable</body></html>' });
   });
 });

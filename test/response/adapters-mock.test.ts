@@ -40,16 +40,19 @@ const roleAction = () => planResponse(makeFinding({ credential: prodRoleSession(
 const revoker = () => new IamRevoker({ clientFor: () => new IAMClient({ region: 'us-east-1' }), sleep: noSleep, retry: { maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 100 } });
 
 describe('IamRevoker (aws-sdk-client-mock)', () => {
-  it('sends UpdateAccessKey with exactly the planned input', async () => {
-    iamMock.on(ListAccessKeysCommand).resolves({ AccessKeyMetadata: [{ AccessKeyId: PROD_KEY, Status: 'Active' }] });
+  const keys = (status: 'Active' | 'Inactive') => ({ AccessKeyMetadata: [{ AccessKeyId: PROD_KEY, Status: status }] });
+
+  it('sends UpdateAccessKey with exactly the planned input, then reads the key back', async () => {
+    iamMock.on(ListAccessKeysCommand).resolvesOnce(keys('Active')).resolves(keys('Inactive'));
     iamMock.on(UpdateAccessKeyCommand).resolves({});
     const outcome = await revoker().revoke(keyAction());
-    expect(outcome).toMatchObject({ status: 'done', priorState: 'Active', attempts: 2 });
+    expect(outcome).toMatchObject({ status: 'done', priorState: 'Active', attempts: 3 });
     expect(iamMock.commandCalls(UpdateAccessKeyCommand)[0]!.args[0].input).toEqual({ UserName: 'ci-deployer', AccessKeyId: PROD_KEY, Status: 'Inactive' });
+    expect(iamMock.commandCalls(ListAccessKeysCommand).map((c) => c.args[0].input)).toEqual([{ UserName: 'ci-deployer' }, { UserName: 'ci-deployer' }]);
   });
 
   it('a failed prior-state read never stops the revocation', async () => {
-    iamMock.on(ListAccessKeysCommand).rejects(sdkError('AccessDenied', 403));
+    iamMock.on(ListAccessKeysCommand).rejectsOnce(sdkError('AccessDenied', 403)).resolves(keys('Inactive'));
     iamMock.on(UpdateAccessKeyCommand).resolves({});
     const outcome = await revoker().revoke(keyAction());
     expect(outcome.status).toBe('done');
@@ -57,11 +60,30 @@ describe('IamRevoker (aws-sdk-client-mock)', () => {
   });
 
   it('a throttled prior-state read gets two attempts, then the revocation goes ahead', async () => {
-    iamMock.on(ListAccessKeysCommand).rejects(sdkError('Throttling', 400));
+    iamMock.on(ListAccessKeysCommand).rejectsOnce(sdkError('Throttling', 400)).rejectsOnce(sdkError('Throttling', 400)).resolves(keys('Inactive'));
     iamMock.on(UpdateAccessKeyCommand).resolves({});
     const outcome = await revoker().revoke(keyAction());
-    expect(iamMock.commandCalls(ListAccessKeysCommand)).toHaveLength(2);
-    expect(outcome).toMatchObject({ status: 'done', attempts: 3 });
+    expect(iamMock.commandCalls(ListAccessKeysCommand)).toHaveLength(3);
+    expect(outcome).toMatchObject({ status: 'done', attempts: 4 });
+  });
+
+  it('a stale read-back (IAM is eventually consistent) is read again, then done', async () => {
+    iamMock.on(ListAccessKeysCommand).resolvesOnce(keys('Active')).resolvesOnce(keys('Active')).resolves(keys('Inactive'));
+    iamMock.on(UpdateAccessKeyCommand).resolves({});
+    const outcome = await revoker().revoke(keyAction());
+    expect(outcome).toMatchObject({ status: 'done', attempts: 4 });
+    expect(iamMock.commandCalls(UpdateAccessKeyCommand)).toHaveLength(1);
+  });
+
+  it('a key that never reads Inactive after the write is failed (unconfirmed), never done', async () => {
+    iamMock.on(ListAccessKeysCommand).resolves(keys('Active'));
+    iamMock.on(UpdateAccessKeyCommand).resolves({});
+    const outcome = await revoker().revoke(keyAction());
+    expect(outcome).toMatchObject({ status: 'failed', code: 'unconfirmed', priorState: 'Active' });
+    expect(outcome.detail).toMatch(/^IAM accepted the call \(.*\) but the key still reads Active/);
+    // 1 read before + 3 read-backs (the retry budget), one write.
+    expect(iamMock.commandCalls(ListAccessKeysCommand)).toHaveLength(4);
+    expect(iamMock.commandCalls(UpdateAccessKeyCommand)).toHaveLength(1);
   });
 
   it('retries throttling and 5xx, then fails with the last error; never done', async () => {
@@ -89,12 +111,33 @@ describe('IamRevoker (aws-sdk-client-mock)', () => {
     expect(iamMock.commandCalls(PutRolePolicyCommand)).toHaveLength(0);
   });
 
-  it('an unrecognised document under Blastwall\'s name is overwritten', async () => {
-    iamMock.on(GetRolePolicyCommand).resolves({ PolicyDocument: encodeURIComponent('{"Statement":[]}') });
+  it('an unrecognised document under Blastwall\'s name is overwritten, and the deny read back', async () => {
+    const planned = roleAction();
+    const written = (planned.apiCall!.input as Record<string, string>).PolicyDocument!;
+    iamMock.on(GetRolePolicyCommand).resolvesOnce({ PolicyDocument: encodeURIComponent('{"Statement":[]}') }).resolves({ PolicyDocument: encodeURIComponent(written) });
+    iamMock.on(PutRolePolicyCommand).resolves({});
+    const outcome = await revoker().revoke(planned);
+    expect(outcome).toMatchObject({ status: 'done', priorState: 'present-unrecognised', attempts: 3 });
+    expect(iamMock.commandCalls(PutRolePolicyCommand)).toHaveLength(1);
+  });
+
+  it('a deny that does not read back after PutRolePolicy is failed (unconfirmed)', async () => {
+    iamMock.on(GetRolePolicyCommand).rejects(sdkError('NoSuchEntity', 404));
     iamMock.on(PutRolePolicyCommand).resolves({});
     const outcome = await revoker().revoke(roleAction());
-    expect(outcome).toMatchObject({ status: 'done', priorState: 'present-unrecognised' });
-    expect(iamMock.commandCalls(PutRolePolicyCommand)).toHaveLength(1);
+    expect(outcome).toMatchObject({ status: 'failed', code: 'unconfirmed', priorState: 'absent' });
+    expect(outcome.detail).toContain('has no BlastwallRevokeOlderSessions');
+  });
+
+  it('undo: re-enabling a key is read back Active', async () => {
+    iamMock.on(UpdateAccessKeyCommand).resolves({});
+    iamMock.on(ListAccessKeysCommand).resolves(keys('Active'));
+    const outcome = await revoker().undo({ service: 'iam', operation: 'UpdateAccessKey', input: { UserName: 'ci-deployer', AccessKeyId: PROD_KEY, Status: 'Active' } }, PROD);
+    expect(outcome).toMatchObject({ status: 'done', attempts: 2 });
+    iamMock.on(ListAccessKeysCommand).resolves(keys('Inactive'));
+    const stale = await revoker().undo({ service: 'iam', operation: 'UpdateAccessKey', input: { UserName: 'ci-deployer', AccessKeyId: PROD_KEY, Status: 'Active' } }, PROD);
+    expect(stale).toMatchObject({ status: 'failed', code: 'unconfirmed' });
+    expect(stale.detail).toContain('the key still reads Inactive');
   });
 
   it('undo: deleting a deny that is already gone is a success', async () => {

@@ -32,6 +32,9 @@ beforeEach(() => {
 afterEach(() => wired.close());
 
 const published = () => wired.publisher.ofType(DETAIL_TYPES.response) as ResponseEventDetail[];
+/** Every request the stand-in saw, in order: action, the account it acted in, and the parameters that name the target. */
+const sequence = () =>
+  standIn.requests.map((r) => [r.action, r.account ?? r.params.RoleArn, r.params.UserName ?? r.params.RoleName, r.params.AccessKeyId ?? r.params.PolicyName, r.params.Status].filter((x) => x !== undefined).join(' '));
 
 describe('respond over the IAM/STS stand-in', () => {
   it('AKIA key: assumes the responder role in the key\'s account and deactivates exactly that key', async () => {
@@ -53,9 +56,22 @@ describe('respond over the IAM/STS stand-in', () => {
     expect(standIn.keyStatus(PROD, 'ci-deployer', PROD_KEY)).toBe('Inactive');
     expect(standIn.keyStatus(PROD, 'ci-deployer', PROD_OTHER_KEY)).toBe('Active');
 
+    // The state before (for an honest restore), the write, and the read-back that proves it.
+    expect(sequence()).toEqual([
+      `AssumeRole arn:aws:iam::${PROD}:role/BlastwallResponder`,
+      `ListAccessKeys ${PROD} ci-deployer`,
+      `UpdateAccessKey ${PROD} ci-deployer ${PROD_KEY} Inactive`,
+      `ListAccessKeys ${PROD} ci-deployer`,
+    ]);
+    expect(standIn.calls('ListAccessKeys').map((r) => r.params)).toEqual([
+      { Action: 'ListAccessKeys', Version: '2010-05-08', UserName: 'ci-deployer' },
+      { Action: 'ListAccessKeys', Version: '2010-05-08', UserName: 'ci-deployer' },
+    ]);
+
     const [detail] = published();
     expect(detail!.findingId).toBe(finding.id);
-    expect(detail!.actions[0]).toMatchObject({ action: 'iam:UpdateAccessKey', status: 'done', priorState: 'Active', attempts: 2 });
+    expect(detail!.actions[0]).toMatchObject({ action: 'iam:UpdateAccessKey', status: 'done', priorState: 'Active', attempts: 3 });
+    expect(detail!.actions[0]!.detail).toContain('read back');
     expect(detail!.finding.response).toEqual(detail!.actions);
     expect(detail!.escalate).toBe(false);
     const record = await wired.ledger.get(finding.id);
@@ -89,6 +105,18 @@ describe('respond over the IAM/STS stand-in', () => {
       `arn:aws:iam::${PROD}:role/BlastwallResponder`,
       `arn:aws:iam::${STAGING}:role/BlastwallResponder`,
     ]);
+    expect(sequence()).toEqual([
+      `AssumeRole arn:aws:iam::${PROD}:role/BlastwallResponder`,
+      `GetRolePolicy ${PROD} ProdDeploy ${REVOKE_POLICY_NAME}`,
+      `PutRolePolicy ${PROD} ProdDeploy ${REVOKE_POLICY_NAME}`,
+      `GetRolePolicy ${PROD} ProdDeploy ${REVOKE_POLICY_NAME}`,
+      `AssumeRole arn:aws:iam::${STAGING}:role/BlastwallResponder`,
+      `ListAccessKeys ${STAGING} stg-dev`,
+      `UpdateAccessKey ${STAGING} stg-dev ${STAGING_KEY} Inactive`,
+      `ListAccessKeys ${STAGING} stg-dev`,
+    ]);
+    // The first GetRolePolicy found nothing (the state before); the read-back found the deny.
+    expect(standIn.calls('GetRolePolicy').map((r) => r.status)).toEqual([404, 200]);
     expect(published()[0]!.actions.map((a) => a.status)).toEqual(['done', 'done']);
   });
 
@@ -104,6 +132,15 @@ describe('respond over the IAM/STS stand-in', () => {
     expect(put[0]!.params).toMatchObject({ UserName: 'ci-deployer', PolicyName: REVOKE_POLICY_NAME, PolicyDocument: revokeOlderSessionsDocument(NOW_CUTOFF) });
     expect(standIn.userPolicy(PROD, 'ci-deployer', REVOKE_POLICY_NAME)).toContain('aws:TokenIssueTime');
     expect(standIn.keyStatus(PROD, 'ci-deployer', PROD_KEY)).toBe('Inactive');
+    expect(sequence()).toEqual([
+      `AssumeRole arn:aws:iam::${PROD}:role/BlastwallResponder`,
+      `GetUserPolicy ${PROD} ci-deployer ${REVOKE_POLICY_NAME}`,
+      `PutUserPolicy ${PROD} ci-deployer ${REVOKE_POLICY_NAME}`,
+      `GetUserPolicy ${PROD} ci-deployer ${REVOKE_POLICY_NAME}`,
+      `ListAccessKeys ${PROD} ci-deployer`,
+      `UpdateAccessKey ${PROD} ci-deployer ${PROD_KEY} Inactive`,
+      `ListAccessKeys ${PROD} ci-deployer`,
+    ]);
   });
 
   it('caches the assumed credentials per account for their lifetime', async () => {
@@ -172,8 +209,9 @@ describe('faults', () => {
   it('IAM throttling: bounded retry with backoff, then done', async () => {
     standIn.fail('UpdateAccessKey', { status: 400, code: 'Throttling', message: 'Rate exceeded' }, 2);
     const outcome = await wired.responder.respond(makeFinding());
-    expect(outcome.status === 'responded' && outcome.actions[0]).toMatchObject({ status: 'done', attempts: 4 });
+    expect(outcome.status === 'responded' && outcome.actions[0]).toMatchObject({ status: 'done', attempts: 5 });
     expect(standIn.calls('UpdateAccessKey').map((r) => r.status)).toEqual([400, 400, 200]);
+    expect(standIn.calls('ListAccessKeys')).toHaveLength(2);
     expect(wired.sleeps.length).toBe(2);
     expect(wired.sleeps[1]!).toBeGreaterThan(wired.sleeps[0]! / 2);
   });
@@ -246,6 +284,53 @@ describe('faults', () => {
     expect(standIn.calls('AssumeRole').map((r) => r.status)).toEqual([400, 200]);
   });
 
+  it('UpdateAccessKey answered 200 with no IAM behind it: the read-back shows Active, so failed (unconfirmed), escalated, never done', async () => {
+    standIn.fail('UpdateAccessKey', { status: 200, code: 'Garbage', rawBody: '<html><body>Service Temporarily Unavailable</body></html>' }, 10);
+    const outcome = await wired.responder.respond(makeFinding());
+    const action = outcome.status === 'responded' ? outcome.actions[0] : undefined;
+    expect(action).toMatchObject({ status: 'failed', code: 'unconfirmed', escalate: true });
+    expect(action!.detail).toContain('IAM accepted the call');
+    expect(action!.detail).toContain('but the key still reads Active');
+    expect(standIn.calls('UpdateAccessKey')).toHaveLength(1);
+    // One read before, then the read-back, read again with backoff (IAM is eventually consistent), bounded by the retry budget.
+    expect(standIn.calls('ListAccessKeys')).toHaveLength(1 + 4);
+    expect(standIn.keyStatus(PROD, 'ci-deployer', PROD_KEY)).toBe('Active');
+    expect(published()[0]!.escalate).toBe(true);
+    expect(wired.counts.get(METRICS.revocationFailures)).toBe(1);
+    expect(wired.counts.get(METRICS.revocations) ?? 0).toBe(0);
+  });
+
+  it('PutRolePolicy answered 200 with no IAM behind it: the read-back finds no deny, so failed (unconfirmed), escalated', async () => {
+    standIn.fail('PutRolePolicy', { status: 200, code: 'Garbage', rawBody: '<html>OK</html>' }, 10);
+    const outcome = await wired.responder.respond(makeFinding({ credential: prodRoleSession() }));
+    const action = outcome.status === 'responded' ? outcome.actions[0] : undefined;
+    expect(action).toMatchObject({ status: 'failed', code: 'unconfirmed', escalate: true });
+    expect(action!.detail).toContain(`role ProdDeploy has no ${REVOKE_POLICY_NAME}`);
+    expect(standIn.calls('GetRolePolicy')).toHaveLength(1 + 4);
+    expect(standIn.rolePolicy(PROD, 'ProdDeploy', REVOKE_POLICY_NAME)).toBeUndefined();
+  });
+
+  it('a deny that reads back with an older cut-off than the one written is not proof', async () => {
+    const older = '2020-01-01T00:00:00Z';
+    standIn.fail('PutRolePolicy', { status: 200, code: 'Garbage', rawBody: '<html>OK</html>' }, 10);
+    standIn.setRolePolicy(PROD, 'ProdDeploy', REVOKE_POLICY_NAME, revokeOlderSessionsDocument(older));
+    const outcome = await wired.responder.respond(makeFinding({ credential: prodRoleSession() }));
+    const action = outcome.status === 'responded' ? outcome.actions[0] : undefined;
+    expect(action).toMatchObject({ status: 'failed', code: 'unconfirmed', priorState: older });
+    expect(action!.detail).toContain(`reads the cut-off ${older}, before ${NOW_CUTOFF}`);
+  });
+
+  it('a read-back that IAM refuses (AccessDenied) leaves the revocation unproven: failed, with the reason', async () => {
+    standIn.fail('ListAccessKeys', { status: 403, code: 'AccessDenied', message: 'not authorized to perform iam:ListAccessKeys' }, 2);
+    const outcome = await wired.responder.respond(makeFinding());
+    const action = outcome.status === 'responded' ? outcome.actions[0] : undefined;
+    // The write landed, but nothing proved it: never reported done.
+    expect(standIn.keyStatus(PROD, 'ci-deployer', PROD_KEY)).toBe('Inactive');
+    expect(action).toMatchObject({ status: 'failed', code: 'unconfirmed', escalate: true });
+    expect(action!.detail).toContain('reading it back failed: AccessDenied');
+    expect(standIn.calls('ListAccessKeys')).toHaveLength(2);
+  });
+
   it('a key IAM does not know (deleted) is failed, not done', async () => {
     standIn.addUser(PROD, 'ci-deployer', [{ id: PROD_OTHER_KEY }]);
     const outcome = await wired.responder.respond(makeFinding());
@@ -266,6 +351,14 @@ describe('restore', () => {
     expect(standIn.calls('UpdateAccessKey')[1]).toMatchObject({ account: STAGING, params: { UserName: 'stg-dev', AccessKeyId: STAGING_KEY, Status: 'Active' } });
     expect(standIn.rolePolicy(PROD, 'ProdDeploy', REVOKE_POLICY_NAME)).toBeUndefined();
     expect(standIn.keyStatus(STAGING, 'stg-dev', STAGING_KEY)).toBe('Active');
+    // Each undo is read back: the deny is gone (NoSuchEntity), the key reads Active.
+    expect(sequence().slice(8)).toEqual([
+      `DeleteRolePolicy ${PROD} ProdDeploy ${REVOKE_POLICY_NAME}`,
+      `GetRolePolicy ${PROD} ProdDeploy ${REVOKE_POLICY_NAME}`,
+      `UpdateAccessKey ${STAGING} stg-dev ${STAGING_KEY} Active`,
+      `ListAccessKeys ${STAGING} stg-dev`,
+    ]);
+    expect(standIn.calls('GetRolePolicy').at(-1)!.status).toBe(404);
 
     const record = await wired.ledger.get(finding.id);
     expect(record!.restores).toEqual([
@@ -345,6 +438,30 @@ describe('restore', () => {
     const finding = makeFinding();
     await wired.ledger.claim(finding, NOW, 90_000);
     await expect(wired.responder.restore({ findingId: finding.id, approver: { id: 'U0ONCALL1', name: 'Ada' }, reason: 'fp' })).rejects.toThrow(/in progress/);
+  });
+
+  it('a restore IAM answers 200 without acting is not done: the key still reads Inactive, failed, retried later', async () => {
+    const finding = makeFinding();
+    await wired.responder.respond(finding);
+    standIn.fail('UpdateAccessKey', { status: 200, code: 'Garbage', rawBody: '<html>OK</html>' }, 1);
+    const failed = await wired.responder.restore({ findingId: finding.id, approver: { id: 'U0ONCALL1', name: 'Ada' }, reason: 'fp' });
+    expect(failed.status).toBe('failed');
+    expect(failed.status !== 'refused' && failed.actions[0]!.restored).toMatchObject({ status: 'failed' });
+    expect(failed.status !== 'refused' && failed.actions[0]!.restored!.detail).toContain('but the key still reads Inactive');
+    expect(standIn.keyStatus(PROD, 'ci-deployer', PROD_KEY)).toBe('Inactive');
+    const retried = await wired.responder.restore({ findingId: finding.id, approver: { id: 'U0ONCALL1', name: 'Ada' }, reason: 'fp' });
+    expect(retried.status).toBe('done');
+    expect(standIn.keyStatus(PROD, 'ci-deployer', PROD_KEY)).toBe('Active');
+  });
+
+  it('a restore whose DeleteRolePolicy IAM answers 200 without acting: the deny is still there, failed', async () => {
+    const finding = makeFinding({ credential: prodRoleSession() });
+    await wired.responder.respond(finding);
+    standIn.fail('DeleteRolePolicy', { status: 200, code: 'Garbage', rawBody: '<html>OK</html>' }, 1);
+    const failed = await wired.responder.restore({ findingId: finding.id, approver: { id: 'U0ONCALL1', name: 'Ada' }, reason: 'fp' });
+    expect(failed.status).toBe('failed');
+    expect(failed.status !== 'refused' && failed.actions[0]!.restored!.detail).toContain(`${REVOKE_POLICY_NAME} is still on role ProdDeploy`);
+    expect(standIn.rolePolicy(PROD, 'ProdDeploy', REVOKE_POLICY_NAME)).toBeDefined();
   });
 
   it('a restore whose IAM call keeps failing is recorded as failed and can be retried', async () => {

@@ -90,6 +90,8 @@ describe('respond handler wired from its environment', () => {
       expect.objectContaining({ account: PROD, params: expect.objectContaining({ UserName: 'ci-deployer', AccessKeyId: PROD_KEY, Status: 'Inactive' }) }),
     ]);
     expect(iam.keyStatus(PROD, 'ci-deployer', PROD_KEY)).toBe('Inactive');
+    // The read before, the write, and the read-back that proves it.
+    expect(iam.requests.map((r) => r.action)).toEqual(['AssumeRole', 'ListAccessKeys', 'UpdateAccessKey', 'ListAccessKeys']);
     expect(entries).toHaveLength(1);
     expect(entries[0]).toMatchObject({ Source: 'blastwall', DetailType: 'Blastwall Response', EventBusName: 'blastwall-central' });
     const detail = JSON.parse(entries[0]!.Detail);

@@ -28,7 +28,11 @@ export interface Fault {
   status: number;
   code: string;
   message?: string;
-  /** Answer with this instead of an XML error (e.g. an HTML 502 from a proxy). */
+  /**
+   * Answer with this instead of an XML error (e.g. an HTML 502 from a proxy). With a 2xx
+   * status the call is acknowledged but not acted on, as by something in the path that
+   * never reached IAM: the read-backs (ListAccessKeys, Get*Policy) still show the old state.
+   */
   rawBody?: string;
 }
 

@@ -22,6 +22,8 @@ export const ACTION_CODES = {
   incomplete: 'incomplete',
   /** IAM refused or kept failing after bounded retries. */
   iamError: 'iam-error',
+  /** IAM accepted the call, but reading the credential back did not show the change: not proven done. */
+  unconfirmed: 'unconfirmed',
   /** The responder role in the target account could not be assumed. */
   assumeRoleFailed: 'assume-role-failed',
   /** Restore: another unrestored finding still holds this revocation. */
