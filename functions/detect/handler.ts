@@ -106,7 +106,10 @@ function fromEnvironment(): ReturnType<typeof createDetectHandler> {
     throw new Error(`detect needs ${ENV_VARS.config}, ${ENV_VARS.tableName} and ${ENV_VARS.eventBusName} in its environment`);
   }
   const config = parseConfig(JSON.parse(configJson), ENV_VARS.config);
-  const store = createDynamoStateStore({ client: new DynamoDBClient({}), tableName, config });
+  // Bounded: a request that hangs must throw (so Lambda retries) well inside the function
+  // timeout, not wait for it; the SDK's own retries cover throttling.
+  const client = new DynamoDBClient({ maxAttempts: 3, requestHandler: { requestTimeout: 3_000, connectionTimeout: 1_000, throwOnRequestTimeout: true } });
+  const store = createDynamoStateStore({ client, tableName, config });
   const ownRoleArns = (process.env[ENV_VARS.ownRoleArns] ?? '').split(',').filter(Boolean);
   const publisher = createEventPublisher({ eventBusName: busName });
   return createDetectHandler({
