@@ -43,38 +43,51 @@ export function resourceKey(r: { account: string; type: string; name: string }):
 }
 
 export function createMemoryStateStore(): MemoryStateStore {
-  const items = new Map<string, Stored>();
+  // One map per item kind, keyed by the bare key (no `CRED#…` string built per lookup).
+  const principals = new Map<string, Stored>();
+  const actors = new Map<string, Stored>();
+  const sessions = new Map<string, Stored>();
+  const resources = new Map<string, Stored>();
+  const markers = new Map<string, Stored>();
+  const shared = new Map<string, Stored>();
+  const all = [principals, actors, sessions, resources, markers, shared];
+  const resKey = (r: { account: string; type: string; name: string }) => `${r.account}#${r.type}#${r.name}`;
   let loads = 0;
   let saves = 0;
-  /** State items: by reference (immutable once stored). */
-  const get = <T>(key: string): T | undefined => items.get(key)?.value as T | undefined;
-  const put = (key: string, value: unknown, expiresAt: number) => items.set(key, { value, expiresAt });
-  /** Processed markers: deep copies (callers mutate the finding they get; markPublished mutates the record). */
-  const getMarker = (key: string): ProcessedRecord | undefined => {
-    const item = items.get(key);
+  /** Processed markers: copied out deeply (callers mutate the finding they get; rare: duplicates and re-scoring). */
+  const getMarker = (map: Map<string, Stored>, key: string): ProcessedRecord | undefined => {
+    const item = map.get(key);
     return item ? (structuredClone(item.value) as ProcessedRecord) : undefined;
   };
-  const putMarker = (key: string, value: ProcessedRecord, expiresAt: number) => items.set(key, { value: structuredClone(value), expiresAt });
-  const version = (key: string): number => (items.get(key)?.value as { version?: number } | undefined)?.version ?? 0;
+  /**
+   * …and in shallowly: the caller keeps the finding it saved and fills in its
+   * `response` (a new array, never an edit in place), so the record and the
+   * finding object are the store's own; `markPublished` flips the store's flag.
+   */
+  const putMarker = (map: Map<string, Stored>, key: string, value: ProcessedRecord, expiresAt: number) =>
+    map.set(key, { value: { ...value, finding: { ...value.finding } }, expiresAt });
+  const version = (map: Map<string, Stored>, key: string): number => (map.get(key)?.value as { version?: number } | undefined)?.version ?? 0;
 
   return {
+    local: true,
     async load(query: ContextQuery): Promise<DetectionContext> {
       loads++;
       const context: DetectionContext = { created: [] };
-      const processed = getMarker(`EVT#${query.eventId}`) ?? (query.sharedEventId ? getMarker(`EVT#shared:${query.sharedEventId}`) : undefined);
+      const processed = getMarker(markers, query.eventId) ?? (query.sharedEventId ? getMarker(shared, query.sharedEventId) : undefined);
       if (processed) context.processed = processed;
-      const principal = get<PrincipalState>(`CRED#${query.principalKey}`);
+      // State items by reference: immutable once stored.
+      const principal = principals.get(query.principalKey)?.value as PrincipalState | undefined;
       if (principal) context.principal = principal;
       if (query.actorKey) {
-        const actor = get<ActorState>(`ACTOR#${query.actorKey}`);
+        const actor = actors.get(query.actorKey)?.value as ActorState | undefined;
         if (actor) context.actor = actor;
       }
       if (query.sessionKey) {
-        const lineage = get<SessionLineage>(`SESSION#${query.sessionKey}`);
+        const lineage = sessions.get(query.sessionKey)?.value as SessionLineage | undefined;
         if (lineage) context.lineage = lineage;
       }
       for (const r of query.resources) {
-        const created = get<CreatedResource>(resourceKey(r));
+        const created = resources.get(resKey(r))?.value as CreatedResource | undefined;
         if (created) context.created.push(created);
       }
       return context;
@@ -84,48 +97,54 @@ export function createMemoryStateStore(): MemoryStateStore {
       // Same order and semantics as the DynamoDB store: facts first, then each
       // versioned item under its own condition, the processed marker last (the commit point).
       saves++;
-      for (const l of update.lineage ?? []) put(`SESSION#${l.value.accessKeyId}`, l.value, l.expiresAt);
-      for (const c of update.created ?? []) put(resourceKey(c.value), c.value, c.expiresAt);
+      for (const l of update.lineage ?? []) sessions.set(l.value.accessKeyId, { value: l.value, expiresAt: l.expiresAt });
+      for (const c of update.created ?? []) resources.set(resKey(c.value), { value: c.value, expiresAt: c.expiresAt });
       if (update.principal) {
-        if (version(`CRED#${update.principal.value.key}`) !== update.principal.value.version - 1) throw new StateConflictError();
-        put(`CRED#${update.principal.value.key}`, update.principal.value, update.principal.expiresAt);
+        const { value, expiresAt } = update.principal;
+        if (version(principals, value.key) !== value.version - 1) throw new StateConflictError();
+        principals.set(value.key, { value, expiresAt });
       }
       if (update.actor) {
-        if (version(`ACTOR#${update.actor.value.key}`) !== update.actor.value.version - 1) throw new StateConflictError();
-        put(`ACTOR#${update.actor.value.key}`, update.actor.value, update.actor.expiresAt);
+        const { value, expiresAt } = update.actor;
+        if (version(actors, value.key) !== value.version - 1) throw new StateConflictError();
+        actors.set(value.key, { value, expiresAt });
       }
       if (update.processed) {
-        const { value, upgrade } = update.processed;
+        const { value, upgrade, sharedEventId, expiresAt } = update.processed;
         // Absent — or, for an upgrade (a late event re-scored it), the same finding at a lower severity.
-        const writable = (key: string) => {
-          const existing = items.get(key)?.value as ProcessedRecord | undefined;
+        const writable = (map: Map<string, Stored>, key: string) => {
+          const existing = map.get(key)?.value as ProcessedRecord | undefined;
           if (!existing) return true;
           return upgrade === true && existing.finding.id === value.finding.id && severityRank(existing.finding.severity) < severityRank(value.finding.severity);
         };
-        if (!writable(`EVT#${update.processed.value.eventId}`)) throw new StateConflictError('event already processed');
-        if (update.processed.sharedEventId && !writable(`EVT#shared:${update.processed.sharedEventId}`)) throw new StateConflictError('event already processed');
-        putMarker(`EVT#${update.processed.value.eventId}`, update.processed.value, update.processed.expiresAt);
-        if (update.processed.sharedEventId) putMarker(`EVT#shared:${update.processed.sharedEventId}`, update.processed.value, update.processed.expiresAt);
+        if (!writable(markers, value.eventId)) throw new StateConflictError('event already processed');
+        if (sharedEventId && !writable(shared, sharedEventId)) throw new StateConflictError('event already processed');
+        putMarker(markers, value.eventId, value, expiresAt);
+        if (sharedEventId) putMarker(shared, sharedEventId, value, expiresAt);
       }
     },
 
     async markPublished(eventId: string, findingId: string, sharedEventId?: string): Promise<void> {
-      for (const key of [`EVT#${eventId}`, ...(sharedEventId ? [`EVT#shared:${sharedEventId}`] : [])]) {
-        const record = items.get(key)?.value as ProcessedRecord | undefined;
+      const targets: [Map<string, Stored>, string][] = [[markers, eventId]];
+      if (sharedEventId) targets.push([shared, sharedEventId]);
+      for (const [map, key] of targets) {
+        const record = map.get(key)?.value as ProcessedRecord | undefined;
         if (record && record.finding.id === findingId) record.published = true;
       }
     },
 
     stats() {
-      return { loads, saves, items: items.size };
+      return { loads, saves, items: all.reduce((n, m) => n + m.size, 0) };
     },
 
     expire(nowSeconds: number): number {
       let dropped = 0;
-      for (const [key, item] of items) {
-        if (item.expiresAt < nowSeconds) {
-          items.delete(key);
-          dropped++;
+      for (const map of all) {
+        for (const [key, item] of map) {
+          if (item.expiresAt < nowSeconds) {
+            map.delete(key);
+            dropped++;
+          }
         }
       }
       return dropped;

@@ -179,8 +179,9 @@ describe('two detect instances sharing one store (read cache staleness)', () => 
     const frozen = () => 0; // worst case: this instance's cache never expires
     const { createDetector } = await import('../../functions/core/detection/detector.ts');
     const { resolver } = await import('./support.ts');
-    const x = createDetector({ store, config, resolver, now: frozen });
-    const y = createDetector({ store, config, resolver, now: frozen });
+    // The memory store is `local` (no read cache by default): turn the cache on explicitly.
+    const x = createDetector({ store, config, resolver, now: frozen, contextCacheMs: 20_000 });
+    const y = createDetector({ store, config, resolver, now: frozen, contextCacheMs: 20_000 });
     const incidentStart = Date.parse(`${INCIDENT.incidentDay}T14:00:00Z`);
     // y processes the whole history: it caches the agent machine's state.
     await run(y, events.filter((e) => e.timeMs < incidentStart));

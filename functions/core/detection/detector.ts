@@ -75,6 +75,8 @@ const MAX_ACTOR_USES = 40;
 const MAX_LINEAGE = 5;
 const RECENT_ON_FINDING = 8;
 
+const NONE: readonly never[] = [];
+
 const MINTING_CALLS = new Set(['AssumeRole', 'AssumeRoleWithWebIdentity', 'AssumeRoleWithSAML', 'GetSessionToken', 'GetFederationToken']);
 
 /** Sort a batch by event time (then event id), as the pipeline must: never by arrival. */
@@ -151,12 +153,14 @@ class ContextCache {
     return { value: hit.value as T | undefined };
   }
   remember(query: ContextQuery, context: DetectionContext): void {
+    if (this.ttlMs <= 0) return;
     this.set(`CRED#${query.principalKey}`, context.principal);
     if (query.actorKey) this.set(`ACTOR#${query.actorKey}`, context.actor);
     if (query.sessionKey) this.set(`SESSION#${query.sessionKey}`, context.lineage);
     for (const r of query.resources) this.set(`RES#${r.account}#${r.type}#${r.name}`, context.created.find((c) => c.type === r.type && c.name === r.name && c.account === r.account));
   }
   rememberSaved(update: StateUpdate): void {
+    if (this.ttlMs <= 0) return;
     if (update.principal) this.set(`CRED#${update.principal.value.key}`, update.principal.value);
     if (update.actor) this.set(`ACTOR#${update.actor.value.key}`, update.actor.value);
     for (const l of update.lineage ?? []) this.set(`SESSION#${l.value.accessKeyId}`, l.value);
@@ -186,7 +190,7 @@ export interface DetectorDeps {
   store: StateStore;
   config: BlastwallConfig;
   resolver: EnvironmentResolver;
-  /** Read-cache lifetime in wall-clock ms (default 20 s; 0 turns it off). */
+  /** Read-cache lifetime in wall-clock ms (default 20 s, 0 for a `local` store; 0 turns it off). */
   contextCacheMs?: number;
   /** Wall clock for the read cache (tests). */
   now?: () => number;
@@ -195,7 +199,8 @@ export interface DetectorDeps {
 export function createDetector(deps: DetectorDeps): Detector {
   const { store, config, resolver } = deps;
   const settings = config.detection;
-  const cache = new ContextCache(deps.contextCacheMs ?? DEFAULT_CONTEXT_CACHE_MS, deps.now ?? Date.now);
+  // A local store's reads are free: the cache would only add work (and a second evaluation of every writing event).
+  const cache = new ContextCache(deps.contextCacheMs ?? (store.local ? 0 : DEFAULT_CONTEXT_CACHE_MS), deps.now ?? Date.now);
   /** Markers of re-scored findings this instance produced (finding id → marker key), for markPublished. */
   const rescoredMarkers = new Map<string, { eventKey: string; sharedEventId?: string }>();
 
@@ -255,24 +260,24 @@ export function createDetector(deps: DetectorDeps): Detector {
    * not see when it was processed. Only a late event can match (in order, every
    * recorded use starts before the event), so in-order delivery never pays for this.
    */
-  const affectedLater = (event: AuditEvent, keys: Prepared['keys'], actor: ActorState | undefined): AuditEvent[] => {
-    if (!actor || !keys.actor) return [];
+  const affectedLater = (event: AuditEvent, keys: Prepared['keys'], actor: ActorState | undefined): readonly AuditEvent[] => {
+    if (!actor || !keys.actor) return NONE;
     const rank = resolver.sensitivityRank(event.environment);
     const reach = settings.hopWindowMinutes * MINUTE + actorRefreshMs(settings);
     // A minting call that arrives after the session's first call: that call now has a lineage.
     const minted = mintedKey(event);
-    return actor.uses
-      .filter((u) => {
-        if (!u.first || u.principalKey === keys.principal || !isBefore(event.timeMs, event.id, u.first)) return false;
-        if (minted && u.first.credential.accessKeyId === minted) return true;
-        return (
-          event.environment !== 'unknown' &&
+    let later: AuditEvent[] | undefined;
+    for (const u of actor.uses) {
+      if (!u.first || u.principalKey === keys.principal || !isBefore(event.timeMs, event.id, u.first)) continue;
+      const affected =
+        (minted !== undefined && u.first.credential.accessKeyId === minted) ||
+        (event.environment !== 'unknown' &&
           u.environment !== 'unknown' &&
           resolver.sensitivityRank(u.environment) > rank &&
-          u.first.timeMs - event.timeMs <= reach
-        );
-      })
-      .map((u) => u.first!);
+          u.first.timeMs - event.timeMs <= reach);
+      if (affected) (later ??= []).push(u.first);
+    }
+    return later ?? NONE;
   };
 
   /**
@@ -471,9 +476,20 @@ interface PlanInput {
   resolver: EnvironmentResolver;
 }
 
+/** Recent events: ordered by time, then event id; at most MAX_RECENT; a new list when changed. */
 function pushRecent(list: EventSummary[], summary: EventSummary): EventSummary[] {
-  if (list.some((e) => e.eventId === summary.eventId)) return list;
-  return [...list, summary].sort((a, b) => Date.parse(a.time) - Date.parse(b.time) || (a.eventId < b.eventId ? -1 : 1)).slice(-MAX_RECENT);
+  for (const e of list) if (e.eventId === summary.eventId) return list;
+  const last = list[list.length - 1];
+  if (last !== undefined) {
+    const d = Date.parse(summary.time) - Date.parse(last.time);
+    // In event-time order (the usual case) the new summary goes last: no sort, no parse of every element.
+    if (!(d > 0 || (d === 0 && last.eventId < summary.eventId))) {
+      return [...list, summary].sort((a, b) => Date.parse(a.time) - Date.parse(b.time) || (a.eventId < b.eventId ? -1 : 1)).slice(-MAX_RECENT);
+    }
+  }
+  const next = list.length >= MAX_RECENT ? list.slice(list.length - MAX_RECENT + 1) : list.slice();
+  next.push(summary);
+  return next;
 }
 
 /**

@@ -1,6 +1,8 @@
 /**
  * Signals: small pure functions `(event, history) → signal | undefined`, each
- * with a sentence saying why. `history` is what the state store knew before this
+ * with a sentence saying why. The sentences of the signals that fire on benign
+ * events too (info-level context) are getters, built only when a finding reads
+ * them: most events never pay for the text. `history` is what the state store knew before this
  * event; every comparison uses event time, never arrival time, so re-processing
  * the same event against the same state gives the same answer.
  */
@@ -149,9 +151,11 @@ export const crossEnvironment: SignalFunction = (event, history) => {
   return {
     id: 'cross-environment',
     severity,
-    text: `${capitalise(describeCredential(event.credential))} belongs to ${home} but acted in ${env}${
-      routine ? ', as it has before' : ', for the first time'
-    }${towardMoreSensitive ? ` — ${env} is more sensitive than ${home}` : ''}.`,
+    get text() {
+      return `${capitalise(describeCredential(event.credential))} belongs to ${home} but acted in ${env}${
+        routine ? ', as it has before' : ', for the first time'
+      }${towardMoreSensitive ? ` — ${env} is more sensitive than ${home}` : ''}.`;
+    },
   };
 };
 
@@ -161,15 +165,17 @@ export const sessionLineage: SignalFunction = (event, history) => {
   if (chain.length === 0) return undefined;
   const rank = history.resolver.sensitivityRank(event.environment);
   const lower = chain.find((link) => link.environment !== 'unknown' && history.resolver.sensitivityRank(link.environment) < rank);
-  const story = chain
-    .map((link) => `${describeCredential(link.credential)} (${envLabel(link.environment)}, ${link.via} at ${link.mintedAt})`)
-    .join(', minted by ');
   return {
     id: 'session-lineage',
     severity: lower ? 'medium' : 'info',
-    text: lower
-      ? `This session was minted by ${story}: the call in ${event.environment} originates in ${lower.environment}, a less sensitive environment.`
-      : `This session was minted by ${story}.`,
+    get text() {
+      const story = chain
+        .map((link) => `${describeCredential(link.credential)} (${envLabel(link.environment)}, ${link.via} at ${link.mintedAt})`)
+        .join(', minted by ');
+      return lower
+        ? `This session was minted by ${story}: the call in ${event.environment} originates in ${lower.environment}, a less sensitive environment.`
+        : `This session was minted by ${story}.`;
+    },
   };
 };
 
@@ -219,11 +225,12 @@ export const credentialHop: SignalFunction = (event, history) => {
   return {
     id: 'credential-hop',
     severity: established ? 'high' : 'medium',
-    text:
-      `The same machine (${event.actor.sourceIp}, ${event.actor.userAgentFamily}) was using ${from.description} in ${from.environment}` +
+    get text() {
+      return `The same machine (${event.actor.sourceIp}, ${event.actor.userAgentFamily}) was using ${from.description} in ${from.environment}` +
       (gap > 0 ? ` ${duration(gap)} before` : ' right before') +
       ` it started using ${describeCredential(event.credential)} in ${event.environment}, a credential it had never used: one actor hopping from ${from.environment} to ${event.environment}.` +
-      (established ? '' : ' (Blastwall has less than the baseline period of history for this credential, so this weighs less.)'),
+      (established ? '' : ' (Blastwall has less than the baseline period of history for this credential, so this weighs less.)');
+    },
   };
 };
 
@@ -232,14 +239,16 @@ export const firstUseInEnvironment: SignalFunction = (event, history) => {
   if (event.credential.type === 'aws-service' || event.credential.type === 'anonymous') return undefined;
   const sightings = history.principal?.environments ?? [];
   if (sightings.some((e) => e.environment === event.environment && e.firstSeen < event.timeMs)) return undefined;
-  const elsewhere = sightings.filter((e) => e.firstSeen < event.timeMs).map((e) => e.environment);
   const level = sensitivity(history, event.environment);
   return {
     id: 'first-use-in-environment',
     severity: level === 'high' ? 'low' : 'info',
-    text: `This is the first time Blastwall sees ${describeCredential(event.credential)} used in ${envLabel(event.environment)}${
-      elsewhere.length ? `; until now it was used only in ${elsewhere.join(', ')}` : ''
-    }.`,
+    get text() {
+      const elsewhere = sightings.filter((e) => e.firstSeen < event.timeMs).map((e) => e.environment);
+      return `This is the first time Blastwall sees ${describeCredential(event.credential)} used in ${envLabel(event.environment)}${
+        elsewhere.length ? `; until now it was used only in ${elsewhere.join(', ')}` : ''
+      }.`;
+    },
   };
 };
 
@@ -258,12 +267,14 @@ export const newSource: SignalFunction = (event, history) => {
   const both = newNetwork && newFamily;
   // Only one of the two changing (CI runners move networks, people upgrade tools) is context, not evidence.
   const severity: Severity = !both ? 'info' : level === 'high' ? 'medium' : 'low';
-  const usual = [...new Set(known.map((s) => `${s.network} (${s.family})`))].slice(0, 3).join(', ');
-  const what = both ? `a network (${event.actor.sourceIp}) and a tool (${family})` : newNetwork ? `a network (${event.actor.sourceIp})` : `a tool (${family})`;
   return {
     id: 'new-source',
     severity,
-    text: `${capitalise(describeCredential(event.credential))} has been in use for ${duration(event.timeMs - principal.firstSeen)}, always from ${usual}; now it is used from ${what} it was never used from.`,
+    get text() {
+      const usual = [...new Set(known.map((s) => `${s.network} (${s.family})`))].slice(0, 3).join(', ');
+      const what = both ? `a network (${event.actor.sourceIp}) and a tool (${family})` : newNetwork ? `a network (${event.actor.sourceIp})` : `a tool (${family})`;
+      return `${capitalise(describeCredential(event.credential))} has been in use for ${duration(event.timeMs - principal.firstSeen)}, always from ${usual}; now it is used from ${what} it was never used from.`;
+    },
   };
 };
 

@@ -181,6 +181,11 @@ export class StateConflictError extends Error {
 }
 
 export interface StateStore {
+  /**
+   * True for a store in process memory whose reads cost nothing (the replay's):
+   * the detector then skips its read cache, which only saves requests.
+   */
+  readonly local?: boolean;
   load(query: ContextQuery): Promise<DetectionContext>;
   /**
    * Writes, in this order: facts (lineage, created resources — true whatever happens
