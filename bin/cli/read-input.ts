@@ -5,7 +5,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
-import { splitRecords, type SplitResult } from '../../functions/core/intake.ts';
+import { type RawItem, eachLogFileRecord, splitRecords, type SplitResult } from '../../functions/core/intake.ts';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -26,14 +26,39 @@ export async function checkReadable(file: string): Promise<void> {
   if (info.size > MAX_INPUT_BYTES) throw new InputError(`${file}: ${info.size} bytes; split inputs larger than ${MAX_INPUT_BYTES} bytes`);
 }
 
-export async function readInput(file: string): Promise<SplitResult> {
+async function readText(file: string): Promise<{ text: string } | { error: string }> {
   let bytes = await readFile(file);
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
     try {
       bytes = await gunzipAsync(bytes, { maxOutputLength: MAX_INPUT_BYTES });
     } catch (error) {
-      return { format: 'empty', items: [{ line: 1, error: `not a readable gzip file: ${(error as Error).message}` }] };
+      return { error: `not a readable gzip file: ${(error as Error).message}` };
     }
   }
-  return splitRecords(bytes.toString('utf8'));
+  return { text: bytes.toString('utf8') };
+}
+
+export async function readInput(file: string): Promise<SplitResult> {
+  const read = await readText(file);
+  if ('error' in read) return { format: 'empty', items: [{ line: 1, error: read.error }] };
+  return splitRecords(read.text);
+}
+
+/**
+ * The items of one file, one at a time, without holding the whole parsed
+ * document when it is a CloudTrail log file (`{"Records":[…]}`): each record is
+ * parsed, visited and dropped. `restart` is called before the items are visited
+ * again from the start — when such a file turns out not to be valid JSON, it is
+ * read as {@link readInput} reads it (which reports the error); the visitor
+ * discards what it collected.
+ */
+export async function eachInputItem(file: string, visit: (item: RawItem) => void, restart: () => void): Promise<void> {
+  const read = await readText(file);
+  if ('error' in read) {
+    visit({ line: 1, error: read.error });
+    return;
+  }
+  if (eachLogFileRecord(read.text, visit)) return;
+  restart();
+  for (const item of splitRecords(read.text).items) visit(item);
 }

@@ -8,7 +8,7 @@ import type { BlastwallConfig } from '../../functions/core/config.ts';
 import type { Finding } from '../../functions/core/finding.ts';
 import { createPipeline } from '../../functions/core/pipeline.ts';
 import { createMemoryStateStore } from '../../functions/adapters/memory-state-store.ts';
-import { readInput } from './read-input.ts';
+import { eachInputItem } from './read-input.ts';
 import type { Progress } from './progress.ts';
 
 export interface ReplayedFinding {
@@ -52,33 +52,45 @@ export function isRevocation(action: Finding['response'][number]): boolean {
 export async function replayFiles(files: readonly string[], config: BlastwallConfig, hooks: ReplayHooks = {}): Promise<ReplaySummary> {
   const pipeline = createPipeline({ config, store: createMemoryStateStore() });
   const summary: ReplaySummary = { events: 0, rejected: 0, findings: 0, revocations: 0, duplicates: 0 };
-  const events: Indexed[] = [];
   const revoked = new Set<string>();
 
+  // Read file by file: each record is parsed, normalised and dropped (the normalised
+  // event is all that is kept), each file's events sorted by event time on their own.
+  const runs: (Indexed | undefined)[][] = [];
   for (const file of files) {
-    const { items } = await readInput(file);
-    for (const item of items) {
-      if (item.error !== undefined) {
-        summary.rejected++;
-        hooks.onRejected?.(file, item.line, item.error);
-        continue;
-      }
-      const result = pipeline.normalise(item.value);
-      if (!result.ok) {
-        summary.rejected++;
-        hooks.onRejected?.(file, item.line, result.reason);
-        continue;
-      }
-      events.push({ event: result.event, index: summary.events++ });
-    }
+    let events: Indexed[] = [];
+    let rejected: { line: number; reason: string }[] = [];
+    let next = summary.events;
+    await eachInputItem(
+      file,
+      (item) => {
+        if (item.error !== undefined) {
+          rejected.push({ line: item.line, reason: item.error });
+          return;
+        }
+        const result = pipeline.normalise(item.value);
+        if (!result.ok) rejected.push({ line: item.line, reason: result.reason });
+        else events.push({ event: result.event, index: next++ });
+      },
+      () => {
+        events = [];
+        rejected = [];
+        next = summary.events;
+      },
+    );
+    summary.events = next;
+    summary.rejected += rejected.length;
+    for (const r of rejected) hooks.onRejected?.(file, r.line, r.reason);
+    // Detection orders by eventTime, never by arrival; the sort is stable, so ties keep input order.
+    if (events.length) runs.push(events.sort((a, b) => a.event.timeMs - b.event.timeMs));
   }
 
-  // Detection orders by eventTime, never by arrival; the sort is stable, so ties keep input order.
-  events.sort((a, b) => a.event.timeMs - b.event.timeMs);
-
-  for (let i = 0; i < events.length; i++) {
-    const { event, index } = events[i]!;
-    hooks.progress?.update(i + 1, events.length, 'replaying');
+  // Merge the files by (event time, input position): the order one stable sort of
+  // every event would give. Each event is released once processed.
+  const total = summary.events;
+  let i = 0;
+  for (const { event, index } of mergeRuns(runs)) {
+    hooks.progress?.update(++i, total, 'replaying');
     // "now" is when production would have acted: the moment the event arrived.
     const outcome = await pipeline.detect(event, new Date(event.timeMs));
     // Findings of later events re-scored by this one (only when input order and event time disagree).
@@ -106,4 +118,49 @@ export async function replayFiles(files: readonly string[], config: BlastwallCon
   }
   hooks.progress?.done();
   return summary;
+}
+
+const before = (a: Indexed, b: Indexed) => a.event.timeMs < b.event.timeMs || (a.event.timeMs === b.event.timeMs && a.index < b.index);
+
+/** k-way merge of sorted runs by (time, index), with a binary heap of run heads; takes each item out of its run as it goes. */
+function* mergeRuns(runs: (Indexed | undefined)[][]): Generator<Indexed> {
+  if (runs.length === 1) {
+    const run = runs[0]!;
+    for (let k = 0; k < run.length; k++) {
+      const item = run[k]!;
+      run[k] = undefined;
+      yield item;
+    }
+    return;
+  }
+  const pos = runs.map(() => 0);
+  const heap: number[] = [];
+  const head = (r: number) => runs[r]![pos[r]!]!;
+  const less = (x: number, y: number) => before(head(x), head(y));
+  const down = (k: number) => {
+    for (;;) {
+      const l = 2 * k + 1;
+      if (l >= heap.length) return;
+      const c = l + 1 < heap.length && less(heap[l + 1]!, heap[l]!) ? l + 1 : l;
+      if (!less(heap[c]!, heap[k]!)) return;
+      [heap[c], heap[k]] = [heap[k]!, heap[c]!];
+      k = c;
+    }
+  };
+  for (let r = 0; r < runs.length; r++) heap.push(r);
+  for (let k = (heap.length >> 1) - 1; k >= 0; k--) down(k);
+  while (heap.length) {
+    const r = heap[0]!;
+    const run = runs[r]!;
+    const item = run[pos[r]!]!;
+    run[pos[r]!] = undefined;
+    pos[r]!++;
+    if (pos[r]! >= run.length) {
+      heap[0] = heap[heap.length - 1]!;
+      heap.pop();
+      runs[r] = [];
+    }
+    if (heap.length) down(0);
+    yield item;
+  }
 }

@@ -201,3 +201,87 @@ function findRecordsArray(text: string): number {
   }
   return -1;
 }
+
+/**
+ * The CloudTrail S3 log file, one record at a time: for a text that is exactly
+ * `{"Records":[ … ]}` (JSON whitespace only, no other key), each element is
+ * found by a scan that skips strings and tracks depth, parsed on its own and
+ * handed to `visit` with its line — so a caller never holds the whole parsed
+ * document, only the record in hand. The values and lines are the ones
+ * {@link splitRecords} gives for such a file.
+ *
+ * Returns false when the text is not such a file or an element is not valid
+ * JSON (then the whole document is not valid JSON either). `visit` may already
+ * have seen some elements by then: the caller discards them and falls back to
+ * {@link splitRecords}, which reports the error exactly as before.
+ */
+export function eachLogFileRecord(text: string, visit: (item: RawItem) => void): boolean {
+  const n = text.length;
+  let i = 0;
+  let line = 1;
+  const ws = () => {
+    for (; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 0x0a) line++;
+      else if (c !== 0x20 && c !== 0x09 && c !== 0x0d) return;
+    }
+  };
+  ws();
+  if (text.charCodeAt(i) !== 0x7b /* { */) return false;
+  i++;
+  ws();
+  if (!text.startsWith('"Records"', i)) return false;
+  i += 9;
+  ws();
+  if (text.charCodeAt(i) !== 0x3a /* : */) return false;
+  i++;
+  ws();
+  if (text.charCodeAt(i) !== 0x5b /* [ */) return false;
+  i++;
+  ws();
+  if (text.charCodeAt(i) === 0x5d /* ] */) {
+    i++;
+  } else {
+    for (;;) {
+      const start = i;
+      const startLine = line;
+      let depth = 0;
+      // Scan one value: strings skipped whole, brackets counted, a top-level `,` or `]` ends it.
+      for (; i < n; i++) {
+        const c = text.charCodeAt(i);
+        if (c === 0x22 /* " */) {
+          let j = i + 1;
+          for (;;) {
+            j = text.indexOf('"', j);
+            if (j === -1) return false;
+            let k = j - 1;
+            while (text.charCodeAt(k) === 0x5c /* \ */) k--;
+            if ((j - 1 - k) % 2 === 0) break;
+            j++;
+          }
+          i = j;
+        } else if (c === 0x7b || c === 0x5b) depth++;
+        else if (c === 0x7d || c === 0x5d) {
+          if (depth === 0) break;
+          depth--;
+        } else if (c === 0x2c /* , */ && depth === 0) break;
+        else if (c === 0x0a) line++;
+      }
+      if (i >= n) return false;
+      const parsed = tryParse(text.slice(start, i));
+      if (!parsed.ok) return false;
+      visit({ line: startLine, value: parsed.value });
+      ws();
+      const c = text.charCodeAt(i);
+      i++;
+      if (c === 0x5d /* ] */) break;
+      if (c !== 0x2c) return false;
+      ws();
+    }
+  }
+  ws();
+  if (text.charCodeAt(i) !== 0x7d /* } */) return false;
+  i++;
+  ws();
+  return i === n;
+}

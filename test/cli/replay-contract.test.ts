@@ -94,6 +94,32 @@ describe('blastwall replay --format json (the contract other tools read)', () =>
     expect(run.lines.find((l) => l.eventId === 'b-2')).toMatchObject({ eventIndex: 2 });
   });
 
+  it('merges files by event time (file by file, k-way): the same findings and eventIndex as one file holding every record', async () => {
+    // Three log files whose times interleave, one of them out of order inside, one not valid JSON at the end.
+    const at = (id: string, minute: number, eventName = 'DeleteBucket') => ({ ...good(id, eventName), eventTime: `2026-11-02T10:${String(minute).padStart(2, '0')}:00Z` });
+    const a = [at('a-1', 5), at('a-2', 1, 'GetCallerIdentity'), at('a-3', 9)];
+    const b = [at('b-1', 2), at('b-2', 5), at('b-3', 7, 'GetCallerIdentity')];
+    const c = [at('c-1', 1), at('c-2', 8)];
+    const files = [a, b, c].map((records, i) => {
+      const file = join(dir, `merge-${i}.json${i === 1 ? '' : '.gz'}`);
+      const text = JSON.stringify({ Records: records }, null, i === 2 ? 2 : undefined);
+      writeFileSync(file, i === 1 ? text : gzipSync(text));
+      return file;
+    });
+    const broken = join(dir, 'merge-broken.json');
+    writeFileSync(broken, '{"Records": [' + JSON.stringify(at('x-1', 3)) + ',');
+    const whole = join(dir, 'merge-all.json');
+    writeFileSync(whole, JSON.stringify({ Records: [...a, ...b, ...c] }));
+    const split = await runCli(['replay', '--format', 'json', ...files, broken]);
+    const one = await runCli(['replay', '--format', 'json', whole]);
+    expect(split.stderr).toMatch(/^.*merge-broken\.json:1: not valid JSON/);
+    expect(split.lines.filter((l) => l.type === 'finding')).toEqual(one.lines.filter((l) => l.type === 'finding'));
+    expect(split.lines.at(-1)).toEqual({ ...one.lines.at(-1), rejected: 1 });
+    const times = split.lines.filter((l) => l.type === 'finding').map((l) => `${l.time}`);
+    expect(times).toEqual([...times].sort());
+    expect(split.lines.find((l) => l.eventId === 'c-2')).toMatchObject({ eventIndex: 7 });
+  });
+
   it('exits 2 with a clear message on usage errors', async () => {
     expect(await runCli(['replay'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/no input files/) });
     expect(await runCli(['replay', '--format', 'xml', 'x.json'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/--format must be "text" or "json"/) });
