@@ -134,9 +134,11 @@ export async function profileCore(opts: { events: number }): Promise<ProfileEntr
   const byFunction = new Map<string, { location: string; us: number }>();
   let total = 0;
   for (const node of profile.nodes) {
+    const cf = node.callFrame;
+    // The inspector's own message dispatch (it builds the profile inside Profiler.stop) and idle time are not the core's.
+    if ((cf.functionName === 'dispatch' && cf.url === '') || cf.functionName === '(idle)') continue;
     const us = selfUs.get(node.id) ?? 0;
     total += us;
-    const cf = node.callFrame;
     const file = cf.url.replace(/^file:\/\//, '').replace(/^.*\/work\/main\//, '');
     const name = cf.functionName || '(anonymous)';
     const key = `${name}@${file}:${cf.lineNumber + 1}`;
