@@ -9,10 +9,16 @@
  *   EVT#<eventId>                        EVT       processed marker + the finding (only events with a finding)
  *   EVT#shared:<sharedEventID>           SHARED    the same, for the other copy of a cross-account call
  *
- * Every item carries `expiresAt` (epoch seconds) for DynamoDB TTL.
+ * Every item carries `expiresAt` (epoch seconds) for DynamoDB TTL. `data` is the
+ * item's JSON, deflated with a preset dictionary of the field names and common
+ * values (binary, first byte = codec version): a write unit is 1 KB, and the
+ * JSON of an actor or a finding is 3–6 KB. Items written as a JSON string (`S`,
+ * before the codec) are still read.
  *
- * Requests: one BatchGetItem per event (plus a retry only if DynamoDB returns
- * unprocessed keys); writes only when something material changed — usually one
+ * Requests: one BatchGetItem per event, eventually consistent (half the read
+ * units; a stale read can only cost a conditional-write conflict, after which
+ * the detector reloads strongly consistent), plus a retry only if DynamoDB returns
+ * unprocessed keys; writes only when something material changed — usually one
  * PutItem (the actor or the principal), a few for an event with a finding; one
  * or two UpdateItem per published finding.
  */
@@ -25,11 +31,13 @@ import {
   PutItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { BlastwallConfig } from '../core/config.ts';
 import {
   type ContextQuery,
   type CreatedResource,
   type DetectionContext,
+  type LoadOptions,
   StateConflictError,
   type StateStore,
   type StateUpdate,
@@ -71,13 +79,54 @@ const keys = {
   session: (accessKeyId: string): Key => ({ pk: `SESSION#${accessKeyId}`, sk: 'LINEAGE' }),
 };
 
+/**
+ * Preset dictionary for the item codec: the field names and values that recur in
+ * every item (deflate finds them here instead of spelling them out once per item).
+ * Changing it breaks reading existing items: add a new codec version instead.
+ */
+const DICTIONARY_V1 = Buffer.from(
+  [
+    'AwsApiCallus-east-1eu-west-1amazonaws.comarn:aws:iam::arn:aws:sts::assumed-role/:role/:user/aws-cli/aws-sdk-go',
+    'boto3terraformconsolecloudformationread-onlyunknowndry-runenforcepage-onlyplannedmanualskipped',
+    '"severity":"info""severity":"low""severity":"medium""severity":"high""severity":"critical"',
+    '"signal":"text":"mitigating":true"reasons":[{"categories":["environmentsCrossed":["lineage":[]"recentEvents":[{',
+    '"summary":"mode":"response":[]"region":"eventSource":"eventName":"account":"environment":"errorCode":"',
+    '"routine":{}"events":[{"id":"time":"destructive":[]"sources":[{"network":"family":"environments":[{',
+    '"credential":{"type":"role-session","access-key","homeEnvironment":"accessKeyId":"ASIA"AKIA"arn":"',
+    '"issuerArn":"issuerType":"Role","accountId":"principalName":"sessionName":"mfa":false,"sessionIssuedAt":"',
+    '"actor":{"sourceIp":"userAgent":"userAgentFamily":"action":{"service":"readOnly":true,"readOnly":false,',
+    '"eventType":"AwsApiCall","resources":[],"requestParameters":{"responseElements":null,"sharedEventId":"requestId":"',
+    '"uses":[{"principalKey":"role:arn:aws:iam::","key:AKIA","credentialKey":"credentialType":"description":"',
+    '"a production session","a staging session","of role ","the access key AKIA of IAM user ',
+    '"firstSeen":"lastSeen":"first":{"id":"time":"timeMs":"recent":[{"eventId":"userAgentFamily":"sourceIp":"',
+    '"version":"key":"published":false,"finding":{"id":"f-"eventId":"',
+  ].join(''),
+);
+const CODEC_V1 = 1;
+
+export function encodeItemData(value: unknown): Uint8Array {
+  const deflated = deflateRawSync(Buffer.from(JSON.stringify(value)), { level: 9, dictionary: DICTIONARY_V1 });
+  const out = new Uint8Array(deflated.length + 1);
+  out[0] = CODEC_V1;
+  out.set(deflated, 1);
+  return out;
+}
+
+export function decodeItemData<T>(attribute: AttributeValue | undefined): T | undefined {
+  if (attribute?.S !== undefined) return JSON.parse(attribute.S) as T; // written before the codec
+  const bytes = attribute?.B;
+  if (bytes === undefined) return undefined;
+  if (bytes[0] !== CODEC_V1) throw new Error(`detection state item with unknown codec version ${bytes[0]}`);
+  const json = inflateRawSync(bytes.subarray(1), { dictionary: DICTIONARY_V1 }).toString('utf8');
+  return JSON.parse(json) as T;
+}
+
 function dataOf<T>(item: Item | undefined): T | undefined {
-  const raw = item?.['data']?.S;
-  return raw === undefined ? undefined : (JSON.parse(raw) as T);
+  return decodeItemData<T>(item?.['data']);
 }
 
 function itemFor(key: Key, value: unknown, expiresAt: number, extra: Item = {}): Item {
-  return { ...keyOf(key), data: { S: JSON.stringify(value) }, [TTL]: { N: String(expiresAt) }, ...extra };
+  return { ...keyOf(key), data: { B: encodeItemData(value) }, [TTL]: { N: String(expiresAt) }, ...extra };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -86,14 +135,14 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions): StateS
   const { client, tableName } = options;
   const maxBatchRetries = options.maxBatchRetries ?? 5;
 
-  async function batchGet(wanted: Key[]): Promise<Map<string, Item>> {
+  async function batchGet(wanted: Key[], consistent: boolean): Promise<Map<string, Item>> {
     const found = new Map<string, Item>();
     let pending: Item[] = [...new Map(wanted.map((k) => [id(k), keyOf(k)])).values()];
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt > maxBatchRetries) throw new Error(`DynamoDB left ${pending.length} keys unprocessed after ${maxBatchRetries} retries`);
       if (attempt > 0) await sleep(Math.min(1000, 25 * 2 ** attempt));
       const out = await client.send(
-        new BatchGetItemCommand({ RequestItems: { [tableName]: { Keys: pending.slice(0, 100), ConsistentRead: true } } }),
+        new BatchGetItemCommand({ RequestItems: { [tableName]: { Keys: pending.slice(0, 100), ConsistentRead: consistent } } }),
       );
       for (const item of out.Responses?.[tableName] ?? []) found.set(`${item[PK]?.S}\u0000${item[SK]?.S}`, item);
       pending = [...(out.UnprocessedKeys?.[tableName]?.Keys ?? []), ...pending.slice(100)];
@@ -123,14 +172,14 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions): StateS
   }
 
   return {
-    async load(query: ContextQuery): Promise<DetectionContext> {
+    async load(query: ContextQuery, options?: LoadOptions): Promise<DetectionContext> {
       const wanted: Key[] = [keys.processed(query.eventId), keys.principal(query.principalKey)];
       if (query.sharedEventId) wanted.push(keys.shared(query.sharedEventId));
       if (query.actorKey) wanted.push(keys.actor(query.actorKey));
       if (query.sessionKey) wanted.push(keys.session(query.sessionKey));
       const resourceKeys = query.resources.map(resourceItemKey);
       wanted.push(...resourceKeys);
-      const found = await batchGet(wanted);
+      const found = await batchGet(wanted, options?.consistent === true);
       const get = (k: Key) => found.get(id(k));
 
       const context: DetectionContext = { created: [] };

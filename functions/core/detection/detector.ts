@@ -25,6 +25,7 @@ import {
   type ContextQuery,
   type CreatedResource,
   type DetectionContext,
+  type LoadOptions,
   type PrincipalState,
   type RoutineAction,
   type SessionLineage,
@@ -76,6 +77,8 @@ const MAX_LINEAGE = 5;
 const RECENT_ON_FINDING = 8;
 
 const NONE: readonly never[] = [];
+const EVENTUAL: LoadOptions = { consistent: false };
+const CONSISTENT: LoadOptions = { consistent: true };
 
 const MINTING_CALLS = new Set(['AssumeRole', 'AssumeRoleWithWebIdentity', 'AssumeRoleWithSAML', 'GetSessionToken', 'GetFederationToken']);
 
@@ -290,7 +293,7 @@ export function createDetector(deps: DetectorDeps): Detector {
   const rescore = async (later: AuditEvent): Promise<Finding | undefined> => {
     const prepared = prepare(later);
     for (let attempt = 0; ; attempt++) {
-      const context = await store.load(prepared.query);
+      const context = await store.load(prepared.query, attempt > 0 ? CONSISTENT : EVENTUAL);
       const prior = context.processed?.finding;
       delete context.processed;
       const { finding } = evaluate(prepared, context);
@@ -338,7 +341,8 @@ export function createDetector(deps: DetectorDeps): Detector {
       }
 
       for (let attempt = 0; ; attempt++) {
-        const context = await store.load(query);
+        // Eventually consistent first (half the read cost); after a conflict, strongly consistent.
+        const context = await store.load(query, attempt > 0 ? CONSISTENT : EVENTUAL);
         cache.remember(query, context);
         if (context.processed) {
           // A retry after a crash may not have published what the first delivery re-scored: look again.

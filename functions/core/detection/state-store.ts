@@ -172,6 +172,11 @@ export interface StateUpdate {
   processed?: Expiring<ProcessedRecord> & { sharedEventId?: string; upgrade?: boolean };
 }
 
+export interface LoadOptions {
+  /** Strongly consistent read (default false). */
+  consistent?: boolean;
+}
+
 /** Another writer changed the same state first: reload and recompute. */
 export class StateConflictError extends Error {
   constructor(message = 'detection state changed concurrently') {
@@ -186,7 +191,14 @@ export interface StateStore {
    * the detector then skips its read cache, which only saves requests.
    */
   readonly local?: boolean;
-  load(query: ContextQuery): Promise<DetectionContext>;
+  /**
+   * `consistent: false` (the default) may return state a moment old — DynamoDB's
+   * eventually consistent read, half the price. Safe because every write is
+   * conditional (versions, absent markers): a stale read costs a conflict and a
+   * retry, never a write on stale state. The detector asks for `consistent: true`
+   * when it reloads after a conflict.
+   */
+  load(query: ContextQuery, options?: LoadOptions): Promise<DetectionContext>;
   /**
    * Writes, in this order: facts (lineage, created resources — true whatever happens
    * next), the versioned principal and actor items (each only if its version is
