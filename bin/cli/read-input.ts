@@ -2,10 +2,11 @@
  * Reads the replay's input files: plain or gzip (detected by magic bytes, not by
  * name), then splits them into raw items with their line numbers.
  */
-import { readFile, stat } from 'node:fs/promises';
-import { gunzip } from 'node:zlib';
+import { createReadStream } from 'node:fs';
+import { open, readFile, stat } from 'node:fs/promises';
+import { createGunzip, gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
-import { type RawItem, eachLogFileRecord, splitRecords, type SplitResult } from '../../functions/core/intake.ts';
+import { type RawItem, createLogFileReader, splitRecords, type SplitResult } from '../../functions/core/intake.ts';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -45,20 +46,42 @@ export async function readInput(file: string): Promise<SplitResult> {
 }
 
 /**
- * The items of one file, one at a time, without holding the whole parsed
- * document when it is a CloudTrail log file (`{"Records":[…]}`): each record is
- * parsed, visited and dropped. `restart` is called before the items are visited
- * again from the start — when such a file turns out not to be valid JSON, it is
- * read as {@link readInput} reads it (which reports the error); the visitor
- * discards what it collected.
+ * The items of one file, one at a time. A CloudTrail log file (`{"Records":[…]}`,
+ * plain or gzip) is streamed: read and gunzipped in chunks, each record parsed,
+ * visited and dropped — never the whole text or the whole parsed document in
+ * memory. Anything else (JSON lines, an array, a broken or oversized file) is
+ * read whole as {@link readInput} reads it, after `restart` tells the visitor to
+ * discard what the stream gave it: errors are reported exactly as before.
  */
 export async function eachInputItem(file: string, visit: (item: RawItem) => void, restart: () => void): Promise<void> {
-  const read = await readText(file);
-  if ('error' in read) {
-    visit({ line: 1, error: read.error });
-    return;
-  }
-  if (eachLogFileRecord(read.text, visit)) return;
+  if (await streamLogFile(file, visit)) return;
   restart();
-  for (const item of splitRecords(read.text).items) visit(item);
+  for (const item of (await readInput(file)).items) visit(item);
+}
+
+async function streamLogFile(file: string, visit: (item: RawItem) => void): Promise<boolean> {
+  const magic = Buffer.alloc(2);
+  const handle = await open(file, 'r');
+  try {
+    await handle.read(magic, 0, 2, 0);
+  } finally {
+    await handle.close();
+  }
+  const gzip = magic[0] === 0x1f && magic[1] === 0x8b;
+  const raw = createReadStream(file, { highWaterMark: 1 << 20 });
+  const source = gzip ? raw.pipe(createGunzip({ chunkSize: 1 << 16 })) : raw;
+  const reader = createLogFileReader(visit);
+  let bytes = 0;
+  try {
+    for await (const chunk of source as AsyncIterable<Buffer>) {
+      bytes += chunk.length;
+      if (bytes > MAX_INPUT_BYTES || !reader.push(chunk)) return false;
+    }
+    return reader.end();
+  } catch {
+    return false; // unreadable gzip and the like: the whole-file path reports it
+  } finally {
+    raw.destroy();
+    if (source !== raw) source.destroy();
+  }
 }

@@ -7,6 +7,7 @@ import type { AuditEvent } from '../../functions/core/audit-event.ts';
 import type { BlastwallConfig } from '../../functions/core/config.ts';
 import type { Finding } from '../../functions/core/finding.ts';
 import { createPipeline } from '../../functions/core/pipeline.ts';
+import { detailsMatter } from '../../functions/core/detection/detector.ts';
 import { createMemoryStateStore } from '../../functions/adapters/memory-state-store.ts';
 import { eachInputItem } from './read-input.ts';
 import type { Progress } from './progress.ts';
@@ -69,8 +70,20 @@ export async function replayFiles(files: readonly string[], config: BlastwallCon
           return;
         }
         const result = pipeline.normalise(item.value);
-        if (!result.ok) rejected.push({ line: item.line, reason: result.reason });
-        else events.push({ event: result.event, index: next++ });
+        if (!result.ok) {
+          rejected.push({ line: item.line, reason: result.reason });
+          return;
+        }
+        const event = result.event;
+        // Held until its turn in event-time order: without the raw parameters when detection
+        // never reads them (most calls), unless a hook wants the whole event.
+        if (!hooks.onEvent && !detailsMatter(event)) {
+          // Last added, first deleted (normalise adds them in this order): the object keeps a fast shape.
+          delete event.additionalEventData;
+          delete event.responseElements;
+          delete event.requestParameters;
+        }
+        events.push({ event, index: next++ });
       },
       () => {
         events = [];

@@ -285,3 +285,133 @@ export function eachLogFileRecord(text: string, visit: (item: RawItem) => void):
   ws();
   return i === n;
 }
+
+/**
+ * {@link eachLogFileRecord} fed in chunks of bytes (UTF-8, as read or gunzipped),
+ * so a large log file is never held whole — neither as text nor parsed: memory is
+ * one chunk plus the record being read. `push` and `end` return false as soon as
+ * the input is not a CloudTrail log file whose every record is valid JSON; the
+ * caller then discards what it was given and reads the file with
+ * {@link splitRecords} (which reports the error). Structural bytes are ASCII and
+ * never occur inside a multi-byte UTF-8 sequence, so the scan runs on bytes.
+ */
+export function createLogFileReader(visit: (item: RawItem) => void): { push(chunk: Uint8Array): boolean; end(): boolean } {
+  const HEADER = /^[ \t\r\n]*\{[ \t\r\n]*"Records"[ \t\r\n]*:[ \t\r\n]*\[/;
+  const enum S {
+    Header,
+    AfterOpen,
+    BeforeElement,
+    Element,
+    AfterElement,
+    Trailer,
+    Done,
+    Failed,
+  }
+  let state: S = S.Header;
+  let header = '';
+  let line = 1;
+  let carry: Buffer | undefined;
+  let depth = 0;
+  let inString = false;
+  let escaped = false;
+  let elementLine = 0;
+  const emit = (bytes: Buffer, start: number, end: number): boolean => {
+    const parsed = tryParse(bytes.toString('utf8', start, end));
+    if (!parsed.ok) return false;
+    visit({ line: elementLine, value: parsed.value });
+    return true;
+  };
+
+  const scan = (buf: Buffer, from: number): boolean => {
+    let start = state === S.Element ? 0 : -1;
+    for (let i = from; i < buf.length; i++) {
+      const c = buf[i]!;
+      switch (state) {
+        case S.Element:
+          if (inString) {
+            if (escaped) escaped = false;
+            else if (c === 0x5c) escaped = true;
+            else if (c === 0x22) inString = false;
+            continue;
+          }
+          if (c === 0x22) inString = true;
+          else if (c === 0x7b || c === 0x5b) depth++;
+          else if (c === 0x0a) line++;
+          else if ((c === 0x7d || c === 0x5d) && depth > 0) depth--;
+          else if (depth === 0 && (c === 0x2c || c === 0x5d)) {
+            if (!emit(buf, start, i)) return false;
+            start = -1;
+            state = c === 0x2c ? S.BeforeElement : S.Trailer;
+          } else if (c === 0x7d && depth === 0) return false;
+          continue;
+        case S.AfterOpen:
+        case S.BeforeElement:
+        case S.AfterElement:
+        case S.Trailer:
+        case S.Done:
+          if (c === 0x0a) {
+            line++;
+            continue;
+          }
+          if (c === 0x20 || c === 0x09 || c === 0x0d) continue;
+          if (state === S.Trailer && c === 0x7d) {
+            state = S.Done;
+            continue;
+          }
+          if (state === S.AfterOpen && c === 0x5d) {
+            state = S.Trailer;
+            continue;
+          }
+          if (state === S.AfterOpen || state === S.BeforeElement) {
+            if (c === 0x5d || c === 0x2c) return false;
+            state = S.Element;
+            start = i;
+            elementLine = line;
+            depth = 0;
+            inString = false;
+            escaped = false;
+            i--; // read this byte as the element's first
+            continue;
+          }
+          return false;
+        default:
+          return false;
+      }
+    }
+    carry = state === S.Element ? Buffer.from(buf.subarray(start)) : undefined;
+    return true;
+  };
+
+  return {
+    push(chunk) {
+      if (state === S.Failed) return false;
+      let bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      if (state === S.Header) {
+        header += bytes.toString('latin1');
+        const m = HEADER.exec(header);
+        if (!m) {
+          // Not (yet) `{"Records":[`: wait for more, up to a bound; a file that is no log file is read the other way.
+          if (header.length > 65_536 || /^[ \t\r\n]*[^ \t\r\n{]/.test(header)) {
+            state = S.Failed;
+            return false;
+          }
+          return true;
+        }
+        for (const ch of m[0]) if (ch === '\n') line++;
+        bytes = Buffer.from(header.slice(m[0].length), 'latin1');
+        header = '';
+        state = S.AfterOpen;
+      }
+      const buf = carry ? Buffer.concat([carry, bytes]) : bytes;
+      const from = carry ? carry.length : 0;
+      if (!scan(buf, from)) {
+        state = S.Failed;
+        return false;
+      }
+      return true;
+    },
+    end() {
+      return state === S.Done;
+    },
+  };
+}

@@ -1137,6 +1137,11 @@ function severityOrder(s: Severity): number {
   return ORDER[s];
 }
 
+/** True when the catalogue looks at this call at all (a destructive/tamper entry or a creation entry): only then do its parameters matter. */
+export function catalogueReads(event: AuditEvent): boolean {
+  return candidates(event).length > 0 || creationByKey.has(`${event.action.eventSource}:${baseEventName(event.action.name)}`);
+}
+
 /** Resources this call creates (for the "deletes what it created" mitigation). */
 export function createdResources(event: AuditEvent): { type: string; name: string }[] {
   if (event.action.errorCode) return [];

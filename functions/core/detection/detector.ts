@@ -15,7 +15,7 @@ import { severityRank } from '../audit-event.ts';
 import type { BlastwallConfig, ResponseMode } from '../config.ts';
 import type { EnvironmentResolver } from '../environment.ts';
 import type { EventSummary, Finding, Reason } from '../finding.ts';
-import { type CatalogueMatch, createdResources, matchCatalogue } from './catalogue.ts';
+import { type CatalogueMatch, catalogueReads, createdResources, matchCatalogue } from './catalogue.ts';
 import { actorKey, credentialKey, describeCredential, isServiceCall, networkOf, principalKey } from './keys.ts';
 import { FINDING_THRESHOLD, type Signal, score } from './scoring.ts';
 import { actorRefreshMs, type DetectionSettings, evaluateSignals, type History, isBefore, ROUTINE_KEPT } from './signals.ts';
@@ -534,9 +534,37 @@ function nextSeen(item: { firstSeen: number; lastSeen: number }, t: number, refr
 /** Request parameters larger than this are not kept with a hop's first event (item size). */
 const MAX_KEPT_PARAMETERS = 2048;
 
-/** The event as kept for re-scoring: large or deeply nested parameters dropped (item size, hostile input). */
+/**
+ * Whether detection reads this event's `requestParameters`, `responseElements`
+ * or `additionalEventData` at all: a catalogued call (targets, predicates,
+ * created resources), a session-minting call (lineage) or a console sign-in (MFA).
+ * For any other call they change nothing — not its finding, not the state it
+ * leaves — so they need not be kept (`blastwall replay` drops them right after
+ * normalising; state never stores them).
+ */
+export function detailsMatter(event: AuditEvent): boolean {
+  const { eventSource, name } = event.action;
+  return (
+    (eventSource === 'sts.amazonaws.com' && MINTING_CALLS.has(name)) ||
+    (eventSource === 'signin.amazonaws.com' && name === 'ConsoleLogin') ||
+    catalogueReads(event)
+  );
+}
+
+/**
+ * The event as kept for re-scoring: its parameters only when detection reads them
+ * (see {@link detailsMatter}), and not when large or deeply nested (item size,
+ * hostile input).
+ */
 export function trimmed(event: AuditEvent): AuditEvent {
   const copy: AuditEvent = { ...event, resources: event.resources.slice(0, 20) };
+  if (!detailsMatter(event)) {
+    // Last added, first deleted (normalise adds them in this order): the object keeps a fast shape.
+    delete copy.additionalEventData;
+    delete copy.responseElements;
+    delete copy.requestParameters;
+    return copy;
+  }
   if (copy.requestParameters && !small(copy.requestParameters, MAX_KEPT_PARAMETERS)) delete copy.requestParameters;
   if (copy.responseElements && !small(copy.responseElements, MAX_KEPT_PARAMETERS / 2)) delete copy.responseElements;
   if (copy.additionalEventData && !small(copy.additionalEventData, MAX_KEPT_PARAMETERS / 2)) delete copy.additionalEventData;
