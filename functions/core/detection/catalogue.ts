@@ -1028,8 +1028,14 @@ export const CREATION_CATALOGUE: readonly CreationEntry[] = [
 // ── Lookup ────────────────────────────────────────────────────────────────
 
 /** Lambda records `UpdateFunctionCode20150331v2`; the catalogue says `UpdateFunctionCode`. */
+const baseNames = new Map<string, string>();
 export function baseEventName(name: string): string {
-  return name.replace(/\d{8}(v\d+)?$/, '');
+  let base = baseNames.get(name);
+  if (base === undefined) {
+    base = name.replace(/\d{8}(v\d+)?$/, '');
+    if (baseNames.size < 10_000) baseNames.set(name, base);
+  }
+  return base;
 }
 
 const bySourceAndName = new Map<string, CatalogueEntry[]>();

@@ -35,14 +35,11 @@ export function credentialKey(credential: Credential): string {
 /** True when the call was made by an AWS service (on someone's behalf or for itself), not by a machine we can correlate. */
 export function isServiceCall(event: AuditEvent): boolean {
   const ip = event.actor.sourceIp;
-  return (
-    event.credential.type === 'aws-service' ||
-    event.credential.invokedBy !== undefined ||
-    ip === 'AWS Internal' ||
-    ip === 'unknown' ||
-    /\.amazonaws\.com$/i.test(ip) ||
-    /^[a-z][a-z0-9.-]*\.amazonaws\.com$/i.test(ip)
-  );
+  if (event.credential.type === 'aws-service' || event.credential.invokedBy !== undefined || ip === 'AWS Internal' || ip === 'unknown') return true;
+  // Both patterns end in "m" or "M": an address (the usual case) ends in a digit or a hex letter, and needs no regex.
+  const last = ip.charCodeAt(ip.length - 1);
+  if (last !== 0x6d && last !== 0x4d) return false;
+  return /\.amazonaws\.com$/i.test(ip) || /^[a-z][a-z0-9.-]*\.amazonaws\.com$/i.test(ip);
 }
 
 export function actorKey(event: AuditEvent): string | undefined {

@@ -179,23 +179,30 @@ export const sessionLineage: SignalFunction = (event, history) => {
   };
 };
 
-function hopCandidates(event: AuditEvent, history: History, hopStart: number): ActorUse[] {
+/** The most recently used hop source: another principal of this actor in a less sensitive environment, recent enough (the first such use on ties). */
+function hopSource(event: AuditEvent, history: History, hopStart: number): ActorUse | undefined {
   const actor = history.actor;
-  if (!actor) return [];
+  if (!actor) return undefined;
   const rank = history.resolver.sensitivityRank(event.environment);
   const windowMs = history.settings.hopWindowMinutes * MINUTE;
   // lastSeen is refreshed at most every refresh interval, so allow that much slack.
   const slack = actorRefreshMs(history.settings);
-  const lineageKeys = new Set((history.lineage?.chain ?? []).flatMap((l) => [l.credential.accessKeyId].filter(Boolean)));
-  return actor.uses.filter(
-    (use) =>
+  const chain = history.lineage?.chain;
+  let best: ActorUse | undefined;
+  for (const use of actor.uses) {
+    if (
       use.principalKey !== history.principalKey &&
       use.environment !== 'unknown' &&
-      history.resolver.sensitivityRank(use.environment) < rank &&
       use.firstSeen <= hopStart &&
       use.lastSeen >= hopStart - windowMs - slack &&
-      !(use.accessKeyId && lineageKeys.has(use.accessKeyId)),
-  );
+      (best === undefined || use.lastSeen > best.lastSeen) &&
+      history.resolver.sensitivityRank(use.environment) < rank &&
+      !(use.accessKeyId && chain?.some((l) => l.credential.accessKeyId === use.accessKeyId))
+    ) {
+      best = use;
+    }
+  }
+  return best;
 }
 
 /** How often an actor's "last used" time is refreshed in the store (coalescing). */
@@ -218,7 +225,7 @@ export const credentialHop: SignalFunction = (event, history) => {
   const own = history.actor?.uses.find((u) => u.principalKey === history.principalKey && u.environment === event.environment && u.firstSeen < event.timeMs);
   if (own && own.firstSeen < event.timeMs - windowMs) return undefined;
   const hopStart = own?.firstSeen ?? event.timeMs;
-  const from = hopCandidates(event, history, hopStart).sort((a, b) => b.lastSeen - a.lastSeen)[0];
+  const from = hopSource(event, history, hopStart);
   if (!from) return undefined;
   const established = isEstablished(history.principal, event, history.settings);
   const gap = Math.max(0, hopStart - Math.min(from.lastSeen, hopStart));
