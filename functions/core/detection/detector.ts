@@ -9,7 +9,7 @@
  * processed marker is written with the finding in the same atomic save, and a
  * duplicate delivery returns the finding recorded the first time.
  */
-import { createHash } from 'node:crypto';
+import * as nodeCrypto from 'node:crypto';
 import type { AuditEvent, Credential } from '../audit-event.ts';
 import { severityRank } from '../audit-event.ts';
 import type { BlastwallConfig, ResponseMode } from '../config.ts';
@@ -34,6 +34,12 @@ import {
   type StateUpdate,
   isEmptyUpdate,
 } from './state-store.ts';
+
+/** sha256 hex of a string: the one-shot `crypto.hash` where Node has it (≈ 3× faster for short inputs), the same digest either way. */
+const sha256 = (text: string): string =>
+  typeof (nodeCrypto as { hash?: unknown }).hash === 'function'
+    ? (nodeCrypto as unknown as { hash(algorithm: string, data: string): string }).hash('sha256', text)
+    : nodeCrypto.createHash('sha256').update(text).digest('hex');
 
 export interface DetectionOutcome {
   /** true when this eventId was processed before (duplicate delivery). */
@@ -77,6 +83,7 @@ const MAX_LINEAGE = 5;
 const RECENT_ON_FINDING = 8;
 
 const NONE: readonly never[] = [];
+const NO_RESOURCES: ContextQuery['resources'] = Object.freeze([]) as unknown as ContextQuery['resources'];
 const EVENTUAL: LoadOptions = { consistent: false };
 const CONSISTENT: LoadOptions = { consistent: true };
 
@@ -88,7 +95,7 @@ export function orderByEventTime<T extends AuditEvent>(events: readonly T[]): T[
 }
 
 function fingerprint(event: AuditEvent): string {
-  return createHash('sha256').update(`${event.time}|${event.action.eventSource}|${event.action.name}`).digest('hex').slice(0, 8);
+  return sha256(`${event.time}|${event.action.eventSource}|${event.action.name}`).slice(0, 8);
 }
 
 /**
@@ -102,7 +109,7 @@ export function eventKey(event: AuditEvent): string {
 
 /** Deterministic: the same event always yields the same finding id. */
 export function findingId(event: AuditEvent): string {
-  return `f-${createHash('sha256').update(`${eventKey(event)}|${credentialKey(event.credential)}`).digest('hex').slice(0, 16)}`;
+  return `f-${sha256(`${eventKey(event)}|${credentialKey(event.credential)}`).slice(0, 16)}`;
 }
 
 export function summarise(event: AuditEvent): EventSummary {
@@ -224,7 +231,7 @@ export function createDetector(deps: DetectorDeps): Detector {
     const query: ContextQuery = {
       eventId: eventKey(event),
       principalKey: keys.principal,
-      resources: (match?.targets ?? []).slice(0, 20).map((t) => ({ account: event.account, type: t.type, name: t.name })),
+      resources: match?.targets.length ? match.targets.slice(0, 20).map((t) => ({ account: event.account, type: t.type, name: t.name })) : NO_RESOURCES,
     };
     if (event.sharedEventId) query.sharedEventId = event.sharedEventId;
     if (keys.actor) query.actorKey = keys.actor;
