@@ -313,7 +313,6 @@ export function createLogFileReader(visit: (item: RawItem) => void): { push(chun
   let carry: Buffer | undefined;
   let depth = 0;
   let inString = false;
-  let escaped = false;
   let elementLine = 0;
   const emit = (bytes: Buffer, start: number, end: number): boolean => {
     const parsed = tryParse(bytes.toString('utf8', start, end));
@@ -322,20 +321,42 @@ export function createLogFileReader(visit: (item: RawItem) => void): { push(chun
     return true;
   };
 
+  /** Index of the quote that closes a string whose body continues at `from`, or -1 if it is not in `buf` yet. */
+  const closingQuote = (buf: Buffer, from: number): number => {
+    for (let j = from; ; j++) {
+      j = buf.indexOf(0x22, j);
+      if (j === -1) return -1;
+      let k = j - 1;
+      while (buf[k] === 0x5c) k--;
+      if ((j - 1 - k) % 2 === 0) return j; // an even run of backslashes: not escaped
+    }
+  };
+
   const scan = (buf: Buffer, from: number): boolean => {
     let start = state === S.Element ? 0 : -1;
-    for (let i = from; i < buf.length; i++) {
+    let i = from;
+    if (inString) {
+      const q = closingQuote(buf, from);
+      if (q === -1) i = buf.length;
+      else {
+        inString = false;
+        i = q + 1;
+      }
+    }
+    for (; i < buf.length; i++) {
       const c = buf[i]!;
       switch (state) {
         case S.Element:
-          if (inString) {
-            if (escaped) escaped = false;
-            else if (c === 0x5c) escaped = true;
-            else if (c === 0x22) inString = false;
-            continue;
-          }
-          if (c === 0x22) inString = true;
-          else if (c === 0x7b || c === 0x5b) depth++;
+          if (c === 0x22) {
+            // Strings are skipped whole (native search), not byte by byte.
+            const q = closingQuote(buf, i + 1);
+            if (q === -1) {
+              inString = true;
+              i = buf.length;
+              break;
+            }
+            i = q;
+          } else if (c === 0x7b || c === 0x5b) depth++;
           else if (c === 0x0a) line++;
           else if ((c === 0x7d || c === 0x5d) && depth > 0) depth--;
           else if (depth === 0 && (c === 0x2c || c === 0x5d)) {
@@ -369,7 +390,6 @@ export function createLogFileReader(visit: (item: RawItem) => void): { push(chun
             elementLine = line;
             depth = 0;
             inString = false;
-            escaped = false;
             i--; // read this byte as the element's first
             continue;
           }
