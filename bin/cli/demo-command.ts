@@ -8,9 +8,9 @@ import { parseConfig, EXAMPLE_CONFIG } from '../../functions/core/config.ts';
 import type { AuditEvent } from '../../functions/core/audit-event.ts';
 import type { Finding } from '../../functions/core/finding.ts';
 import { renderPageText } from '../../functions/core/paging/render-text.ts';
-import { describeApiCall } from '../../functions/core/response/plan.ts';
+import { describeApiCall, isEnforcedRevocation } from '../../functions/core/response/plan.ts';
 import { postPageToSlackFromEnv } from '../../functions/page/local.ts';
-import { replayFiles, isRevocation } from './replay-engine.ts';
+import { replayFiles } from './replay-engine.ts';
 import type { Io } from './io.ts';
 
 export const DEMO_SCENARIO = fileURLToPath(new URL('../../test/fixtures/scenarios/incident.json', import.meta.url));
@@ -44,9 +44,9 @@ export async function demoCommand(_args: string[], io: Io): Promise<number> {
 
   out(`1. Ordinary history: ${history.length} events over ${spanDays(history)} days`);
   const historyFindings = history.filter((s) => s.finding);
-  const historyRevocations = historyFindings.flatMap((s) => s.finding!.response.filter(isRevocation));
+  const historyRevocations = historyFindings.flatMap((s) => s.finding!.response.filter(isEnforcedRevocation));
   out(`   ${countBy(history.map((s) => s.event.credential.principalName ?? s.event.credential.type))}`);
-  out(`   → ${historyFindings.length} findings (${severities(historyFindings)}), ${historyRevocations.length} revocations: routine work is left alone.`);
+  out(`   → ${plural(historyFindings.length, 'finding')} (${severities(historyFindings)}), ${plural(historyRevocations.length, 'revocation')}: routine work is left alone.`);
   out();
 
   out('2. The incident, event by event:');
@@ -74,7 +74,7 @@ export async function demoCommand(_args: string[], io: Io): Promise<number> {
   }
   out();
 
-  const firstRevoking = incident.find((s) => s.finding?.response.some(isRevocation));
+  const firstRevoking = incident.find((s) => s.finding?.response.some(isEnforcedRevocation));
   if (firstRevoking?.finding) {
     out('3. The page on-call receives for the first revocation (Slack and PagerDuty):');
     out();
@@ -97,9 +97,13 @@ export async function demoCommand(_args: string[], io: Io): Promise<number> {
     out('   Nothing would be revoked in this scenario.');
   }
   out();
-  out(`Summary: ${summary.events} events, ${summary.findings} findings, ${summary.revocations} revocations planned, ${summary.rejected} rejected.`);
+  out(`Summary: ${plural(summary.events, 'event')}, ${plural(summary.findings, 'finding')}, ${plural(summary.revocations, 'revocation')} planned, ${summary.rejected} rejected.`);
   out('Next: `npx blastwall replay --format json your-cloudtrail.json.gz` to backtest your own history.');
   return summary.rejected > 0 ? 3 : 0;
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 function spanDays(items: Seen[]): number {

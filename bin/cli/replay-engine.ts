@@ -7,6 +7,7 @@ import type { AuditEvent } from '../../functions/core/audit-event.ts';
 import type { BlastwallConfig } from '../../functions/core/config.ts';
 import type { Finding } from '../../functions/core/finding.ts';
 import { createPipeline } from '../../functions/core/pipeline.ts';
+import { isEnforcedRevocation } from '../../functions/core/response/plan.ts';
 import { detailsMatter } from '../../functions/core/detection/detector.ts';
 import { createMemoryStateStore } from '../../functions/adapters/memory-state-store.ts';
 import { eachInputItem } from './read-input.ts';
@@ -45,10 +46,6 @@ interface Indexed {
   index: number;
 }
 
-/** A planned IAM call that `enforce` would make (dry-run and page-only environments only record it). */
-export function isRevocation(action: Finding['response'][number]): boolean {
-  return action.apiCall !== undefined && action.status === 'planned' && action.mode === 'enforce';
-}
 
 export async function replayFiles(files: readonly string[], config: BlastwallConfig, hooks: ReplayHooks = {}): Promise<ReplaySummary> {
   const pipeline = createPipeline({ config, store: createMemoryStateStore() });
@@ -98,6 +95,15 @@ export async function replayFiles(files: readonly string[], config: BlastwallCon
     if (events.length) runs.push(events.sort((a, b) => a.event.timeMs - b.event.timeMs));
   }
 
+  /** Counts a finding, its distinct enforced revocations, marks it published (as `detect` does) and hands it on. */
+  async function report(finding: Finding, event: AuditEvent, index: number): Promise<void> {
+    summary.findings++;
+    for (const action of finding.response.filter(isEnforcedRevocation)) revoked.add(`${action.account}|${action.action}|${action.target}`);
+    summary.revocations = revoked.size;
+    await pipeline.detector.markPublished(event, finding.id);
+    hooks.onFinding?.({ finding, eventIndex: index, event });
+  }
+
   // Merge the files by (event time, input position): the order one stable sort of
   // every event would give. Each event is released once processed.
   const total = summary.events;
@@ -107,26 +113,14 @@ export async function replayFiles(files: readonly string[], config: BlastwallCon
     // "now" is when production would have acted: the moment the event arrived.
     const outcome = await pipeline.detect(event, new Date(event.timeMs));
     // Findings of later events re-scored by this one (only when input order and event time disagree).
-    for (const later of outcome.additionalFindings ?? []) {
-      summary.findings++;
-      for (const action of later.response.filter(isRevocation)) revoked.add(`${action.account}|${action.action}|${action.target}`);
-      summary.revocations = revoked.size;
-      await pipeline.detector.markPublished(event, later.id);
-      hooks.onFinding?.({ finding: later, eventIndex: index, event });
-    }
+    for (const later of outcome.additionalFindings ?? []) await report(later, event, index);
     if (outcome.duplicate) {
       summary.duplicates++;
       hooks.onEvent?.(event, index, undefined);
       continue;
     }
     const finding = outcome.finding;
-    if (finding) {
-      summary.findings++;
-      for (const action of finding.response.filter(isRevocation)) revoked.add(`${action.account}|${action.action}|${action.target}`);
-      summary.revocations = revoked.size;
-      await pipeline.detector.markPublished(event, finding.id);
-      hooks.onFinding?.({ finding, eventIndex: index, event });
-    }
+    if (finding) await report(finding, event, index);
     hooks.onEvent?.(event, index, finding);
   }
   hooks.progress?.done();

@@ -6,7 +6,7 @@
 import type { BlastwallConfig } from '../core/config.ts';
 import type { Finding, ResponseAction, RestoreRecord } from '../core/finding.ts';
 import { ACTION_CODES } from '../core/response/codes.ts';
-import { describeApiCall, isRevocation, planResponse } from '../core/response/plan.ts';
+import { describeApiCall, isEnforcedRevocation, isRevocation, planResponse } from '../core/response/plan.ts';
 import { holdKey, restoreDecision, restoreRequestProblem, type RestoreRequest } from '../core/response/restore.ts';
 import { DETAIL_TYPES, METRICS } from '../core/telemetry-names.ts';
 import { PublishError, type EventPublisher } from '../adapters/event-publisher.ts';
@@ -223,7 +223,7 @@ export function createResponder(deps: ResponderDeps) {
       }
       const result = await execute(finding, planned, now());
       actions.push(result);
-      if (isRevocation(planned) && planned.status === 'planned' && planned.mode === 'enforce') {
+      if (isEnforcedRevocation(planned)) {
         await deps.ledger.saveActions(finding.id, [...actions, ...plan.slice(actions.length)], now(), false);
       }
     }

@@ -394,3 +394,8 @@ export function describeApiCall(action: ResponseAction): string {
 export function isRevocation(action: ResponseAction): boolean {
   return action.action !== 'manual' && action.apiCall !== undefined;
 }
+
+/** A revocation `respond` will execute: planned, in an `enforce` environment (dry-run and page-only only record it). */
+export function isEnforcedRevocation(action: ResponseAction): boolean {
+  return isRevocation(action) && action.status === 'planned' && action.mode === 'enforce';
+}
