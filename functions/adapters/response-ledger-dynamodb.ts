@@ -8,7 +8,7 @@ import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCom
 import type { Finding, ResponseAction } from '../core/finding.ts';
 import type { BreakerSlot } from '../core/response/breaker.ts';
 import { TABLE_SCHEMA } from './table-schema.ts';
-import { LedgerConflictError, type ClaimResult, type FindingRecord, type ResponseLedger, type RestoreEvent } from './response-ledger.ts';
+import { LedgerConflictError, raisesSeverity, type ClaimResult, type FindingRecord, type ResponseLedger, type RestoreEvent } from './response-ledger.ts';
 
 export interface DynamoResponseLedgerOptions {
   client: DynamoDBClient;
@@ -109,7 +109,35 @@ export class DynamoResponseLedger implements ResponseLedger {
     }
     const existing = await this.readItem(finding.id);
     if (!existing) throw new LedgerConflictError(`finding ${finding.id} vanished while claiming`);
-    if (existing.state === 'responded') return { outcome: 'duplicate', record: toRecord(existing) };
+    if (existing.state === 'responded') {
+      if (!raisesSeverity(finding, toRecord(existing).finding)) return { outcome: 'duplicate', record: toRecord(existing) };
+      try {
+        const out = await this.send<{ Attributes?: FindingItem }>(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: findingKey(finding.id),
+            UpdateExpression: 'SET findingJson = :f, #state = :responding, leaseUntil = :lease, claims = claims + :one, version = version + :one, updatedAt = :now',
+            ConditionExpression: '#state = :responded AND version = :v',
+            ExpressionAttributeNames: { '#state': 'state' },
+            ExpressionAttributeValues: {
+              ':f': JSON.stringify({ ...finding, response: [] }),
+              ':responding': 'responding',
+              ':responded': 'responded',
+              ':lease': nowMs + leaseMs,
+              ':one': 1,
+              ':now': now.toISOString(),
+              ':v': existing.version,
+            },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return { outcome: 'escalated', record: toRecord(out.Attributes as FindingItem) };
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+        // Someone else reopened or changed it first: they respond; this delivery retries later.
+        return { outcome: 'in-progress', record: toRecord((await this.readItem(finding.id)) ?? existing) };
+      }
+    }
     if (existing.leaseUntil > nowMs) return { outcome: 'in-progress', record: toRecord(existing) };
     try {
       const out = await this.send<{ Attributes?: FindingItem }>(

@@ -7,6 +7,7 @@
  * Two implementations with one contract: in memory (CLI, demo, tests) and DynamoDB
  * (response-ledger-dynamodb.ts). Table keys: FINDING#… and BREAKER#….
  */
+import { severityRank } from '../core/audit-event.ts';
 import type { Finding, ResponseAction } from '../core/finding.ts';
 import { breakerOpenDetail, freeSlotIndexes, slotFor, type BreakerSettings, type BreakerSlot, type SlotClaim } from '../core/response/breaker.ts';
 import type { Approver } from '../core/response/restore.ts';
@@ -41,6 +42,12 @@ export type ClaimResult =
   | { outcome: 'claimed'; record: FindingRecord }
   /** A previous attempt claimed it and its lease ran out (it crashed): continue where it stopped. */
   | { outcome: 'resumed'; record: FindingRecord }
+  /**
+   * Already responded, and this delivery is the same finding re-scored *higher* (a late
+   * event raised it: same id, e.g. medium → high). The record is reopened under a new
+   * lease with the new finding; what was done stays done, what was skipped is re-planned.
+   */
+  | { outcome: 'escalated'; record: FindingRecord }
   /** Already responded: a duplicate delivery. */
   | { outcome: 'duplicate'; record: FindingRecord }
   /** Another invocation is responding right now. */
@@ -68,6 +75,11 @@ export interface ResponseLedger {
   takeBreakerSlot(slot: BreakerSlot, nowMs: number): Promise<boolean>;
   /** Frees a slot taken by `findingId` at `at` (a revocation that did not happen). */
   releaseBreakerSlot(index: number, findingId: string, at: string): Promise<void>;
+}
+
+/** A redelivered finding with the same id and a higher severity than the one responded to. */
+export function raisesSeverity(incoming: Finding, recorded: Finding): boolean {
+  return severityRank(incoming.severity) > severityRank(recorded.severity);
 }
 
 export class LedgerConflictError extends Error {
@@ -121,7 +133,16 @@ export class MemoryResponseLedger implements ResponseLedger {
       this.findings.set(finding.id, record);
       return { outcome: 'claimed', record: clone(record) };
     }
-    if (existing.state === 'responded') return { outcome: 'duplicate', record: clone(existing) };
+    if (existing.state === 'responded') {
+      if (!raisesSeverity(finding, existing.finding)) return { outcome: 'duplicate', record: clone(existing) };
+      existing.finding = { ...clone(finding), response: existing.finding.response };
+      existing.state = 'responding';
+      existing.leaseUntil = nowMs + leaseMs;
+      existing.claims += 1;
+      existing.version += 1;
+      existing.updatedAt = now.toISOString();
+      return { outcome: 'escalated', record: clone(existing) };
+    }
     if (existing.leaseUntil > nowMs) return { outcome: 'in-progress', record: clone(existing) };
     existing.leaseUntil = nowMs + leaseMs;
     existing.claims += 1;

@@ -212,8 +212,12 @@ export function createResponder(deps: ResponderDeps) {
     if (claim.outcome === 'in-progress') throw new ResponseInProgressError(finding.id, 'the response');
 
     const plan = planResponse(finding, { config: deps.config, ownRoleArns: deps.ownRoleArns ?? [], now: start });
-    // A resumed response keeps every result a crashed attempt already recorded.
-    const recorded = new Map(claim.record.finding.response.filter((a) => a.status !== 'planned').map((a) => [actionKey(a), a]));
+    // A resumed response keeps every result a crashed attempt already recorded. An escalated
+    // one (the same finding re-scored higher by a late event) keeps only what was done:
+    // what was skipped below the revoke threshold is planned again at the new severity.
+    const keep = (a: ResponseAction) => (claim.outcome === 'escalated' ? a.status === 'done' : a.status !== 'planned');
+    const recorded = new Map(claim.record.finding.response.filter(keep).map((a) => [actionKey(a), a]));
+    if (claim.outcome === 'escalated') log.info('finding re-scored higher by a late event: responding again', { findingId: finding.id, severity: finding.severity });
     const actions: ResponseAction[] = [];
     for (const planned of plan) {
       const previous = recorded.get(actionKey(planned));

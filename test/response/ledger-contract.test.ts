@@ -62,6 +62,27 @@ describe.each(ledgers)('response ledger contract: %s', (name, make) => {
     expect(dup.record.finding.id).toBe(finding.id);
   });
 
+  it('the same finding re-scored higher after it responded is reopened once, keeping what was done', async () => {
+    const ledger = make();
+    const medium = makeFinding({ id: `f-escalate-${name.length}`, severity: 'medium' });
+    expect((await ledger.claim(medium, NOW, 60_000)).outcome).toBe('claimed');
+    const skipped: ResponseAction = { ...done, status: 'skipped', code: 'below-threshold' };
+    await ledger.saveActions(medium.id, [skipped], at(1000), true);
+    // A redelivery at the same severity is a duplicate …
+    expect((await ledger.claim(medium, at(2000), 60_000)).outcome).toBe('duplicate');
+    // … a higher one reopens it, with the new finding and the actions recorded so far.
+    const high = { ...medium, severity: 'high' as const };
+    const reopened = await ledger.claim(high, at(3000), 60_000);
+    expect(reopened.outcome).toBe('escalated');
+    expect(reopened.record.state).toBe('responding');
+    expect(reopened.record.finding.severity).toBe('high');
+    expect(reopened.record.finding.response).toEqual([skipped]);
+    expect((await ledger.claim(high, at(4000), 60_000)).outcome).toBe('in-progress');
+    await ledger.saveActions(high.id, [done], at(5000), true);
+    expect((await ledger.claim(high, at(6000), 60_000)).outcome).toBe('duplicate');
+    expect((await ledger.claim(medium, at(7000), 60_000)).outcome).toBe('duplicate');
+  });
+
   it('concurrent claims: exactly one wins', async () => {
     const ledger = make();
     const finding = makeFinding();

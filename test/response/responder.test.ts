@@ -128,6 +128,21 @@ describe('respond orchestration', () => {
     w.close();
   });
 
+  it('the same finding re-scored from medium to high by a late event revokes once, then is a duplicate', async () => {
+    const w = wireResponder(standIn, testConfig(), { now: () => NOW });
+    const medium = makeFinding({ id: 'f-late-hop', severity: 'medium' });
+    const first = await w.responder.respond(medium);
+    expect(first.status === 'responded' && first.actions[0]!.code).toBe('below-threshold');
+    expect(standIn.requests.filter((r) => r.action === 'UpdateAccessKey')).toHaveLength(0);
+    const raised = await w.responder.respond({ ...medium, severity: 'high' });
+    expect(raised.status === 'responded' && raised.actions[0]!.status).toBe('done');
+    expect(standIn.requests.filter((r) => r.action === 'UpdateAccessKey')).toHaveLength(1);
+    const again = await w.responder.respond({ ...medium, severity: 'high' });
+    expect(again.status).toBe('duplicate');
+    expect(standIn.requests.filter((r) => r.action === 'UpdateAccessKey')).toHaveLength(1);
+    w.close();
+  });
+
   it('root: the published response escalates and says root cannot be revoked by policy', async () => {
     const w = wireResponder(standIn, testConfig(), { now: () => NOW });
     await w.responder.respond(makeFinding({ credential: { type: 'root', arn: `arn:aws:iam::${PROD}:root`, accountId: PROD, homeEnvironment: 'production' } }));
