@@ -52,78 +52,40 @@ export class Monitoring extends Construct {
       this.alarms.push(alarm);
       return alarm;
     };
+    /** An alarm that pages on the first occurrence: ≥ 1 in one period; no data means nothing happened. */
+    const onAny = (alarmId: string, alarmDescription: string, metric: cloudwatch.IMetric): cloudwatch.Alarm =>
+      add(
+        new cloudwatch.Alarm(this, alarmId, {
+          alarmDescription,
+          metric,
+          threshold: 1,
+          evaluationPeriods: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+      );
     const fiveMinutes = Duration.minutes(5);
 
     for (const [name, fn] of Object.entries(props.functions)) {
-      add(
-        new cloudwatch.Alarm(this, `${name}Errors`, {
-          alarmDescription: `Blastwall ${name}: the function failed (errors). Read its log group; failed async events are in its DLQ.`,
-          metric: fn.metricErrors({ period: fiveMinutes, statistic: 'Sum' }),
-          threshold: 1,
-          evaluationPeriods: 1,
-          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        }),
-      );
-      add(
-        new cloudwatch.Alarm(this, `${name}Throttles`, {
-          alarmDescription: `Blastwall ${name}: invocations throttled (account concurrency exhausted?).`,
-          metric: fn.metricThrottles({ period: fiveMinutes, statistic: 'Sum' }),
-          threshold: 1,
-          evaluationPeriods: 1,
-          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        }),
-      );
+      onAny(`${name}Errors`, `Blastwall ${name}: the function failed (errors). Read its log group; failed async events are in its DLQ.`, fn.metricErrors({ period: fiveMinutes, statistic: 'Sum' }));
+      onAny(`${name}Throttles`, `Blastwall ${name}: invocations throttled (account concurrency exhausted?).`, fn.metricThrottles({ period: fiveMinutes, statistic: 'Sum' }));
     }
 
     for (const [name, queue] of Object.entries(props.deadLetterQueues)) {
-      add(
-        new cloudwatch.Alarm(this, `${name}DlqDepth`, {
-          alarmDescription: `Blastwall ${name}: events in the dead-letter queue were never processed. Inspect and redrive them.`,
-          metric: queue.metricApproximateNumberOfMessagesVisible({ period: fiveMinutes, statistic: 'Maximum' }),
-          threshold: 1,
-          evaluationPeriods: 1,
-          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        }),
-      );
+      onAny(`${name}DlqDepth`, `Blastwall ${name}: events in the dead-letter queue were never processed. Inspect and redrive them.`, queue.metricApproximateNumberOfMessagesVisible({ period: fiveMinutes, statistic: 'Maximum' }));
     }
 
-    add(
-      new cloudwatch.Alarm(this, 'RevocationFailures', {
-        alarmDescription: 'Blastwall respond: a revocation failed after retries; the credential may still be live. Act by hand.',
-        metric: blastwallMetric(METRICS.revocationFailures, 'Sum', Duration.minutes(1)),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
-    );
-    add(
-      new cloudwatch.Alarm(this, 'CircuitBreakerOpen', {
-        alarmDescription: 'Blastwall respond: the circuit breaker is open; revocations are being refused (false-positive storm or a real attack at scale).',
-        metric: blastwallMetric(METRICS.circuitBreakerOpen, 'Sum', Duration.minutes(1)),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
-    );
-    add(
-      new cloudwatch.Alarm(this, 'PageFailures', {
-        alarmDescription: 'Blastwall page: Slack or PagerDuty delivery failed after retries; findings may be unseen.',
-        // PageFailures carries a Channel dimension; alarms cannot SEARCH, so sum the known channels.
-        metric: new cloudwatch.MathExpression({
-          expression: PAGE_CHANNELS.map((_, i) => `FILL(c${i}, 0)`).join(' + '),
-          usingMetrics: Object.fromEntries(PAGE_CHANNELS.map((channel, i) => [`c${i}`, blastwallMetric(METRICS.pageFailures, 'Sum', fiveMinutes, { Channel: channel })])),
-          label: 'PageFailures (all channels)',
-          period: fiveMinutes,
-        }),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    onAny('RevocationFailures', 'Blastwall respond: a revocation failed after retries; the credential may still be live. Act by hand.', blastwallMetric(METRICS.revocationFailures, 'Sum', Duration.minutes(1)));
+    onAny('CircuitBreakerOpen', 'Blastwall respond: the circuit breaker is open; revocations are being refused (false-positive storm or a real attack at scale).', blastwallMetric(METRICS.circuitBreakerOpen, 'Sum', Duration.minutes(1)));
+    onAny(
+      'PageFailures',
+      'Blastwall page: Slack or PagerDuty delivery failed after retries; findings may be unseen.',
+      // PageFailures carries a Channel dimension; alarms cannot SEARCH, so sum the known channels.
+      new cloudwatch.MathExpression({
+        expression: PAGE_CHANNELS.map((_, i) => `FILL(c${i}, 0)`).join(' + '),
+        usingMetrics: Object.fromEntries(PAGE_CHANNELS.map((channel, i) => [`c${i}`, blastwallMetric(METRICS.pageFailures, 'Sum', fiveMinutes, { Channel: channel })])),
+        label: 'PageFailures (all channels)',
+        period: fiveMinutes,
       }),
     );
 
