@@ -5,7 +5,7 @@
  * trigger on an open incident adds an alert, never a second incident) and
  * injects 5xx / 429.
  */
-import { listen, readBody, sendJson } from './slack.ts';
+import { listen, readBody, sendJson } from './loopback-http.ts';
 
 export interface PdIncident {
   dedupKey: string;

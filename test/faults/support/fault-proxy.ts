@@ -4,8 +4,8 @@
  * mid-request, and a body that is not what the protocol promises (an HTML error
  * page with 200, truncated JSON). Everything else is forwarded unchanged.
  */
-import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import { request, type IncomingMessage, type ServerResponse } from 'node:http';
+import { listen } from '../../standins/loopback-http.ts';
 
 export type ProxyFault =
   | { kind: 'hang' }
@@ -28,10 +28,9 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   const upstream = new URL(target);
   const queue: Array<{ fault: ProxyFault; times: number; prefix: string }> = [];
   const log: FaultProxy['log'] = [];
-  const sockets = new Set<Socket>();
   const hanging = new Set<ServerResponse>();
 
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  const http = await listen((req: IncomingMessage, res: ServerResponse) => {
     const path = req.url ?? '/';
     const index = queue.findIndex((q) => path.startsWith(q.prefix));
     const entry = index >= 0 ? queue[index] : undefined;
@@ -74,22 +73,14 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       forward.end(Buffer.concat(chunks));
     });
   });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${http.port}`,
     log,
     fail: (fault, times = 1, pathPrefix = '') => void queue.push({ fault, times, prefix: pathPrefix }),
     clear: () => void queue.splice(0),
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const res of hanging) res.destroy();
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
+    close: () => {
+      for (const res of hanging) res.destroy();
+      return http.close();
+    },
   };
 }
