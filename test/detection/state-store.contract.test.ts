@@ -15,7 +15,7 @@ import {
   type StateStore,
 } from '../../functions/core/detection/state-store.ts';
 import type { Finding } from '../../functions/core/finding.ts';
-import { startLocalDynamo, type LocalDynamo } from '../support/dynalite.ts';
+import { createTable, startLocalDynamo, type LocalDynamo } from '../support/dynalite.ts';
 import { detectorWith, findingsOf, loadScenario, run } from './support.ts';
 
 let local: LocalDynamo;
@@ -42,21 +42,7 @@ const stores: [string, () => Promise<StateStore>][] = [
     async () => {
       // A fresh table per test keeps tests independent.
       const tableName = `detect-contract-${process.pid}-${++tableCounter}`;
-      const { CreateTableCommand } = await import('@aws-sdk/client-dynamodb');
-      await local.client.send(
-        new CreateTableCommand({
-          TableName: tableName,
-          BillingMode: 'PAY_PER_REQUEST',
-          AttributeDefinitions: [
-            { AttributeName: 'pk', AttributeType: 'S' },
-            { AttributeName: 'sk', AttributeType: 'S' },
-          ],
-          KeySchema: [
-            { AttributeName: 'pk', KeyType: 'HASH' },
-            { AttributeName: 'sk', KeyType: 'RANGE' },
-          ],
-        }),
-      );
+      await createTable(local.client, tableName);
       return createDynamoStateStore({ client: local.client, tableName });
     },
   ],
@@ -134,22 +120,9 @@ describe.each(stores)('state store contract: %s', (_name, make) => {
 describe('DynamoDB store: requests per event, TTL, outage', () => {
   it('costs at most one read per event and almost no writes for benign events (printed)', async () => {
     const tableName = `detect-count-${process.pid}`;
-    const { CreateTableCommand, DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
+    const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
     const client = new DynamoDBClient({ endpoint: local.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'test' }, maxAttempts: 1 });
-    await client.send(
-      new CreateTableCommand({
-        TableName: tableName,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-      }),
-    );
+    await createTable(client, tableName);
     const counter = countRequests(client);
     const detector = detectorWith(createDynamoStateStore({ client, tableName }));
     const events = orderByEventTime(loadScenario('incident.json'));

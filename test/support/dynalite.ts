@@ -38,6 +38,24 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** Creates a table with Blastwall's single-table key schema (on-demand), as the CDK stack does. */
+export async function createTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: TABLE_SCHEMA.partitionKey, AttributeType: 'S' },
+        { AttributeName: TABLE_SCHEMA.sortKey, AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: TABLE_SCHEMA.partitionKey, KeyType: 'HASH' },
+        { AttributeName: TABLE_SCHEMA.sortKey, KeyType: 'RANGE' },
+      ],
+    }),
+  );
+}
+
 export async function startLocalDynamo(tableName = `blastwall-test-${process.pid}-${Date.now()}`): Promise<LocalDynamo> {
   // dynalite itself listens on a private port for the helper's whole life (its data
   // lives in its process memory); clients talk to it through a TCP proxy on `port`.
@@ -88,20 +106,8 @@ export async function startLocalDynamo(tableName = `blastwall-test-${process.pid
     credentials: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'test' },
     maxAttempts: 1,
   });
-  await client.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: TABLE_SCHEMA.partitionKey, AttributeType: 'S' },
-        { AttributeName: TABLE_SCHEMA.sortKey, AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: TABLE_SCHEMA.partitionKey, KeyType: 'HASH' },
-        { AttributeName: TABLE_SCHEMA.sortKey, KeyType: 'RANGE' },
-      ],
-    }),
-  );
+  await createTable(client, tableName);
+
   return {
     endpoint,
     port,
