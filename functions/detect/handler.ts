@@ -14,11 +14,12 @@ import type { EventBridgeEvent } from 'aws-lambda';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { parseConfig } from '../core/config.ts';
+import { parseOwnRoleArns } from '../core/response/protected.ts';
 import { createPipeline, type Pipeline } from '../core/pipeline.ts';
 import { DETAIL_TYPES, ENV_VARS, METRIC_NAMESPACE, METRICS, SERVICE_NAME } from '../core/telemetry-names.ts';
 import { createDynamoStateStore } from '../adapters/dynamo-state-store.ts';
 import { createEventPublisher } from '../adapters/event-publisher.ts';
+import { configFromEnvironment, requiredEnv } from '../adapters/lambda-environment.ts';
 
 export type DetectResult =
   | { status: 'rejected'; reason: string }
@@ -99,18 +100,14 @@ let cached: ReturnType<typeof createDetectHandler> | undefined;
 
 /** Built on first invocation from the environment the CDK stack sets. */
 function fromEnvironment(): ReturnType<typeof createDetectHandler> {
-  const configJson = process.env[ENV_VARS.config];
-  const tableName = process.env[ENV_VARS.tableName];
-  const busName = process.env[ENV_VARS.eventBusName];
-  if (!configJson || !tableName || !busName) {
-    throw new Error(`detect needs ${ENV_VARS.config}, ${ENV_VARS.tableName} and ${ENV_VARS.eventBusName} in its environment`);
-  }
-  const config = parseConfig(JSON.parse(configJson), ENV_VARS.config);
+  const config = configFromEnvironment('detect');
+  const tableName = requiredEnv('detect', ENV_VARS.tableName);
+  const busName = requiredEnv('detect', ENV_VARS.eventBusName);
   // Bounded: a request that hangs must throw (so Lambda retries) well inside the function
   // timeout, not wait for it; the SDK's own retries cover throttling.
   const client = new DynamoDBClient({ maxAttempts: 3, requestHandler: { requestTimeout: 3_000, connectionTimeout: 1_000, throwOnRequestTimeout: true } });
   const store = createDynamoStateStore({ client, tableName, config });
-  const ownRoleArns = (process.env[ENV_VARS.ownRoleArns] ?? '').split(',').filter(Boolean);
+  const ownRoleArns = parseOwnRoleArns(process.env[ENV_VARS.ownRoleArns]);
   const publisher = createEventPublisher({ eventBusName: busName });
   return createDetectHandler({
     pipeline: createPipeline({ config, store, ownRoleArns }),

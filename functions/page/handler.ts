@@ -11,7 +11,7 @@ import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { parseConfig } from '../core/config.ts';
+import { configFromEnvironment, requiredEnv } from '../adapters/lambda-environment.ts';
 import { ENV_VARS, METRIC_NAMESPACE, METRICS, SERVICE_NAME } from '../core/telemetry-names.ts';
 import { DynamoPageLedger } from '../adapters/page-ledger-dynamo.ts';
 import { SlackPager } from '../adapters/slack-pager.ts';
@@ -27,10 +27,8 @@ let service: PageService | undefined;
 let slackPager: { token: string; pager: SlackPager } | undefined;
 
 function fromEnvironment(): PageService {
-  const configJson = process.env[ENV_VARS.config];
-  const tableName = process.env[ENV_VARS.tableName];
-  if (!configJson || !tableName) throw new Error(`page needs ${ENV_VARS.config} and ${ENV_VARS.tableName} in its environment`);
-  const config = parseConfig(JSON.parse(configJson), ENV_VARS.config);
+  const config = configFromEnvironment('page');
+  const tableName = requiredEnv('page', ENV_VARS.tableName);
   const ledger = new DynamoPageLedger(new DynamoDBClient({ maxAttempts: 3, requestHandler: { requestTimeout: 5_000, connectionTimeout: 2_000, throwOnRequestTimeout: true } }), tableName);
   // Endpoint overrides exist for the loopback tests of this handler; unset in AWS.
   const pd = new PagerDutyPager(process.env[ENDPOINT_OVERRIDES.pagerDuty] ? { baseUrl: process.env[ENDPOINT_OVERRIDES.pagerDuty] } : {});

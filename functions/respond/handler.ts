@@ -10,7 +10,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { STSClient } from '@aws-sdk/client-sts';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { parseConfig } from '../core/config.ts';
+import { configFromEnvironment, requiredEnv } from '../adapters/lambda-environment.ts';
 import { parseOwnRoleArns } from '../core/response/protected.ts';
 import { BLASTWALL_EVENT_SOURCE, DETAIL_TYPES, ENV_VARS, METRIC_NAMESPACE, SERVICE_NAME } from '../core/telemetry-names.ts';
 import { createEventPublisher } from '../adapters/event-publisher.ts';
@@ -55,17 +55,11 @@ export function createHandler(getDeps: () => HandlerDeps) {
 
 let wired: HandlerDeps | undefined;
 
-function required(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`respond: environment variable ${name} is not set`);
-  return value;
-}
-
 function wireFromEnvironment(): HandlerDeps {
   if (wired) return wired;
   const logger = new Logger({ serviceName: SERVICE_NAME });
   const metrics = new Metrics({ namespace: METRIC_NAMESPACE, serviceName: SERVICE_NAME });
-  const config = parseConfig(JSON.parse(required(ENV_VARS.config)), ENV_VARS.config);
+  const config = configFromEnvironment('respond');
   const partition = partitionOfRegion(process.env.AWS_REGION);
   const credentials = new ResponderCredentials({
     sts: new STSClient({ maxAttempts: 1, requestHandler: { requestTimeout: 5_000, connectionTimeout: 2_000, throwOnRequestTimeout: true } }),
@@ -88,9 +82,9 @@ function wireFromEnvironment(): HandlerDeps {
   const responder = createResponder({
     config,
     ownRoleArns: parseOwnRoleArns(process.env[ENV_VARS.ownRoleArns]),
-    ledger: new DynamoResponseLedger({ client: new DynamoDBClient({ requestHandler: { requestTimeout: 5_000, connectionTimeout: 2_000, throwOnRequestTimeout: true } }), tableName: required(ENV_VARS.tableName), retentionDays: config.detection.historyDays }),
+    ledger: new DynamoResponseLedger({ client: new DynamoDBClient({ requestHandler: { requestTimeout: 5_000, connectionTimeout: 2_000, throwOnRequestTimeout: true } }), tableName: requiredEnv('respond', ENV_VARS.tableName), retentionDays: config.detection.historyDays }),
     revoker: new IamRevoker({ clientFor: (account) => clients.ready(account), invalidate: (account) => clients.invalidate(account) }),
-    publisher: createEventPublisher({ eventBusName: required(ENV_VARS.eventBusName) }),
+    publisher: createEventPublisher({ eventBusName: requiredEnv('respond', ENV_VARS.eventBusName) }),
     metrics: count,
     log,
   });

@@ -10,7 +10,7 @@ import type { APIGatewayProxyStructuredResultV2 as LambdaFunctionURLResult, Lamb
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { parseConfig } from '../core/config.ts';
+import { configFromEnvironment, requiredEnv } from '../adapters/lambda-environment.ts';
 import { ENV_VARS, METRIC_NAMESPACE, METRICS, SERVICE_NAME } from '../core/telemetry-names.ts';
 import { DynamoPageLedger } from '../adapters/page-ledger-dynamo.ts';
 import { SlackPager } from '../adapters/slack-pager.ts';
@@ -26,13 +26,9 @@ let service: ReturnType<typeof createUndoService> | undefined;
 let slackPager: { token: string; pager: SlackPager } | undefined;
 
 function fromEnvironment() {
-  const configJson = process.env[ENV_VARS.config];
-  const tableName = process.env[ENV_VARS.tableName];
-  const busName = process.env[ENV_VARS.eventBusName];
-  if (!configJson || !tableName || !busName) {
-    throw new Error(`undo needs ${ENV_VARS.config}, ${ENV_VARS.tableName} and ${ENV_VARS.eventBusName} in its environment`);
-  }
-  const config = parseConfig(JSON.parse(configJson), ENV_VARS.config);
+  const config = configFromEnvironment('undo');
+  const tableName = requiredEnv('undo', ENV_VARS.tableName);
+  const busName = requiredEnv('undo', ENV_VARS.eventBusName);
   const publisher = createEventPublisher({ eventBusName: busName });
   const secret = () => loadSlackSecret(process.env[ENV_VARS.slackSecretArn]);
   return createUndoService({
