@@ -15,7 +15,9 @@ import { severityRank } from '../audit-event.ts';
 import type { BlastwallConfig, ResponseMode } from '../config.ts';
 import type { EnvironmentResolver } from '../environment.ts';
 import type { EventSummary, Finding, Reason } from '../finding.ts';
-import { type CatalogueMatch, catalogueReads, createdResources, matchCatalogue } from './catalogue.ts';
+import { INTENT_CATEGORIES } from './catalogue.ts';
+import { BUILT_IN, type CatalogueMatch, type CompiledCatalogue, compileCatalogue, type MatchOptions } from './catalogue.ts';
+import { burstStatus, deniedStatus, planBurst, planDenied, planSessionSources, sessionTheft } from './history-signals.ts';
 import { actorKey, credentialKey, describeCredential, isServiceCall, networkOf, principalKey } from './keys.ts';
 import { FINDING_THRESHOLD, type Signal, score } from './scoring.ts';
 import { actorRefreshMs, type DetectionSettings, evaluateSignals, type History, isBefore, ROUTINE_KEPT } from './signals.ts';
@@ -209,6 +211,8 @@ export interface DetectorDeps {
 export function createDetector(deps: DetectorDeps): Detector {
   const { store, config, resolver } = deps;
   const settings = config.detection;
+  const catalogue = catalogueFor(config);
+  const matchOptions: MatchOptions = { ownPrefix: settings.ownResourcePrefix, knownAccounts: knownAccounts(config) };
   // A local store's reads are free: the cache would only add work (and a second evaluation of every writing event).
   const cache = new ContextCache(deps.contextCacheMs ?? (store.local ? 0 : DEFAULT_CONTEXT_CACHE_MS), deps.now ?? Date.now);
   /** Markers of re-scored findings this instance produced (finding id → marker key), for markPublished. */
@@ -227,11 +231,11 @@ export function createDetector(deps: DetectorDeps): Detector {
       credential: credentialKey(event.credential),
       actor: actorKey(event),
     };
-    const match = matchCatalogue(event, settings.ownResourcePrefix);
+    const match = catalogue.match(event, matchOptions);
     const query: ContextQuery = {
       eventId: eventKey(event),
       principalKey: keys.principal,
-      resources: match?.targets.length ? match.targets.slice(0, 20).map((t) => ({ account: event.account, type: t.type, name: t.name })) : NO_RESOURCES,
+      resources: match?.targets.length ? resourceRefs(event, match) : NO_RESOURCES,
     };
     if (event.sharedEventId) query.sharedEventId = event.sharedEventId;
     if (keys.actor) query.actorKey = keys.actor;
@@ -239,7 +243,7 @@ export function createDetector(deps: DetectorDeps): Detector {
     return { event, keys, match, query };
   };
 
-  const evaluate = ({ event, keys, match }: Prepared, context: DetectionContext) => {
+  const evaluate = ({ event, keys, match: candidate }: Prepared, context: DetectionContext) => {
     const history: History = {
       settings,
       resolver,
@@ -247,6 +251,14 @@ export function createDetector(deps: DetectorDeps): Detector {
       credentialKey: keys.credential,
       created: context.created,
     };
+    // An entry that is a hit only in numbers is no hit until the burst is complete.
+    const burst = candidate?.entry.burst ? burstStatus(event, candidate, context.principal) : undefined;
+    const match = candidate?.entry.burst && !burst ? undefined : candidate;
+    if (burst) history.burst = burst;
+    const denied = deniedStatus(event, context.principal);
+    if (denied) history.denied = denied;
+    const theft = sessionTheft(event, context.lineage);
+    if (theft) history.theft = theft;
     if (keys.actor) history.actorKey = keys.actor;
     if (match) history.match = match;
     if (context.principal) history.principal = context.principal;
@@ -259,7 +271,7 @@ export function createDetector(deps: DetectorDeps): Detector {
         ? buildFinding(event, context, signals, scored.severity, scored.adjustments, match, resolver)
         : undefined;
     const mitigated = signals.some((s) => s.id === 'deletes-own-recent-creation');
-    const update = planUpdate(event, context, { keys, match, finding, settings, countsTowardBurst: !mitigated, resolver });
+    const update = planUpdate(event, context, { keys, match, candidate, finding, settings, countsTowardBurst: !mitigated, resolver, catalogue, theft, burstHit: burst !== undefined, deniedHit: denied !== undefined });
     return { finding, update };
   };
 
@@ -377,6 +389,36 @@ export function createDetector(deps: DetectorDeps): Detector {
   };
 }
 
+/** The catalogue a config detects with: the built-in entries plus the team's own `detection.rules`. */
+const compiled = new WeakMap<BlastwallConfig, CompiledCatalogue>();
+export function catalogueFor(config: BlastwallConfig): CompiledCatalogue {
+  const rules = (config.detection as { rules?: CompiledCatalogue['entries'] }).rules ?? [];
+  if (rules.length === 0) return BUILT_IN;
+  let catalogue = compiled.get(config);
+  if (!catalogue) {
+    catalogue = compileCatalogue(rules);
+    compiled.set(config, catalogue);
+  }
+  return catalogue;
+}
+
+/** Every account the configuration names: sharing with one of them is not sharing outside. */
+function knownAccounts(config: BlastwallConfig): ReadonlySet<string> {
+  return new Set(config.environments.flatMap((e) => e.accounts));
+}
+
+/** The state keys of the resources a call acts on: every canonical key of every target, bounded. */
+function resourceRefs(event: AuditEvent, match: CatalogueMatch): ContextQuery['resources'] {
+  const refs: ContextQuery['resources'] = [];
+  for (const t of match.targets) {
+    for (const name of t.keys) {
+      if (refs.length >= 20) return refs;
+      refs.push({ account: event.account, type: t.type, name });
+    }
+  }
+  return refs;
+}
+
 function modeFor(resolver: EnvironmentResolver, environment: string): ResponseMode {
   // Accounts outside the configuration are never acted on: record what would be done.
   return resolver.config(environment)?.response ?? 'dry-run';
@@ -463,6 +505,8 @@ const HEADLINES: Record<string, string> = {
   'root-use': 'as the root user',
   'first-use-in-environment': 'for the first time in that environment',
   burst: 'in a burst of destructive calls',
+  'stolen-session': 'with a session that was until now used by another machine (stolen?)',
+  'denied-burst': 'after being refused many times within minutes',
   'console-login-without-mfa': 'without MFA',
 };
 
@@ -479,7 +523,15 @@ function summarySentence(event: AuditEvent, top: Signal | undefined, match: Cata
 
 interface PlanInput {
   keys: { principal: string; credential: string; actor: string | undefined };
+  /** The catalogue hit as judged (a burst entry only when its burst is complete). */
   match: CatalogueMatch | undefined;
+  /** The catalogue entry the call belongs to, burst complete or not (its calls are recorded). */
+  candidate?: CatalogueMatch | undefined;
+  catalogue?: CompiledCatalogue;
+  burstHit?: boolean;
+  deniedHit?: boolean;
+  /** A second machine using this session (recorded as such). */
+  theft?: ReturnType<typeof sessionTheft>;
   finding: Finding | undefined;
   settings: DetectionSettings;
   /** False for deletions of the principal's own recent creations: cleaning up is not a burst. */
@@ -549,12 +601,12 @@ const MAX_KEPT_PARAMETERS = 2048;
  * leaves — so they need not be kept (`blastwall replay` drops them right after
  * normalising; state never stores them).
  */
-export function detailsMatter(event: AuditEvent): boolean {
+export function detailsMatter(event: AuditEvent, catalogue: CompiledCatalogue = BUILT_IN): boolean {
   const { eventSource, name } = event.action;
   return (
     (eventSource === 'sts.amazonaws.com' && MINTING_CALLS.has(name)) ||
     (eventSource === 'signin.amazonaws.com' && name === 'ConsoleLogin') ||
-    catalogueReads(event)
+    catalogue.reads(event)
   );
 }
 
@@ -563,9 +615,9 @@ export function detailsMatter(event: AuditEvent): boolean {
  * (see {@link detailsMatter}), and not when large or deeply nested (item size,
  * hostile input).
  */
-export function trimmed(event: AuditEvent): AuditEvent {
+export function trimmed(event: AuditEvent, catalogue: CompiledCatalogue = BUILT_IN): AuditEvent {
   const copy: AuditEvent = { ...event, resources: event.resources.slice(0, 20) };
-  if (!detailsMatter(event)) {
+  if (!detailsMatter(event, catalogue)) {
     // Last added, first deleted (normalise adds them in this order): the object keeps a fast shape.
     delete copy.additionalEventData;
     delete copy.responseElements;
@@ -610,13 +662,14 @@ function ttl(ms: number): number {
  */
 export function planUpdate(event: AuditEvent, context: DetectionContext, input: PlanInput): StateUpdate {
   const { keys, match, finding, settings, resolver } = input;
+  const catalogue = input.catalogue ?? BUILT_IN;
   const t = event.timeMs;
   const update: StateUpdate = {};
   let summary: EventSummary | undefined;
   const historyMs = settings.historyDays * DAY;
 
   // Principal history.
-  const isDestructive = match !== undefined && !event.action.errorCode;
+  const isDestructive = match !== undefined && !INTENT_CATEGORIES.has(match.category) && !event.action.errorCode;
   const stored = context.principal;
   // `principal` is `stored` until something changes; then a shallow copy this event owns.
   let principal: PrincipalState = stored ?? { key: keys.principal, firstSeen: t, lastSeen: t, environments: [], sources: [], destructive: [], recent: [], version: 0 };
@@ -678,6 +731,17 @@ export function planUpdate(event: AuditEvent, context: DetectionContext, input: 
     routine.lastSeen = Math.max(routine.lastSeen, t);
     sighting.routine[event.action.name] = routine;
   }
+  // Calls only suspicious in numbers, and refusals: recorded until they are a habit.
+  const bursts = input.candidate?.entry.burst ? planBurst(event, input.candidate, principal, input.burstHit ?? false) : undefined;
+  if (bursts) {
+    own().bursts = bursts;
+    material = true;
+  }
+  const denied = planDenied(event, principal, input.deniedHit ?? false);
+  if (denied) {
+    own().denied = denied;
+    material = true;
+  }
   if (material) {
     const p = own();
     summary ??= summarise(event);
@@ -702,7 +766,7 @@ export function planUpdate(event: AuditEvent, context: DetectionContext, input: 
         environment: event.environment,
         firstSeen: t,
         lastSeen: t,
-        first: trimmed(event),
+        first: trimmed(event, catalogue),
       };
       if (event.credential.accessKeyId) use.accessKeyId = event.credential.accessKeyId;
       uses = [...uses, use];
@@ -719,7 +783,7 @@ export function planUpdate(event: AuditEvent, context: DetectionContext, input: 
           use.firstSeen = seen.firstSeen;
           use.lastSeen = seen.lastSeen;
         }
-        if (earlier) use.first = trimmed(event);
+        if (earlier) use.first = trimmed(event, catalogue);
         if (use.lastSeen > prior.lastSeen) {
           use.credentialKey = keys.credential;
           use.description = describeCredential(event.credential);
@@ -744,12 +808,14 @@ export function planUpdate(event: AuditEvent, context: DetectionContext, input: 
     }
   }
 
-  // Lineage: a minting call names the new session key.
+  // Lineage: a minting call names the new session key; a session's own item records the machines it is used from.
   const minted = mintedSession(event, context);
   if (minted) update.lineage = [{ value: minted, expiresAt: ttl(t + LINEAGE_TTL_MS) }];
+  const sessionSources = planSessionSources(event, context.lineage, input.theft);
+  if (sessionSources) (update.lineage ??= []).push({ value: sessionSources, expiresAt: ttl(t + LINEAGE_TTL_MS) });
 
   // Resources created, for "deletes what it created".
-  const created = createdResources(event);
+  const created = catalogue.created(event);
   if (created.length) {
     update.created = created.map((r) => ({
       value: { account: event.account, type: r.type, name: r.name, creatorPrincipal: keys.principal, createdAt: t, eventId: event.id },
@@ -793,5 +859,10 @@ function mintedSession(event: AuditEvent, context: DetectionContext): SessionLin
     ].slice(0, MAX_LINEAGE),
   };
   if (sessionArn) lineage.sessionArn = sessionArn;
+  // Minted for an AWS service (a Lambda function, an ECS task, an instance profile …): the session belongs inside AWS.
+  if (minter.type === 'aws-service' || minter.invokedBy) {
+    const service = minter.invokedBy ?? (event.actor.sourceIp.endsWith('.amazonaws.com') ? event.actor.sourceIp : undefined);
+    if (service) lineage.mintedFor = service;
+  }
   return lineage;
 }
