@@ -4,6 +4,7 @@
  * identifier's length; walks of the record are iterative; reasons read well.
  */
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { normaliseRecord, RECORD_LIMITS, writeJson } from '../../functions/core/normalise.ts';
@@ -158,5 +159,14 @@ describe('rejection reasons read well', () => {
     );
     // Nothing renamed: the plain reason.
     expect(rejected({ ...rest, eventName, eventSource })).toBe('eventTime is missing');
+  });
+});
+
+describe('docs/intake.md states the bounds the code applies', () => {
+  it('names the size and depth bounds and cites CloudTrail’s quota page', () => {
+    const doc = readFileSync('docs/intake.md', 'utf8');
+    expect(doc).toContain(`${RECORD_LIMITS.recordBytes.toLocaleString('en-US')} bytes (256 KB)`);
+    expect(doc).toContain(`${RECORD_LIMITS.depth.toLocaleString('en-US')} levels`);
+    expect(doc).toContain('https://docs.aws.amazon.com/awscloudtrail/latest/userguide/WhatIsCloudTrail-Limits.html');
   });
 });
