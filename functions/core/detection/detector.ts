@@ -17,6 +17,7 @@ import type { EnvironmentResolver } from '../environment.ts';
 import type { EventSummary, Finding, Reason } from '../finding.ts';
 import { INTENT_CATEGORIES } from './catalogue.ts';
 import { BUILT_IN, type CatalogueMatch, type CompiledCatalogue, compileCatalogue, type MatchOptions } from './catalogue.ts';
+import { compileSuppressions, type SuppressionHit } from './suppressions.ts';
 import { burstStatus, deniedStatus, planBurst, planDenied, planSessionSources, sessionTheft } from './history-signals.ts';
 import { actorKey, credentialKey, describeCredential, isServiceCall, networkOf, principalKey } from './keys.ts';
 import { FINDING_THRESHOLD, type Signal, score } from './scoring.ts';
@@ -50,6 +51,8 @@ export interface DetectionOutcome {
   finding?: Finding;
   /** For duplicates: whether the finding was already published (if false the caller re-publishes the same finding). */
   published: boolean;
+  /** The event matched a suppression: no finding, but it is reported (with the severity it would have had). */
+  suppressed?: SuppressionHit & { severity: Finding['severity'] };
   /**
    * Findings of *other*, later events that this (late) event changes: the finding
    * the later event would have had, had this one arrived in time — new, or the
@@ -213,6 +216,7 @@ export function createDetector(deps: DetectorDeps): Detector {
   const settings = config.detection;
   const catalogue = catalogueFor(config);
   const matchOptions: MatchOptions = { ownPrefix: settings.ownResourcePrefix, knownAccounts: knownAccounts(config) };
+  const suppressions = compileSuppressions(settings.suppressions ?? []);
   // A local store's reads are free: the cache would only add work (and a second evaluation of every writing event).
   const cache = new ContextCache(deps.contextCacheMs ?? (store.local ? 0 : DEFAULT_CONTEXT_CACHE_MS), deps.now ?? Date.now);
   /** Markers of re-scored findings this instance produced (finding id → marker key), for markPublished. */
@@ -266,13 +270,13 @@ export function createDetector(deps: DetectorDeps): Detector {
     if (context.lineage) history.lineage = context.lineage;
     const signals = evaluateSignals(event, history);
     const scored = score(signals);
-    const finding =
-      severityRank(scored.severity) >= severityRank(FINDING_THRESHOLD)
-        ? buildFinding(event, context, signals, scored.severity, scored.adjustments, match, resolver)
-        : undefined;
+    const wouldFind = severityRank(scored.severity) >= severityRank(FINDING_THRESHOLD);
+    const suppression = wouldFind && suppressions.size ? suppressions.match(event, match) : undefined;
+    const finding = wouldFind && !suppression ? buildFinding(event, context, signals, scored.severity, scored.adjustments, match, resolver) : undefined;
+    const suppressed = suppression ? { ...suppression, severity: scored.severity } : undefined;
     const mitigated = signals.some((s) => s.id === 'deletes-own-recent-creation');
     const update = planUpdate(event, context, { keys, match, candidate, finding, settings, countsTowardBurst: !mitigated, resolver, catalogue, theft, burstHit: burst !== undefined, deniedHit: denied !== undefined });
-    return { finding, update };
+    return { finding, update, suppressed };
   };
 
   /**
@@ -355,8 +359,8 @@ export function createDetector(deps: DetectorDeps): Detector {
 
       const cached = cache.context(query);
       if (cached) {
-        const { finding, update } = evaluate(prepared, cached);
-        if (!finding && isEmptyUpdate(update)) return withLater({ duplicate: false, published: false }, prepared, cached.actor);
+        const { finding, update, suppressed } = evaluate(prepared, cached);
+        if (!finding && !suppressed && isEmptyUpdate(update)) return withLater({ duplicate: false, published: false }, prepared, cached.actor);
       }
 
       for (let attempt = 0; ; attempt++) {
@@ -367,8 +371,9 @@ export function createDetector(deps: DetectorDeps): Detector {
           // A retry after a crash may not have published what the first delivery re-scored: look again.
           return withLater({ duplicate: true, finding: context.processed.finding, published: context.processed.published }, prepared, context.actor);
         }
-        const { finding, update } = evaluate(prepared, context);
+        const { finding, update, suppressed } = evaluate(prepared, context);
         const outcome: DetectionOutcome = finding ? { duplicate: false, finding, published: false } : { duplicate: false, published: false };
+        if (suppressed) outcome.suppressed = suppressed;
         if (isEmptyUpdate(update)) return withLater(outcome, prepared, context.actor);
         try {
           await store.save(update);
@@ -392,7 +397,7 @@ export function createDetector(deps: DetectorDeps): Detector {
 /** The catalogue a config detects with: the built-in entries plus the team's own `detection.rules`. */
 const compiled = new WeakMap<BlastwallConfig, CompiledCatalogue>();
 export function catalogueFor(config: BlastwallConfig): CompiledCatalogue {
-  const rules = (config.detection as { rules?: CompiledCatalogue['entries'] }).rules ?? [];
+  const rules = (config.detection.rules ?? []) as CompiledCatalogue['entries'];
   if (rules.length === 0) return BUILT_IN;
   let catalogue = compiled.get(config);
   if (!catalogue) {

@@ -121,6 +121,9 @@ export const catalogueCall: SignalFunction = (event, history) => {
       : ` AWS refused it (${event.action.errorCode}); the attempt shows intent all the same.`;
   }
   if (notes.length) text += ` Weighed accordingly: ${notes.join('; ')}.`;
+  if (match.entry.sources.some((s) => s.kind === 'config')) {
+    text += ` (Your own rule ${match.entry.id}, from detection.rules; sources: ${match.entry.sources.map((s) => `${s.kind}: ${s.ref}`).join('; ')}.)`;
+  }
   return { id: CATEGORY_SIGNAL[match.category], severity, text };
 };
 
