@@ -5,7 +5,7 @@
  * from its own rate so far.
  */
 export interface Progress {
-  update(done: number, total: number, label: string, unit?: 'items' | 'bytes'): void;
+  update(done: number, total: number, label: string, unit?: 'items' | 'bytes' | 'permille'): void;
   done(): void;
 }
 
@@ -36,7 +36,7 @@ export function createProgressBar(write: (text: string) => void, minTotal = 5000
       lastDraw = t;
       const width = 30;
       const filled = Math.max(0, Math.min(width, Math.round((done / Math.max(total, 1)) * width)));
-      const amount = unit === 'bytes' ? `${mb(done)}/${mb(total)} MB` : `${done}/${total}`;
+      const amount = unit === 'bytes' ? `${mb(done)}/${mb(total)} MB` : unit === 'permille' ? `${(done / 10).toFixed(1)}%` : `${done}/${total}`;
       write(`\r\x1b[K${label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${amount}${eta(done - phaseFrom, total - done, t - phaseStart)}`);
       drawn = true;
     },
