@@ -111,6 +111,18 @@ describe('blastwall backtest (LookupEvents, every configured account through a r
     expect(text.stdout.split('─'.repeat(78)).length).toBeGreaterThan(findings.length);
   });
 
+  it('--format html --out FILE: the same page as replay’s, one row per finding', async () => {
+    const out = join(dir, 'backtest.html');
+    const run = await runCli(['backtest', '--config', configFile, ...WINDOW, '--role-name', ROLE, '--format', 'html', '--out', out], dir, env);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe('');
+    const page = readFileSync(out, 'utf8');
+    const ids = [...page.matchAll(/<tr class="finding" data-severity="\w+" data-id="([^"]+)"/g)].map((m) => m[1]);
+    expect(ids).toEqual(json.lines.filter((l) => l.type === 'finding').map((f) => String(f.id)));
+    expect(page).toContain('<svg id="timeline"');
+    expect(page).toMatch(/backtest of 12 accounts × us-east-1, eu-west-1, eu-central-1, us-west-2|backtest of 12 accounts × eu-west-1, eu-central-1, us-west-2, us-east-1/);
+  });
+
   it('without --role-name it reads the account of the ambient credentials only', async () => {
     const before = ct.lookups.length;
     const assumed = ct.assumedRoles.length;
