@@ -3,6 +3,7 @@
  */
 import { backtestCommand } from './cli/backtest-command.ts';
 import { demoCommand } from './cli/demo-command.ts';
+import { warmUpCommand } from './cli/warm-up-command.ts';
 import { processIo, UsageError, type Io } from './cli/io.ts';
 import { InputError } from './cli/read-input.ts';
 import { EXIT, replayCommand } from './cli/replay-command.ts';
@@ -12,6 +13,7 @@ const USAGE = `usage: blastwall <command> [options]
 commands:
   replay [--config FILE] [--format F] FILE|DIR...       backtest recorded CloudTrail (files or an S3 tree)
   backtest --since 14d [--format F] [--out FILE] ...    the same, pulled from CloudTrail itself
+  warm-up --table NAME [--since 14d] ...                 fill the state table from CloudTrail's last days
   demo                                                  the incident Blastwall exists to stop, step by step
   help                                                  this text
 
@@ -25,6 +27,8 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
         return await replayCommand(rest, io);
       case 'backtest':
         return await backtestCommand(rest, io);
+      case 'warm-up':
+        return await warmUpCommand(rest, io);
       case 'demo':
         return await demoCommand(rest, io);
       case 'help':

@@ -12,11 +12,10 @@
  */
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { STSClient, AssumeRoleCommand, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { STSClient } from '@aws-sdk/client-sts';
 import type { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
-import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import { ambientAccount, assumedAccounts, type HistoryAccount } from '../../functions/adapters/history-accounts.ts';
 import {
-  cloudTrailClient,
   createLimiterPool,
   DEFAULT_RETRY,
   lakeRecordPages,
@@ -210,44 +209,9 @@ export async function removeSpool(spoolDir: string): Promise<void> {
  * The accounts to read: without a role name, the account of the ambient credentials;
  * with one, `arn:aws:iam::ACCOUNT:role/NAME` assumed in every configured account.
  */
-export async function resolveAccounts(
-  configuredAccounts: readonly string[],
-  roleName: string | undefined,
-  stsRegion: string,
-): Promise<Array<{ account: string; clientFor(region: string): CloudTrailClient }>> {
+export async function resolveAccounts(configuredAccounts: readonly string[], roleName: string | undefined, stsRegion: string): Promise<HistoryAccount[]> {
   const sts = new STSClient({ region: stsRegion });
-  const clients = (credentials?: AwsCredentialIdentityProvider) => {
-    const cache = new Map<string, CloudTrailClient>();
-    return (region: string) => {
-      let client = cache.get(region);
-      if (!client) cache.set(region, (client = cloudTrailClient(region, credentials)));
-      return client;
-    };
-  };
-  if (roleName === undefined) {
-    const me = await sts.send(new GetCallerIdentityCommand({}));
-    if (!me.Account) throw new Error('GetCallerIdentity returned no account');
-    return [{ account: me.Account, clientFor: clients() }];
-  }
+  if (roleName === undefined) return [await ambientAccount(sts)];
   if (!/^[\w+=,.@/-]{1,512}$/.test(roleName)) throw new UsageError(`--role-name ${roleName}: not an IAM role name`);
-  return configuredAccounts.map((account) => ({ account, clientFor: clients(assumedRole(sts, `arn:aws:iam::${account}:role/${roleName}`)) }));
-}
-
-/** Credentials of an assumed role, renewed five minutes before they expire (a month's backtest outlasts one session). */
-function assumedRole(sts: STSClient, roleArn: string): AwsCredentialIdentityProvider {
-  let current: AwsCredentialIdentity | undefined;
-  let pending: Promise<AwsCredentialIdentity> | undefined;
-  return async () => {
-    if (current && (!current.expiration || current.expiration.getTime() - Date.now() > 5 * 60_000)) return current;
-    pending ??= sts
-      .send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'blastwall-history', DurationSeconds: 3600 }))
-      .then((out) => {
-        const c = out.Credentials;
-        if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error(`AssumeRole ${roleArn} returned no credentials`);
-        current = { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
-        return current;
-      })
-      .finally(() => (pending = undefined));
-    return pending;
-  };
+  return assumedAccounts(sts, configuredAccounts, roleName);
 }
