@@ -1,7 +1,9 @@
 /**
  * `blastwall`: the command line door to the same core the Lambda functions run.
  */
+import { backtestCommand } from './cli/backtest-command.ts';
 import { demoCommand } from './cli/demo-command.ts';
+import { warmUpCommand } from './cli/warm-up-command.ts';
 import { processIo, UsageError, type Io } from './cli/io.ts';
 import { InputError } from './cli/read-input.ts';
 import { EXIT, replayCommand } from './cli/replay-command.ts';
@@ -9,11 +11,13 @@ import { EXIT, replayCommand } from './cli/replay-command.ts';
 const USAGE = `usage: blastwall <command> [options]
 
 commands:
-  replay [--config FILE] [--format text|json] FILE...   backtest recorded CloudTrail
+  replay [--config FILE] [--format F] FILE|DIR...       backtest recorded CloudTrail (files or an S3 tree)
+  backtest --since 14d [--format F] [--out FILE] ...    the same, pulled from CloudTrail itself
+  warm-up --table NAME [--since 14d] ...                 fill the state table from CloudTrail's last days
   demo                                                  the incident Blastwall exists to stop, step by step
   help                                                  this text
 
-Run "blastwall replay --help" for details.`;
+Run "blastwall <command> --help" for details.`;
 
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
   const [command, ...rest] = argv;
@@ -21,6 +25,10 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     switch (command) {
       case 'replay':
         return await replayCommand(rest, io);
+      case 'backtest':
+        return await backtestCommand(rest, io);
+      case 'warm-up':
+        return await warmUpCommand(rest, io);
       case 'demo':
         return await demoCommand(rest, io);
       case 'help':

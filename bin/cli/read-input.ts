@@ -53,13 +53,18 @@ export async function readInput(file: string): Promise<SplitResult> {
  * read whole as {@link readInput} reads it, after `restart` tells the visitor to
  * discard what the stream gave it: errors are reported exactly as before.
  */
-export async function eachInputItem(file: string, visit: (item: RawItem) => void, restart: () => void): Promise<void> {
-  if (await streamLogFile(file, visit)) return;
+export async function eachInputItem(
+  file: string,
+  visit: (item: RawItem) => void,
+  restart: () => void,
+  onBytes?: (bytesRead: number) => void,
+): Promise<void> {
+  if (await streamLogFile(file, visit, onBytes)) return;
   restart();
   for (const item of (await readInput(file)).items) visit(item);
 }
 
-async function streamLogFile(file: string, visit: (item: RawItem) => void): Promise<boolean> {
+async function streamLogFile(file: string, visit: (item: RawItem) => void, onBytes?: (bytesRead: number) => void): Promise<boolean> {
   const magic = Buffer.alloc(2);
   const handle = await open(file, 'r');
   try {
@@ -76,6 +81,7 @@ async function streamLogFile(file: string, visit: (item: RawItem) => void): Prom
     for await (const chunk of source as AsyncIterable<Buffer>) {
       bytes += chunk.length;
       if (bytes > MAX_INPUT_BYTES || !reader.push(chunk)) return false;
+      onBytes?.(raw.bytesRead);
     }
     return reader.end();
   } catch {
@@ -84,4 +90,58 @@ async function streamLogFile(file: string, visit: (item: RawItem) => void): Prom
     raw.destroy();
     if (source !== raw) source.destroy();
   }
+}
+
+/**
+ * A CloudTrail log file read on demand: each `next()` reads and gunzips one more
+ * chunk and returns the records it completed (never an empty batch before the end),
+ * `undefined` at the end. Only for files a first reading streamed whole
+ * ({@link eachInputItem} did not restart): if the file no longer streams, it throws.
+ */
+export function openLogFileStream(file: string): { next(): Promise<RawItem[] | undefined>; close(): void } {
+  let raw: ReturnType<typeof createReadStream> | undefined;
+  let source: NodeJS.ReadableStream | undefined;
+  let chunks: AsyncIterator<Buffer> | undefined;
+  let batch: RawItem[] = [];
+  let ended = false;
+  const reader = createLogFileReader((item) => batch.push(item));
+  const changed = () => new InputError(`${file}: changed while it was being read`);
+  const close = () => {
+    raw?.destroy();
+    if (source && source !== raw) (source as unknown as { destroy(): void }).destroy();
+  };
+  return {
+    async next() {
+      if (ended) return undefined;
+      if (!chunks) {
+        const magic = Buffer.alloc(2);
+        const handle = await open(file, 'r');
+        try {
+          await handle.read(magic, 0, 2, 0);
+        } finally {
+          await handle.close();
+        }
+        raw = createReadStream(file, { highWaterMark: 1 << 16 });
+        source = magic[0] === 0x1f && magic[1] === 0x8b ? raw.pipe(createGunzip({ chunkSize: 1 << 16 })) : raw;
+        chunks = (source as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+      }
+      while (batch.length === 0) {
+        const step = await chunks.next();
+        if (step.done) {
+          ended = true;
+          close();
+          if (!reader.end()) throw changed();
+          break;
+        }
+        if (!reader.push(step.value)) {
+          close();
+          throw changed();
+        }
+      }
+      const out = batch;
+      batch = [];
+      return out.length ? out : undefined;
+    },
+    close,
+  };
 }

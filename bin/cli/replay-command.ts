@@ -1,5 +1,5 @@
 /**
- * `blastwall replay [--config FILE] [--format text|json] FILE...`
+ * `blastwall replay [--config FILE] [--format text|json|html] [--out FILE] FILE|DIR...`
  *
  * Contract (other tools depend on it):
  *   --format json: one JSON object per line on stdout, a `finding` per finding and a
@@ -8,30 +8,38 @@
  */
 import { parseArgs } from 'node:util';
 import type { Finding } from '../../functions/core/finding.ts';
-import { renderPageText } from '../../functions/core/paging/render-text.ts';
-import { describeApiCall } from '../../functions/core/response/plan.ts';
+import { expandInputs } from './input-tree.ts';
 import { loadConfig } from './load-config.ts';
+import { createOutput, createSink, parseFormat } from './output-format.ts';
 import { createProgress } from './progress.ts';
-import { checkReadable } from './read-input.ts';
-import { replayFiles, type ReplayedFinding, type ReplaySummary } from './replay-engine.ts';
+import { replayFiles } from './replay-engine.ts';
 import { UsageError, type Io } from './io.ts';
+
+export { findingLine, summaryLine } from './output-format.ts';
 
 export const EXIT = { ok: 0, usage: 2, rejected: 3 } as const;
 
-export const REPLAY_USAGE = `usage: blastwall replay [--config FILE] [--format text|json] FILE...
+export const REPLAY_USAGE = `usage: blastwall replay [--config FILE] [--format text|json|html] [--out FILE] FILE|DIR...
 
 Runs recorded CloudTrail (S3 log files .json/.json.gz, JSON arrays, JSON lines,
 EventBridge events) through Blastwall's detection on an embedded state store and
 reports what it found and what it would revoke and page. Nothing is revoked.
+A directory is read recursively: point it at what \`aws s3 sync\` copied from the
+trail's bucket (AWSLogs/ACCOUNT/CloudTrail/REGION/YYYY/MM/DD/*.json.gz); the
+events of all files are merged in event-time order.
 
   --config FILE    blastwall.config.json (default: ./blastwall.config.json if present,
                    else the built-in example with accounts 111111111111 (development),
                    222222222222 (staging), 333333333333 (production))
-  --format text    a readable timeline with each page as on-call would read it (default)
+  --format text    a readable timeline with each page as on-call would read it, then a
+                   summary by environment, severity, signal and principal (default)
   --format json    JSON lines: a "finding" object per finding, then a "summary"
+  --format html    one self-contained page: timeline chart, would-revoke list, top
+                   principals and signals, every finding with its reasons
+  --out FILE       write the report to FILE instead of stdout
 
 Exit status: 0 all records read; 3 some records rejected (listed on stderr as
-FILE:LINE: reason, the rest processed); 2 usage error.`;
+FILE:LINE: reason, the rest processed); 2 usage error. An empty file is a warning.`;
 
 export async function replayCommand(args: string[], io: Io): Promise<number> {
   let parsed;
@@ -42,6 +50,7 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
       options: {
         config: { type: 'string' },
         format: { type: 'string', default: 'text' },
+        out: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -52,89 +61,31 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
     io.stdout(`${REPLAY_USAGE}\n`);
     return EXIT.ok;
   }
-  const format = parsed.values.format;
-  if (format !== 'text' && format !== 'json') throw new UsageError(`--format must be "text" or "json", not "${format}"`);
-  const files = parsed.positionals;
-  if (files.length === 0) throw new UsageError(`no input files\n\n${REPLAY_USAGE}`);
+  const format = parseFormat(parsed.values.format);
+  if (parsed.positionals.length === 0) throw new UsageError(`no input files\n\n${REPLAY_USAGE}`);
 
   const { config, source } = await loadConfig(parsed.values.config, io.cwd);
-  for (const file of files) await checkReadable(file);
+  const files = await expandInputs(parsed.positionals.map((p) => resolveFrom(io.cwd, p)));
   if (format === 'text') io.stderr(`config: ${source}\n`);
 
+  const output = createOutput(format, createSink(io, parsed.values.out), {
+    title: 'Blastwall replay',
+    scope: `replay of ${files.length} file${files.length === 1 ? '' : 's'} (${parsed.positionals.join(' ')})`,
+    configSource: source,
+  });
   const summary = await replayFiles(files, config, {
     onRejected: (file, line, reason) => io.stderr(`${file}:${line}: ${reason}\n`),
-    onFinding: (result) => io.stdout(format === 'json' ? `${JSON.stringify(findingLine(result))}\n` : findingText(result)),
-    progress: format === 'text' ? createProgress(io.stderrStream) : undefined,
+    onWarning: (file, message) => io.stderr(`${file}: warning: ${message}\n`),
+    onFinding: (result) => output.finding(result),
+    progress: format === 'text' || parsed.values.out !== undefined ? createProgress(io.stderrStream) : undefined,
   });
-  io.stdout(format === 'json' ? `${JSON.stringify(summaryLine(summary))}\n` : summaryText(summary));
+  await output.end(summary);
   return summary.rejected > 0 ? EXIT.rejected : EXIT.ok;
 }
 
-/** The JSON-lines contract for a finding. Names are fixed: other tools read them. */
-export function findingLine({ finding, eventIndex }: ReplayedFinding) {
-  return {
-    type: 'finding',
-    id: finding.id,
-    eventId: finding.eventId,
-    eventIndex,
-    time: finding.time,
-    eventName: finding.eventName,
-    account: finding.account,
-    environment: finding.environment,
-    severity: finding.severity,
-    credential: {
-      type: finding.credential.type,
-      accessKeyId: finding.credential.accessKeyId ?? null,
-      arn: finding.credential.arn ?? null,
-    },
-    reasons: finding.reasons.map((r) => ({ signal: r.signal, text: r.text })),
-    // What Blastwall would do: every entry is `planned` in a replay.
-    response: finding.response
-      .filter((a) => a.status === 'planned')
-      .map((a) => ({
-        action: a.action,
-        target: a.target,
-        mode: a.mode,
-        status: a.status,
-        ...(a.apiCall ? { call: describeApiCall(a) } : {}),
-        ...(a.detail ? { detail: a.detail } : {}),
-      })),
-    // What it deliberately would not do, and why (protected principal, page-only, below the revoke threshold …).
-    skipped: finding.response
-      .filter((a) => a.status !== 'planned')
-      .map((a) => ({ action: a.action, target: a.target, mode: a.mode, reason: a.detail ?? a.code ?? 'skipped' })),
-  };
-}
-
-export function summaryLine(summary: ReplaySummary) {
-  return {
-    type: 'summary',
-    events: summary.events,
-    rejected: summary.rejected,
-    findings: summary.findings,
-    revocations: summary.revocations,
-    suppressed: summary.suppressed.length,
-    suppressedEvents: summary.suppressed,
-    expiredSuppressions: summary.expiredSuppressions,
-  };
-}
-
-function findingText({ finding, eventIndex }: ReplayedFinding): string {
-  const rule = '─'.repeat(78);
-  return `${rule}\n#${eventIndex} ${finding.time}  ${finding.severity.toUpperCase()}  ${finding.eventName}  ${finding.account} (${finding.environment})\n${rule}\n${renderPageText(finding)}\n\n`;
-}
-
-function summaryText(summary: ReplaySummary): string {
-  const bySeverity = summary.findings === 1 ? 'finding' : 'findings';
-  let text = `${summary.events} events read, ${summary.rejected} rejected, ${summary.duplicates} duplicate deliveries ignored; ${summary.findings} ${bySeverity}, ${summary.revocations} revocations planned.\n`;
-  if (summary.suppressed.length) {
-    const bySuppression = new Map<number, { reason: string; count: number }>();
-    for (const s of summary.suppressed) bySuppression.set(s.suppression, { reason: s.reason, count: (bySuppression.get(s.suppression)?.count ?? 0) + 1 });
-    text += `${summary.suppressed.length} suppressed (no finding, by detection.suppressions):\n`;
-    for (const [index, { reason, count }] of bySuppression) text += `  suppressions[${index}]: ${count} event${count === 1 ? '' : 's'} — ${reason}\n`;
-  }
-  for (const e of summary.expiredSuppressions) text += `suppressions[${e.index}] expired on ${e.expires} and no longer applies — ${e.reason}\n`;
-  return text;
+/** Paths as the user typed them, relative to the CLI's working directory (tests run it in-process elsewhere). */
+function resolveFrom(cwd: string, path: string): string {
+  return path.startsWith('/') ? path : path === '' ? cwd : cwd === process.cwd() ? path : `${cwd}/${path}`;
 }
 
 export type { Finding };

@@ -17,7 +17,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { parseOwnRoleArns } from '../core/response/protected.ts';
 import { createPipeline, type Pipeline } from '../core/pipeline.ts';
 import { DETAIL_TYPES, ENV_VARS, METRIC_NAMESPACE, METRICS, SERVICE_NAME } from '../core/telemetry-names.ts';
+import type { AuditEvent } from '../core/audit-event.ts';
 import { createDynamoStateStore } from '../adapters/dynamo-state-store.ts';
+import { createDynamoSeenLedger, type SeenLedger } from '../adapters/seen-ledger-dynamo.ts';
 import { createEventPublisher } from '../adapters/event-publisher.ts';
 import { configFromEnvironment, requiredEnv } from '../adapters/lambda-environment.ts';
 
@@ -32,6 +34,8 @@ export interface DetectDeps {
   logger: Logger;
   metrics: Metrics;
   now?: () => Date;
+  /** The ledger of write events that arrived, which the reconciler compares with CloudTrail (functions/reconcile). */
+  seen?: Pick<SeenLedger, 'record'>;
 }
 
 export function createDetectHandler(deps: DetectDeps) {
@@ -56,6 +60,14 @@ export function createDetectHandler(deps: DetectDeps) {
       return { status: 'rejected', reason: normalised.reason };
     }
     const event = normalised.event;
+    const result = await detectAndPublish(event);
+    // Recorded once fully processed: an event whose processing failed is retried, or missed and reconciled.
+    if (deps.seen && !event.action.readOnly) await deps.seen.record(event);
+    return result;
+  }
+
+  async function detectAndPublish(event: AuditEvent): Promise<DetectResult> {
+    const { pipeline, logger, metrics } = deps;
     const outcome = await pipeline.detect(event, now());
     const finding = outcome.finding;
     if (outcome.suppressed) {
@@ -119,6 +131,7 @@ function fromEnvironment(): ReturnType<typeof createDetectHandler> {
     publish: (detailType, detail) => publisher.publish(detailType, detail),
     logger: new Logger({ serviceName: SERVICE_NAME }),
     metrics: new Metrics({ namespace: METRIC_NAMESPACE, serviceName: SERVICE_NAME }),
+    seen: createDynamoSeenLedger(client, tableName),
   });
 }
 

@@ -9,14 +9,14 @@ export interface CliRun {
   lines: Array<Record<string, unknown>>;
 }
 
-export async function runCli(args: string[], cwd = process.cwd()): Promise<CliRun> {
+export async function runCli(args: string[], cwd = process.cwd(), env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const code = await main(args, {
     stdout: (t) => void (stdout += t),
     stderr: (t) => void (stderr += t),
     cwd,
-    env: {},
+    env,
   });
   const lines = stdout
     .split('\n')
