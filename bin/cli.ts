@@ -9,7 +9,7 @@ import { EXIT, replayCommand } from './cli/replay-command.ts';
 const USAGE = `usage: blastwall <command> [options]
 
 commands:
-  replay [--config FILE] [--format text|json] FILE...   backtest recorded CloudTrail
+  replay [--config FILE] [--format text|json|asff|ocsf] FILE...   backtest recorded CloudTrail
   demo                                                  the incident Blastwall exists to stop, step by step
   help                                                  this text
 

@@ -14,11 +14,12 @@ import { loadConfig } from './load-config.ts';
 import { createProgress } from './progress.ts';
 import { checkReadable } from './read-input.ts';
 import { replayFiles, type ReplayedFinding, type ReplaySummary } from './replay-engine.ts';
+import { createExporter, isExportFormat } from './export-formats.ts';
 import { UsageError, type Io } from './io.ts';
 
 export const EXIT = { ok: 0, usage: 2, rejected: 3 } as const;
 
-export const REPLAY_USAGE = `usage: blastwall replay [--config FILE] [--format text|json] FILE...
+export const REPLAY_USAGE = `usage: blastwall replay [--config FILE] [--format text|json|asff|ocsf] FILE...
 
 Runs recorded CloudTrail (S3 log files .json/.json.gz, JSON arrays, JSON lines,
 EventBridge events) through Blastwall's detection on an embedded state store and
@@ -29,6 +30,12 @@ reports what it found and what it would revoke and page. Nothing is revoked.
                    222222222222 (staging), 333333333333 (production))
   --format text    a readable timeline with each page as on-call would read it (default)
   --format json    JSON lines: a "finding" object per finding, then a "summary"
+  --format asff    a JSON array of AWS Security Finding Format findings, for
+                   aws securityhub batch-import-findings --findings file://FILE
+                   (imported into deployment.centralAccount/centralRegion of the config,
+                   else each finding's own account and region)
+  --format ocsf    JSON lines of OCSF 1.3 Detection Findings (class 2004), for Security Lake
+                   and SIEMs; with asff and ocsf the summary goes to stderr
 
 Exit status: 0 all records read; 3 some records rejected (listed on stderr as
 FILE:LINE: reason, the rest processed); 2 usage error.`;
@@ -53,13 +60,26 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
     return EXIT.ok;
   }
   const format = parsed.values.format;
-  if (format !== 'text' && format !== 'json') throw new UsageError(`--format must be "text" or "json", not "${format}"`);
+  if (format !== 'text' && format !== 'json' && !isExportFormat(format)) throw new UsageError(`--format must be "text" or "json" (or an export format: "asff", "ocsf"), not "${format}"`);
   const files = parsed.positionals;
   if (files.length === 0) throw new UsageError(`no input files\n\n${REPLAY_USAGE}`);
 
   const { config, source } = await loadConfig(parsed.values.config, io.cwd);
   for (const file of files) await checkReadable(file);
   if (format === 'text') io.stderr(`config: ${source}\n`);
+
+  if (isExportFormat(format)) {
+    // Stdout holds only the exported findings (a file another tool imports); the summary goes to stderr.
+    const exporter = createExporter(format, config);
+    io.stdout(exporter.start());
+    const exported = await replayFiles(files, config, {
+      onRejected: (file, line, reason) => io.stderr(`${file}:${line}: ${reason}\n`),
+      onFinding: ({ finding }) => io.stdout(exporter.finding(finding)),
+    });
+    io.stdout(exporter.end());
+    io.stderr(summaryText(exported));
+    return exported.rejected > 0 ? EXIT.rejected : EXIT.ok;
+  }
 
   const summary = await replayFiles(files, config, {
     onRejected: (file, line, reason) => io.stderr(`${file}:${line}: ${reason}\n`),
