@@ -31,6 +31,7 @@ import { BLASTWALL_EVENT_SOURCE, DETAIL_TYPES, ENV_VARS, METRIC_NAMESPACE, SERVI
 import type { DeploymentSettings } from './config.ts';
 import { BlastwallFunction } from './constructs/blastwall-function.ts';
 import { Monitoring } from './constructs/monitoring.ts';
+import { SecurityHubIntegration } from './constructs/security-hub-integration.ts';
 import { CLOUDTRAIL_DETAIL_TYPES } from './member-stack.ts';
 import type { ResourceNames } from './names.ts';
 
@@ -82,6 +83,8 @@ export class CentralStack extends Stack {
   readonly deadLetterQueues: Record<'detect' | 'respond' | 'page', sqs.Queue>;
   readonly alarmTopic: sns.Topic;
   readonly undoUrl: lambda.FunctionUrl;
+  /** Present when the config enables `securityHub`. */
+  readonly securityHub?: SecurityHubIntegration;
 
   constructor(scope: Construct, id: string, props: CentralStackProps) {
     super(scope, id, props);
@@ -367,6 +370,11 @@ export class CentralStack extends Stack {
       silenceAlarmMinutes: deployment.silenceAlarmMinutes,
       dashboardName: names.dashboard,
     });
+
+    // ── Security Hub (config securityHub.enabled): its own function and target, so it never delays a page ──
+    if (config.securityHub.enabled) {
+      this.securityHub = new SecurityHubIntegration(this, 'SecurityHub', { bus: this.bus, alarmTopic: this.alarmTopic, logRetention: LOG_RETENTION, targetRetry: TARGET_RETRY });
+    }
 
     // ── Outputs ───────────────────────────────────────────────────────────────────────
     new CfnOutput(this, 'UndoFunctionUrl', {

@@ -114,6 +114,15 @@ const configSchema = z
       })
       .strict()
       .default({ routes: DEFAULT_ROUTES, approvers: [] }),
+    /**
+     * AWS Security Hub: every finding is imported (ASFF) into the central account's Security Hub,
+     * updated as the response unfolds and resolved on restore. Off unless enabled: Security Hub must
+     * be enabled in the central account and region first, or every import fails (docs/security-hub.md).
+     */
+    securityHub: z
+      .object({ enabled: z.boolean().default(false) })
+      .strict()
+      .default({ enabled: false }),
     /** Read by the CDK app only. */
     deployment: z
       .object({
