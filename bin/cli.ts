@@ -5,6 +5,7 @@ import { demoCommand } from './cli/demo-command.ts';
 import { processIo, UsageError, type Io } from './cli/io.ts';
 import { InputError } from './cli/read-input.ts';
 import { EXIT, replayCommand } from './cli/replay-command.ts';
+import { BLASTWALL_VERSION } from '../functions/core/version.ts';
 
 const USAGE = `usage: blastwall <command> [options]
 
@@ -12,6 +13,7 @@ commands:
   replay [--config FILE] [--format text|json|asff|ocsf] FILE...   backtest recorded CloudTrail
   demo                                                  the incident Blastwall exists to stop, step by step
   help                                                  this text
+  --version                                             the version of this blastwall
 
 Run "blastwall replay --help" for details.`;
 
@@ -23,6 +25,11 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
         return await replayCommand(rest, io);
       case 'demo':
         return await demoCommand(rest, io);
+      case '--version':
+      case '-V':
+      case 'version':
+        io.stdout(`${BLASTWALL_VERSION}\n`);
+        return EXIT.ok;
       case 'help':
       case '--help':
       case '-h':
