@@ -12,7 +12,7 @@
  * Each function has its own role with exactly its own permissions: detect cannot
  * revoke, respond cannot read the Slack token, page cannot touch IAM.
  */
-import { CfnOutput, Duration, RemovalPolicy, SecretValue, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, SecretValue, Stack, Token, Validations, type StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -277,7 +277,8 @@ export class CentralStack extends Stack {
     undo.role.addToPolicy(putEvents('PublishRestoreRequests', DETAIL_TYPES.restoreRequested));
 
     Validations.of(respond.role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/${config.response.responderRoleName}]`,
+      // With @aws-cdk/core:enablePartitionLiterals the partition is a literal when the region is known.
+      id: `AwsSolutions-IAM5[Resource::arn:${Token.isUnresolved(this.partition) ? '<AWS::Partition>' : this.partition}:iam::*:role/${config.response.responderRoleName}]`,
       reason:
         'The responder role exists in every member account, which the organisation adds and removes over time; the account is the only wildcard, the role name is fixed and aws:ResourceOrgID keeps it inside the organisation.',
     });
