@@ -63,3 +63,27 @@ describe('npm pack → install in a fresh directory', () => {
     expect(findings[0]!.SchemaVersion).toBe('2018-10-08');
   });
 });
+
+describe('the installed CLI on Node 22 (the Lambda runtime\'s major), from the npm registry', () => {
+  // Node's own binaries are published on the npm registry as node-<platform>-<arch>; the CLI
+  // supports Node >= 20 (package.json engines) and must run on 22, which the functions use.
+  const dir = join(work, 'node22');
+  const binaryPackage = `node-${process.platform}-${process.arch}`;
+  let node22: string;
+
+  beforeAll(async () => {
+    await run('mkdir', ['-p', dir]);
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'node22', version: '1.0.0', private: true }));
+    await run('npm', ['install', '--no-audit', '--no-fund', `${binaryPackage}@22`], { cwd: dir, env, maxBuffer: 8 * 1024 * 1024 });
+    node22 = join(dir, 'node_modules', binaryPackage, 'bin', 'node');
+  }, 300_000);
+
+  it('runs --version and demo', async () => {
+    expect((await run(node22, ['--version'], { env })).stdout).toMatch(/^v22\./);
+    const cli = join(app, 'node_modules', 'blastwall', 'bin', 'blastwall.mjs');
+    expect((await run(node22, [cli, '--version'], { cwd: app, env })).stdout.trim()).toBe(pkg.version);
+    const demo = await run(node22, [cli, 'demo'], { cwd: app, env, maxBuffer: 8 * 1024 * 1024 });
+    expect(demo.stdout).toMatch(/Blastwall demo/);
+    expect(demo.stderr).toBe('');
+  });
+});
