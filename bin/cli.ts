@@ -7,15 +7,17 @@ import { warmUpCommand } from './cli/warm-up-command.ts';
 import { processIo, UsageError, type Io } from './cli/io.ts';
 import { InputError } from './cli/read-input.ts';
 import { EXIT, replayCommand } from './cli/replay-command.ts';
+import { BLASTWALL_VERSION } from '../functions/core/version.ts';
 
 const USAGE = `usage: blastwall <command> [options]
 
 commands:
-  replay [--config FILE] [--format F] FILE|DIR...       backtest recorded CloudTrail (files or an S3 tree)
+  replay [--config FILE] [--format F] FILE|DIR...       backtest recorded CloudTrail (files or an S3 tree; F: text|json|html|asff|ocsf)
   backtest --since 14d [--format F] [--out FILE] ...    the same, pulled from CloudTrail itself
   warm-up --table NAME [--since 14d] ...                 fill the state table from CloudTrail's last days
   demo                                                  the incident Blastwall exists to stop, step by step
   help                                                  this text
+  --version                                             the version of this blastwall
 
 Run "blastwall <command> --help" for details.`;
 
@@ -31,6 +33,11 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
         return await warmUpCommand(rest, io);
       case 'demo':
         return await demoCommand(rest, io);
+      case '--version':
+      case '-V':
+      case 'version':
+        io.stdout(`${BLASTWALL_VERSION}\n`);
+        return EXIT.ok;
       case 'help':
       case '--help':
       case '-h':

@@ -12,7 +12,7 @@
  * Each function has its own role with exactly its own permissions: detect cannot
  * revoke, respond cannot read the Slack token, page cannot touch IAM.
  */
-import { CfnOutput, Duration, RemovalPolicy, SecretValue, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, SecretValue, Stack, Token, Validations, type StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -31,6 +31,7 @@ import { BLASTWALL_EVENT_SOURCE, DETAIL_TYPES, ENV_VARS, METRIC_NAMESPACE, SERVI
 import type { DeploymentSettings } from './config.ts';
 import { BlastwallFunction } from './constructs/blastwall-function.ts';
 import { Monitoring } from './constructs/monitoring.ts';
+import { SecurityHubIntegration } from './constructs/security-hub-integration.ts';
 import { CLOUDTRAIL_DETAIL_TYPES } from './member-stack.ts';
 import type { ResourceNames } from './names.ts';
 
@@ -82,6 +83,8 @@ export class CentralStack extends Stack {
   readonly deadLetterQueues: Record<'detect' | 'respond' | 'page', sqs.Queue>;
   readonly alarmTopic: sns.Topic;
   readonly undoUrl: lambda.FunctionUrl;
+  /** Present when the config enables `securityHub`. */
+  readonly securityHub?: SecurityHubIntegration;
 
   constructor(scope: Construct, id: string, props: CentralStackProps) {
     super(scope, id, props);
@@ -274,7 +277,8 @@ export class CentralStack extends Stack {
     undo.role.addToPolicy(putEvents('PublishRestoreRequests', DETAIL_TYPES.restoreRequested));
 
     Validations.of(respond.role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/${config.response.responderRoleName}]`,
+      // With @aws-cdk/core:enablePartitionLiterals the partition is a literal when the region is known.
+      id: `AwsSolutions-IAM5[Resource::arn:${Token.isUnresolved(this.partition) ? '<AWS::Partition>' : this.partition}:iam::*:role/${config.response.responderRoleName}]`,
       reason:
         'The responder role exists in every member account, which the organisation adds and removes over time; the account is the only wildcard, the role name is fixed and aws:ResourceOrgID keeps it inside the organisation.',
     });
@@ -367,6 +371,11 @@ export class CentralStack extends Stack {
       silenceAlarmMinutes: deployment.silenceAlarmMinutes,
       dashboardName: names.dashboard,
     });
+
+    // ── Security Hub (config securityHub.enabled): its own function and target, so it never delays a page ──
+    if (config.securityHub.enabled) {
+      this.securityHub = new SecurityHubIntegration(this, 'SecurityHub', { bus: this.bus, alarmTopic: this.alarmTopic, logRetention: LOG_RETENTION, targetRetry: TARGET_RETRY });
+    }
 
     // ── Outputs ───────────────────────────────────────────────────────────────────────
     new CfnOutput(this, 'UndoFunctionUrl', {

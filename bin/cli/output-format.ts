@@ -13,8 +13,10 @@ import { UsageError, type Io } from './io.ts';
 import type { ReplayedFinding, ReplaySummary } from './replay-engine.ts';
 import { createReportCollector, summaryText } from './report.ts';
 import { renderHtmlReport, type HtmlReportMeta } from './report-html.ts';
+import { createExporter } from './export-formats.ts';
+import type { BlastwallConfig } from '../../functions/core/config.ts';
 
-export const FORMATS = ['text', 'json', 'html'] as const;
+export const FORMATS = ['text', 'json', 'html', 'asff', 'ocsf'] as const;
 export type OutputFormat = (typeof FORMATS)[number];
 
 export function parseFormat(value: string | undefined): OutputFormat {
@@ -49,8 +51,34 @@ export interface FindingsOutput {
   end(summary: ReplaySummary): Promise<void>;
 }
 
-export function createOutput(format: OutputFormat, sink: Sink, meta: Omit<HtmlReportMeta, 'generatedAt'>): FindingsOutput {
+export interface OutputOptions {
+  /** For asff: the account and region findings are imported into (deployment.centralAccount/centralRegion). */
+  config?: BlastwallConfig;
+  /** Where the summary goes when the output itself is a file another tool reads (asff, ocsf): stderr. */
+  notice?: (text: string) => void;
+}
+
+export function createOutput(format: OutputFormat, sink: Sink, meta: Omit<HtmlReportMeta, 'generatedAt'>, options: OutputOptions = {}): FindingsOutput {
   switch (format) {
+    case 'asff':
+    case 'ocsf': {
+      // One finding in, one exported finding out; the output carries only the findings, the summary goes to `notice`.
+      if (format === 'asff' && !options.config) throw new Error('the asff format needs the config (import account and region)');
+      const exporter = createExporter(format, options.config!);
+      const collector = createReportCollector({ keepFindings: false });
+      sink.write(exporter.start());
+      return {
+        finding: (result) => {
+          collector.add(result);
+          sink.write(exporter.finding(result.finding));
+        },
+        end: async (summary) => {
+          sink.write(exporter.end());
+          options.notice?.(summaryText(summary, collector.result()));
+          await sink.close();
+        },
+      };
+    }
     case 'json':
       return {
         finding: (result) => sink.write(`${JSON.stringify(findingLine(result))}\n`),

@@ -19,7 +19,7 @@ export { findingLine, summaryLine } from './output-format.ts';
 
 export const EXIT = { ok: 0, usage: 2, rejected: 3 } as const;
 
-export const REPLAY_USAGE = `usage: blastwall replay [--config FILE] [--format text|json|html] [--out FILE] FILE|DIR...
+export const REPLAY_USAGE = `usage: blastwall replay [--config FILE] [--format text|json|html|asff|ocsf] [--out FILE] FILE|DIR...
 
 Runs recorded CloudTrail (S3 log files .json/.json.gz, JSON arrays, JSON lines,
 EventBridge events) through Blastwall's detection on an embedded state store and
@@ -36,6 +36,12 @@ events of all files are merged in event-time order.
   --format json    JSON lines: a "finding" object per finding, then a "summary"
   --format html    one self-contained page: timeline chart, would-revoke list, top
                    principals and signals, every finding with its reasons
+  --format asff    a JSON array of AWS Security Finding Format findings, for
+                   aws securityhub batch-import-findings --findings file://FILE
+                   (imported into deployment.centralAccount/centralRegion of the config,
+                   else each finding's own account and region)
+  --format ocsf    JSON lines of OCSF 1.3 Detection Findings (class 2004), for Security Lake
+                   and SIEMs; with asff and ocsf the summary goes to stderr
   --out FILE       write the report to FILE instead of stdout
 
 Exit status: 0 all records read; 3 some records rejected (listed on stderr as
@@ -68,11 +74,16 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
   const files = await expandInputs(parsed.positionals.map((p) => resolveFrom(io.cwd, p)));
   if (format === 'text') io.stderr(`config: ${source}\n`);
 
-  const output = createOutput(format, createSink(io, parsed.values.out), {
-    title: 'Blastwall replay',
-    scope: `replay of ${files.length} file${files.length === 1 ? '' : 's'} (${parsed.positionals.join(' ')})`,
-    configSource: source,
-  });
+  const output = createOutput(
+    format,
+    createSink(io, parsed.values.out),
+    {
+      title: 'Blastwall replay',
+      scope: `replay of ${files.length} file${files.length === 1 ? '' : 's'} (${parsed.positionals.join(' ')})`,
+      configSource: source,
+    },
+    { config, notice: (text) => io.stderr(text) },
+  );
   const summary = await replayFiles(files, config, {
     onRejected: (file, line, reason) => io.stderr(`${file}:${line}: ${reason}\n`),
     onWarning: (file, message) => io.stderr(`${file}: warning: ${message}\n`),

@@ -30,6 +30,8 @@ const template = (stack: string) => JSON.parse(readFileSync(join(out, `${stack}.
 describe('npx cdk synth --no-notices (offline, example config)', () => {
   it('succeeds, with cdk-nag validation passing', () => {
     expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
+    // No synth warning: every recommended feature flag is set in cdk.json (test/ecosystem/cdk-flags.test.ts).
+    expect(`${run.stdout}\n${run.stderr}`).not.toMatch(/feature flags are not configured|\[Warning|warning/i);
     const report = join(out, 'policy-validation-report.json');
     if (existsSync(report)) {
       const parsed = JSON.parse(readFileSync(report, 'utf8'));
