@@ -1,6 +1,7 @@
 /**
  * `blastwall`: the command line door to the same core the Lambda functions run.
  */
+import { auditCommand } from './cli/audit-command.ts';
 import { demoCommand } from './cli/demo-command.ts';
 import { processIo, UsageError, type Io } from './cli/io.ts';
 import { InputError } from './cli/read-input.ts';
@@ -11,6 +12,7 @@ const USAGE = `usage: blastwall <command> [options]
 commands:
   replay [--config FILE] [--format text|json] FILE...   backtest recorded CloudTrail
   demo                                                  the incident Blastwall exists to stop, step by step
+  audit [--format text|json|html] [--live] FILE...      what each credential could do, before anything happens
   help                                                  this text
 
 Run "blastwall replay --help" for details.`;
@@ -23,6 +25,8 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
         return await replayCommand(rest, io);
       case 'demo':
         return await demoCommand(rest, io);
+      case 'audit':
+        return await auditCommand(rest, io);
       case 'help':
       case '--help':
       case '-h':
