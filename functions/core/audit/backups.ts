@@ -120,7 +120,14 @@ export function assessBackups(input: {
     });
   }
   const rank: Record<string, number> = { critical: 0, high: 1, info: 2 };
-  return out.sort((a, b) => (rank[a.severity] ?? 3) - (rank[b.severity] ?? 3) || a.resource.arn.localeCompare(b.resource.arn));
+  // Worst first: severity, then more problems, then the older newest point.
+  return out.sort(
+    (a, b) =>
+      (rank[a.severity] ?? 3) - (rank[b.severity] ?? 3) ||
+      b.problems.length - a.problems.length ||
+      (b.ageHours ?? Infinity) - (a.ageHours ?? Infinity) ||
+      a.resource.arn.localeCompare(b.resource.arn),
+  );
 }
 
 function pad(s: string, n: number): string {
