@@ -2,6 +2,7 @@
  * `blastwall`: the command line door to the same core the Lambda functions run.
  */
 import { auditCommand } from './cli/audit-command.ts';
+import { backupsCommand } from './cli/backups-command.ts';
 import { demoCommand } from './cli/demo-command.ts';
 import { processIo, UsageError, type Io } from './cli/io.ts';
 import { InputError } from './cli/read-input.ts';
@@ -13,6 +14,7 @@ commands:
   replay [--config FILE] [--format text|json] FILE...   backtest recorded CloudTrail
   demo                                                  the incident Blastwall exists to stop, step by step
   audit [--format text|json|html] [--live] FILE...      what each credential could do, before anything happens
+  backups --live [--format text|json]                   is there a recent backup a bad credential cannot delete
   help                                                  this text
 
 Run "blastwall replay --help" for details.`;
@@ -27,6 +29,8 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
         return await demoCommand(rest, io);
       case 'audit':
         return await auditCommand(rest, io);
+      case 'backups':
+        return await backupsCommand(rest, io);
       case 'help':
       case '--help':
       case '-h':
