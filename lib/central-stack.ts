@@ -31,6 +31,7 @@ import { BLASTWALL_EVENT_SOURCE, DETAIL_TYPES, ENV_VARS, METRIC_NAMESPACE, SERVI
 import type { DeploymentSettings } from './config.ts';
 import { BlastwallFunction } from './constructs/blastwall-function.ts';
 import { Monitoring } from './constructs/monitoring.ts';
+import { Prevention } from './constructs/prevention.ts';
 import { CLOUDTRAIL_DETAIL_TYPES } from './member-stack.ts';
 import type { ResourceNames } from './names.ts';
 
@@ -82,6 +83,7 @@ export class CentralStack extends Stack {
   readonly deadLetterQueues: Record<'detect' | 'respond' | 'page', sqs.Queue>;
   readonly alarmTopic: sns.Topic;
   readonly undoUrl: lambda.FunctionUrl;
+  readonly prevention: Prevention;
 
   constructor(scope: Construct, id: string, props: CentralStackProps) {
     super(scope, id, props);
@@ -366,6 +368,20 @@ export class CentralStack extends Stack {
       deadLetterQueues: { Detect: this.deadLetterQueues.detect, Respond: this.deadLetterQueues.respond, Page: this.deadLetterQueues.page },
       silenceAlarmMinutes: deployment.silenceAlarmMinutes,
       dashboardName: names.dashboard,
+    });
+
+    // ── Prevention: the daily audit and the hourly backup watchdog (lib/constructs/prevention.ts) ──
+    this.prevention = new Prevention(this, 'Prevention', {
+      config,
+      deployment,
+      names,
+      bus: this.bus,
+      table: this.table,
+      page: page.function,
+      pageDeadLetterQueue: this.deadLetterQueues.page,
+      alarmTopic: this.alarmTopic,
+      logRetention: LOG_RETENTION,
+      targetRetry: TARGET_RETRY,
     });
 
     // ── Outputs ───────────────────────────────────────────────────────────────────────
