@@ -32,6 +32,7 @@ import type { DeploymentSettings } from './config.ts';
 import { BlastwallFunction } from './constructs/blastwall-function.ts';
 import { Monitoring } from './constructs/monitoring.ts';
 import { SecurityHubIntegration } from './constructs/security-hub-integration.ts';
+import { Prevention } from './constructs/prevention.ts';
 import { CLOUDTRAIL_DETAIL_TYPES } from './member-stack.ts';
 import type { ResourceNames } from './names.ts';
 
@@ -85,6 +86,7 @@ export class CentralStack extends Stack {
   readonly undoUrl: lambda.FunctionUrl;
   /** Present when the config enables `securityHub`. */
   readonly securityHub?: SecurityHubIntegration;
+  readonly prevention: Prevention;
 
   constructor(scope: Construct, id: string, props: CentralStackProps) {
     super(scope, id, props);
@@ -376,6 +378,19 @@ export class CentralStack extends Stack {
     if (config.securityHub.enabled) {
       this.securityHub = new SecurityHubIntegration(this, 'SecurityHub', { bus: this.bus, alarmTopic: this.alarmTopic, logRetention: LOG_RETENTION, targetRetry: TARGET_RETRY });
     }
+    // ── Prevention: the daily audit and the hourly backup watchdog (lib/constructs/prevention.ts) ──
+    this.prevention = new Prevention(this, 'Prevention', {
+      config,
+      deployment,
+      names,
+      bus: this.bus,
+      table: this.table,
+      page: page.function,
+      pageDeadLetterQueue: this.deadLetterQueues.page,
+      alarmTopic: this.alarmTopic,
+      logRetention: LOG_RETENTION,
+      targetRetry: TARGET_RETRY,
+    });
 
     // ── Outputs ───────────────────────────────────────────────────────────────────────
     new CfnOutput(this, 'UndoFunctionUrl', {

@@ -24,6 +24,7 @@ import type { Construct } from 'constructs';
 import type { BlastwallConfig } from '../functions/core/config.ts';
 import { GLOBAL_EVENTS_REGION, type DeploymentSettings } from './config.ts';
 import { centralBusArn, PROTECTED_TAG_KEY, respondFunctionRoleArn, type ResourceNames } from './names.ts';
+import { preventionRoleArns, READER_ACTIONS } from './constructs/prevention.ts';
 
 export const CLOUDTRAIL_DETAIL_TYPES = [
   'AWS API Call via CloudTrail',
@@ -75,6 +76,7 @@ export class MemberStack extends Stack {
   readonly rule: events.CfnRule;
   readonly forwarderRole: iam.Role;
   readonly responderRole: iam.Role;
+  readonly readerRole: iam.Role;
   readonly deadLetterQueue: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: MemberStackProps) {
@@ -196,6 +198,41 @@ export class MemberStack extends Stack {
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:${resource}]`,
         reason:
           'The credential to revoke is only known when the finding arrives, so the responder must reach any user/role of its own account; the actions are the few revocation and restore calls, and explicit denies exclude Blastwall itself and principals tagged BlastwallProtected=true.',
+      });
+    }
+
+    // ── Reader (us-east-1 only): the scheduled audit and the backup watchdog read through it ──
+    // Read-only: exactly the List/Describe/Get calls the audit collector and the backup
+    // inventory make (lib/constructs/prevention.ts READER_ACTIONS; checked by the evaluator tests).
+    this.readerRole = new iam.Role(this, 'ReaderRole', {
+      roleName: config.audit.readerRoleName,
+      description: 'Blastwall reader: assumed only by the central audit and backup-watchdog functions; read-only IAM and backup inventory',
+      maxSessionDuration: Duration.hours(1),
+      assumedBy: new iam.AccountPrincipal(deployment.centralAccount).withConditions({
+        ArnEquals: { 'aws:PrincipalArn': preventionRoleArns(names, deployment, Aws.PARTITION) },
+        StringEquals: { 'aws:PrincipalOrgID': deployment.organizationId },
+      }),
+      inlinePolicies: {
+        ReadOnly: new iam.PolicyDocument({
+          statements: [
+            new iam.PolicyStatement({ sid: 'ReadIamForTheAudit', actions: [...READER_ACTIONS.iam], resources: ['*'] }),
+            new iam.PolicyStatement({ sid: 'ListUsersAccessKeys', actions: [...READER_ACTIONS.iamUsers], resources: [arn('user/*')] }),
+            new iam.PolicyStatement({ sid: 'ReadBackupInventory', actions: [...READER_ACTIONS.backups], resources: ['*'] }),
+            new iam.PolicyStatement({ sid: 'ReadTablesRecoverySettings', actions: [...READER_ACTIONS.tables], resources: [`arn:${Aws.PARTITION}:dynamodb:*:${account}:table/*`] }),
+          ],
+        }),
+      },
+    });
+    (this.readerRole.node.defaultChild as iam.CfnRole).cfnOptions.condition = isHomeRegion;
+    Validations.of(this.readerRole).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'GetAccountAuthorizationDetails, GenerateCredentialReport/GetCredentialReport and the List/Describe calls of RDS, EC2, DynamoDB ListTables and AWS Backup accept only "*" (account-wide reads); every action is read-only, and the role is assumable only by the two central prevention functions.',
+    });
+    for (const resource of ['iam::<AWS::AccountId>:user/*', 'dynamodb:*:<AWS::AccountId>:table/*']) {
+      Validations.of(this.readerRole).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:${resource}]`,
+        reason: 'The audit lists the access keys of every user, and the watchdog reads the recovery settings of every table, of its own account: the set is only known at run time; both calls are read-only.',
       });
     }
 

@@ -131,6 +131,26 @@ const configSchema = z
       .object({ enabled: z.boolean().default(false) })
       .strict()
       .default({ enabled: false }),
+    /** `blastwall audit` and the scheduled audit (docs: README "Before anything happens: audit"). */
+    audit: z
+      .object({
+        /** How many `sts:AssumeRole` hops a credential's reach follows. */
+        maxChainDepth: z.number().int().min(1).max(8).default(4),
+        /** A principal or request tag whose presence (value `true`) an SCP or boundary may require before a destructive call: an approval gate. */
+        approvalTagKey: z.string().regex(/^[\w+=,.@:/-]{1,128}$/).default('approved'),
+        /** Read-only role the member stack deploys in every account for the scheduled audit and the backup watchdog. */
+        readerRoleName: z.string().regex(/^[\w+=,.@-]{1,64}$/).default('BlastwallAuditReader'),
+      })
+      .strict()
+      .default({ maxChainDepth: 4, approvalTagKey: 'approved', readerRoleName: 'BlastwallAuditReader' }),
+    /** The backup watchdog (hourly): the newest restorable copy of each protected resource in high-sensitivity environments. */
+    backups: z
+      .object({
+        /** A newest restorable recovery point older than this pages. */
+        maxAgeHours: z.number().int().min(1).max(24 * 90).default(26),
+      })
+      .strict()
+      .default({ maxAgeHours: 26 }),
     /** Read by the CDK app only. */
     deployment: z
       .object({

@@ -34,6 +34,8 @@ export const DETAIL_TYPES = {
   finding: 'Blastwall Finding',
   response: 'Blastwall Response',
   restoreRequested: 'Blastwall Restore Requested',
+  /** Scheduled audit and backup watchdog: a Finding for the page function only (respond never takes it). */
+  postureFinding: 'Blastwall Posture Finding',
 } as const;
 
 /** Environment variables the CDK stack sets and the handlers read. */

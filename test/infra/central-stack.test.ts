@@ -70,9 +70,10 @@ describe('central bus', () => {
 describe('asynchronous delivery never drops silently', () => {
   it('every rule target has a dead-letter queue and an explicit retry policy', () => {
     const rules = Object.values(t.findResources('AWS::Events::Rule'));
-    expect(rules).toHaveLength(4);
+    // + Posture Finding → page (lib/constructs/prevention.ts)
+    expect(rules).toHaveLength(5);
     const targets = rules.flatMap((r) => r.Properties.Targets);
-    expect(targets).toHaveLength(5);
+    expect(targets).toHaveLength(6);
     for (const target of targets) {
       expect(target.DeadLetterConfig?.Arn, JSON.stringify(target)).toBeDefined();
       expect(target.RetryPolicy.MaximumRetryAttempts).toBeGreaterThan(0);
@@ -110,7 +111,8 @@ describe('asynchronous delivery never drops silently', () => {
 
   it('DLQs are encrypted and refuse plain-text transport', () => {
     const queues = t.findResources('AWS::SQS::Queue');
-    expect(Object.keys(queues)).toHaveLength(3);
+    // + the prevention schedules' DLQ
+    expect(Object.keys(queues)).toHaveLength(4);
     for (const [id, q] of Object.entries(queues)) {
       expect(q.Properties.SqsManagedSseEnabled).toBe(true);
       t.hasResourceProperties('AWS::SQS::QueuePolicy', {
@@ -144,9 +146,9 @@ describe('state table', () => {
 });
 
 describe('functions', () => {
-  it('four functions, nodejs22.x on arm64, each with its own role and its own log group with retention', () => {
+  it('six functions (the four, audit and backup-watchdog), nodejs22.x on arm64, each with its own role and its own log group with retention', () => {
     const fns = t.findResources('AWS::Lambda::Function');
-    expect(Object.keys(fns)).toHaveLength(4);
+    expect(Object.keys(fns)).toHaveLength(6);
     const roles = new Set<string>();
     for (const fn of Object.values(fns)) {
       expect(fn.Properties.Runtime).toBe('nodejs22.x');
@@ -156,7 +158,7 @@ describe('functions', () => {
       expect(resources[logGroup]!.Type).toBe('AWS::Logs::LogGroup');
       expect(resources[logGroup]!.Properties.RetentionInDays).toBeGreaterThan(0);
     }
-    expect(roles.size).toBe(4);
+    expect(roles.size).toBe(6);
     // No CDK log-retention custom resource (its role would hold logs:* on *).
     expect(Object.keys(t.findResources('Custom::LogRetention'))).toHaveLength(0);
   });
