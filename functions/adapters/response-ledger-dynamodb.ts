@@ -6,7 +6,7 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Finding, ResponseAction } from '../core/finding.ts';
-import type { BreakerSlot } from '../core/response/breaker.ts';
+import type { BreakerSlot, TargetMark } from '../core/response/breaker.ts';
 import { TABLE_SCHEMA } from './table-schema.ts';
 import { LedgerConflictError, raisesSeverity, type ClaimResult, type FindingRecord, type ResponseLedger, type RestoreEvent } from './response-ledger.ts';
 
@@ -25,6 +25,8 @@ const findingKey = (id: string) => ({ [PK]: `FINDING#${id}`, [SK]: 'FINDING' });
 const holdPk = (holdKey: string) => `FINDING#HOLD#${holdKey}`;
 const BREAKER_PK = 'BREAKER#org';
 const slotSk = (index: number) => `SLOT#${String(index).padStart(4, '0')}`;
+/** One item per revoked target: at most one breaker slot per target per window. */
+const targetKey = (target: string) => ({ [PK]: `BREAKER#TARGET#${target}`, [SK]: 'TARGET' });
 
 function isConditionFailure(error: unknown): boolean {
   return error instanceof ConditionalCheckFailedException || (error as { name?: string })?.name === 'ConditionalCheckFailedException';
@@ -315,6 +317,42 @@ export class DynamoResponseLedger implements ResponseLedger {
         new DeleteCommand({
           TableName: this.table,
           Key: { [PK]: BREAKER_PK, [SK]: slotSk(index) },
+          ConditionExpression: 'findingId = :f AND #at = :at',
+          ExpressionAttributeNames: { '#at': 'at' },
+          ExpressionAttributeValues: { ':f': findingId, ':at': at },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  async claimBreakerTarget(mark: TargetMark, nowMs: number): Promise<{ claimed: true } | { claimed: false; holder: TargetMark }> {
+    try {
+      await this.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...targetKey(mark.target), target: mark.target, until: mark.until, findingId: mark.findingId, at: mark.at, [TTL]: Math.floor(mark.until / 1000) + 86_400 },
+          ConditionExpression: 'attribute_not_exists(#pk) OR #until <= :now',
+          ExpressionAttributeNames: { '#pk': PK, '#until': 'until' },
+          ExpressionAttributeValues: { ':now': nowMs },
+        }),
+      );
+      return { claimed: true };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+    const out = await this.send<{ Item?: Record<string, unknown> }>(new GetCommand({ TableName: this.table, Key: targetKey(mark.target), ConsistentRead: true }));
+    const i = out.Item ?? {};
+    return { claimed: false, holder: { target: mark.target, until: Number(i.until), findingId: String(i.findingId), at: String(i.at) } };
+  }
+
+  async releaseBreakerTarget(target: string, findingId: string, at: string): Promise<void> {
+    try {
+      await this.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: targetKey(target),
           ConditionExpression: 'findingId = :f AND #at = :at',
           ExpressionAttributeNames: { '#at': 'at' },
           ExpressionAttributeValues: { ':f': findingId, ':at': at },

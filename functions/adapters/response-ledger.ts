@@ -9,7 +9,7 @@
  */
 import { severityRank } from '../core/audit-event.ts';
 import type { Finding, ResponseAction } from '../core/finding.ts';
-import { breakerOpenDetail, freeSlotIndexes, slotFor, type BreakerSettings, type BreakerSlot, type SlotClaim } from '../core/response/breaker.ts';
+import { breakerOpenDetail, freeSlotIndexes, slotFor, windowMs, type BreakerSettings, type BreakerSlot, type SlotClaim, type TargetMark } from '../core/response/breaker.ts';
 import type { Approver } from '../core/response/restore.ts';
 
 export type FindingState = 'responding' | 'responded';
@@ -75,6 +75,10 @@ export interface ResponseLedger {
   takeBreakerSlot(slot: BreakerSlot, nowMs: number): Promise<boolean>;
   /** Frees a slot taken by `findingId` at `at` (a revocation that did not happen). */
   releaseBreakerSlot(index: number, findingId: string, at: string): Promise<void>;
+  /** Conditional: marks `mark.target` as counted until `mark.until`, unless a live mark exists (returned instead). */
+  claimBreakerTarget(mark: TargetMark, nowMs: number): Promise<{ claimed: true } | { claimed: false; holder: TargetMark }>;
+  /** Removes the mark `findingId` set at `at` (its revocation did not happen, or changed nothing). */
+  releaseBreakerTarget(target: string, findingId: string, at: string): Promise<void>;
 }
 
 /** A redelivered finding with the same id and a higher severity than the one responded to. */
@@ -89,24 +93,46 @@ export class LedgerConflictError extends Error {
   }
 }
 
-export type BreakerDecision = { open: false; slot: BreakerSlot } | { open: true; detail: string };
+export type BreakerDecision =
+  /** A slot (and the target's mark) taken for this revocation: give both back if it does not happen or changes nothing. */
+  | { open: false; slot: BreakerSlot; mark: TargetMark }
+  /** The target already holds a slot in this window (taken by `holder`): no new slot. */
+  | { open: false; sharedWith: TargetMark }
+  | { open: true; detail: string };
 
 /**
  * Takes a revocation slot of the organisation-wide circuit breaker, or says why not.
- * Race-free: each slot is taken by a conditional write; on a lost race the next free slot is tried.
+ * Race-free: the target's mark and each slot are taken by conditional writes; on a lost
+ * race the next free slot is tried. A target that already holds a slot in this window
+ * takes no second one (at most one slot per target per window).
  */
 export async function acquireRevocationSlot(ledger: ResponseLedger, settings: BreakerSettings, claim: SlotClaim): Promise<BreakerDecision> {
   const nowMs = claim.now.getTime();
+  if (settings.maxRevocations === 0) return { open: true, detail: breakerOpenDetail([], settings, nowMs) };
+  const mark: TargetMark = { target: claim.target, until: nowMs + windowMs(settings), findingId: claim.findingId, at: claim.now.toISOString() };
+  const marked = await ledger.claimBreakerTarget(mark, nowMs);
+  if (!marked.claimed) return { open: false, sharedWith: marked.holder };
   for (let round = 0; round < 2; round++) {
     const slots = await ledger.breakerSlots();
     const free = freeSlotIndexes(slots, settings, nowMs);
     for (const index of free) {
       const slot = slotFor(index, claim, settings);
-      if (await ledger.takeBreakerSlot(slot, nowMs)) return { open: false, slot };
+      if (await ledger.takeBreakerSlot(slot, nowMs)) return { open: false, slot, mark };
     }
-    if (free.length === 0) return { open: true, detail: breakerOpenDetail(slots, settings, nowMs) };
+    if (free.length === 0) {
+      await ledger.releaseBreakerTarget(mark.target, mark.findingId, mark.at);
+      return { open: true, detail: breakerOpenDetail(slots, settings, nowMs) };
+    }
   }
+  await ledger.releaseBreakerTarget(mark.target, mark.findingId, mark.at);
   return { open: true, detail: breakerOpenDetail(await ledger.breakerSlots(), settings, nowMs) };
+}
+
+/** Gives back what `acquireRevocationSlot` took (nothing when the target shared an earlier slot). */
+export async function releaseRevocationSlot(ledger: ResponseLedger, decision: BreakerDecision): Promise<void> {
+  if (decision.open || !('slot' in decision)) return;
+  await ledger.releaseBreakerSlot(decision.slot.index, decision.slot.findingId, decision.slot.at);
+  await ledger.releaseBreakerTarget(decision.mark.target, decision.mark.findingId, decision.mark.at);
 }
 
 const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
@@ -116,6 +142,7 @@ export class MemoryResponseLedger implements ResponseLedger {
   private readonly findings = new Map<string, FindingRecord>();
   private readonly holds = new Map<string, Set<string>>();
   private readonly slots = new Map<number, BreakerSlot>();
+  private readonly marks = new Map<string, TargetMark>();
 
   async claim(finding: Finding, now: Date, leaseMs: number): Promise<ClaimResult> {
     const existing = this.findings.get(finding.id);
@@ -212,5 +239,17 @@ export class MemoryResponseLedger implements ResponseLedger {
   async releaseBreakerSlot(index: number, findingId: string, at: string): Promise<void> {
     const current = this.slots.get(index);
     if (current && current.findingId === findingId && current.at === at) this.slots.delete(index);
+  }
+
+  async claimBreakerTarget(mark: TargetMark, nowMs: number): Promise<{ claimed: true } | { claimed: false; holder: TargetMark }> {
+    const current = this.marks.get(mark.target);
+    if (current && current.until > nowMs) return { claimed: false, holder: clone(current) };
+    this.marks.set(mark.target, clone(mark));
+    return { claimed: true };
+  }
+
+  async releaseBreakerTarget(target: string, findingId: string, at: string): Promise<void> {
+    const current = this.marks.get(target);
+    if (current && current.findingId === findingId && current.at === at) this.marks.delete(target);
   }
 }

@@ -11,7 +11,8 @@ import { holdKey, restoreDecision, restoreRequestProblem, type RestoreRequest } 
 import { DETAIL_TYPES, METRICS } from '../core/telemetry-names.ts';
 import { PublishError, type EventPublisher } from '../adapters/event-publisher.ts';
 import type { CallOutcome } from '../adapters/iam-revoker.ts';
-import { acquireRevocationSlot, type ResponseLedger, type RestoreEvent } from '../adapters/response-ledger.ts';
+import { acquireRevocationSlot, releaseRevocationSlot, type ResponseLedger, type RestoreEvent } from '../adapters/response-ledger.ts';
+import { breakerTarget } from '../core/response/breaker.ts';
 import type { UndoCall } from '../core/response/restore.ts';
 import { parseFinding } from './schema.ts';
 
@@ -160,7 +161,7 @@ export function createResponder(deps: ResponderDeps) {
     if (planned.mode === 'page-only') {
       return { ...base, status: 'skipped', code: ACTION_CODES.pageOnly, detail: `page-only: not revoked. Would have: ${planned.detail ?? describeApiCall(planned)}` };
     }
-    const breaker = await acquireRevocationSlot(deps.ledger, deps.config.response.circuitBreaker, { findingId: finding.id, target: planned.target, now: at });
+    const breaker = await acquireRevocationSlot(deps.ledger, deps.config.response.circuitBreaker, { findingId: finding.id, target: breakerTarget(planned), now: at });
     if (breaker.open) {
       metric(METRICS.circuitBreakerOpen);
       log.warn('circuit breaker open: revocation refused', { findingId: finding.id, target: planned.target, detail: breaker.detail });
@@ -185,12 +186,16 @@ export function createResponder(deps: ResponderDeps) {
       ...(outcome.code ? { code: outcome.code } : {}),
       ...(outcome.priorState ? { priorState: outcome.priorState } : {}),
     };
+    if (outcome.status === 'done' && outcome.code === ACTION_CODES.alreadyRevoked) {
+      // A no-op (already revoked, IAM state unchanged) takes no breaker slot.
+      await releaseRevocationSlot(deps.ledger, breaker);
+    }
     if (outcome.status === 'done') {
       metric(METRICS.revocations);
       log.info('revoked', { findingId: finding.id, call: describeApiCall(planned), code: outcome.code, attempts: outcome.attempts });
     } else {
       // Nothing was revoked: give the breaker slot and the hold back, and make the page escalate.
-      await deps.ledger.releaseBreakerSlot(breaker.slot.index, breaker.slot.findingId, breaker.slot.at);
+      await releaseRevocationSlot(deps.ledger, breaker);
       if (key && !holdersBefore.includes(finding.id)) await deps.ledger.releaseHold(key, finding.id);
       metric(METRICS.revocationFailures);
       result.escalate = true;

@@ -3,7 +3,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResponseAction } from '../../functions/core/finding.ts';
-import { acquireRevocationSlot, MemoryResponseLedger, type ResponseLedger } from '../../functions/adapters/response-ledger.ts';
+import { acquireRevocationSlot, MemoryResponseLedger, releaseRevocationSlot, type ResponseLedger } from '../../functions/adapters/response-ledger.ts';
 import { DynamoResponseLedger } from '../../functions/adapters/response-ledger-dynamodb.ts';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { startLocalDynamo, type LocalDynamo } from '../support/dynalite.ts';
@@ -155,11 +155,33 @@ describe.each(ledgers)('response ledger contract: %s', (name, make) => {
     expect((await acquireRevocationSlot(ledger, settings, { findingId: 'g', target: 't', now: new Date(base.getTime() + 9 * 60_000) })).open).toBe(true);
     // Releasing a slot (a revocation that did not happen) frees it.
     const first = taken.find((d) => !d.open)!;
-    if (!first.open) await ledger.releaseBreakerSlot(first.slot.index, first.slot.findingId, first.slot.at);
+    if (!first.open && 'slot' in first) await ledger.releaseBreakerSlot(first.slot.index, first.slot.findingId, first.slot.at);
     expect((await acquireRevocationSlot(ledger, settings, { findingId: 'h', target: 't', now: new Date(base.getTime() + 9 * 60_000) })).open).toBe(false);
     // After the window: free again.
     const later = await acquireRevocationSlot(ledger, settings, { findingId: 'i', target: 't', now: new Date(base.getTime() + 10 * 60_000 + 1) });
     expect(later.open).toBe(false);
+  });
+
+  it('circuit breaker fairness: one target takes at most one slot per window, even when claimed concurrently', async () => {
+    const ledger = make();
+    const base = new Date(NOW.getTime() + Math.floor(Math.random() * 1e9) * 1000 + 2e12);
+    const same = await Promise.all(Array.from({ length: 6 }, (_, i) => acquireRevocationSlot(ledger, settings, { findingId: `s-${i}`, target: 'acct|role', now: base })));
+    expect(same.every((d) => !d.open)).toBe(true);
+    expect(same.filter((d) => 'slot' in d)).toHaveLength(1);
+    const owner = same.find((d) => 'slot' in d)!;
+    const ownerId = 'slot' in owner ? owner.slot.findingId : 'none';
+    expect(same.filter((d) => 'sharedWith' in d).map((d) => ('sharedWith' in d ? d.sharedWith.findingId : ''))).toEqual(Array(5).fill(ownerId));
+    expect((await ledger.breakerSlots()).filter((s) => s.until > base.getTime())).toHaveLength(1);
+    // Two other targets still fit (3 per window), the third does not.
+    expect((await acquireRevocationSlot(ledger, settings, { findingId: 'o-1', target: 'acct|key1', now: base })).open).toBe(false);
+    expect((await acquireRevocationSlot(ledger, settings, { findingId: 'o-2', target: 'acct|key2', now: base })).open).toBe(false);
+    const refused = await acquireRevocationSlot(ledger, settings, { findingId: 'o-3', target: 'acct|key3', now: base });
+    expect(refused.open).toBe(true);
+    // The refused target left no mark behind: once a slot frees it can take one.
+    if (!owner.open && 'slot' in owner) await releaseRevocationSlot(ledger, owner);
+    expect(await acquireRevocationSlot(ledger, settings, { findingId: 'o-3', target: 'acct|key3', now: base })).toMatchObject({ open: false, mark: { findingId: 'o-3' } });
+    // The released target is free to take a slot again (none is left now: the breaker says so).
+    expect((await acquireRevocationSlot(ledger, settings, { findingId: 's-9', target: 'acct|role', now: base })).open).toBe(true);
   });
 
   it('circuit breaker with maxRevocations 0 never revokes', async () => {
