@@ -38,6 +38,20 @@ export interface FindingRecord {
   updatedAt: string;
 }
 
+export interface HoldState {
+  /** Findings relying on the revocation, sorted. */
+  holders: string[];
+  /** The credential's state before Blastwall first acted in this hold (`Active` / `Inactive` for a key, `absent` or a cut-off for a deny), when it was read. */
+  prior?: string;
+}
+
+export interface HoldTaken extends HoldState {
+  /** This write started the hold (nobody held the target). */
+  first: boolean;
+  /** The finding was not a holder before this write. */
+  joined: boolean;
+}
+
 export type ClaimResult =
   | { outcome: 'claimed'; record: FindingRecord }
   /** A previous attempt claimed it and its lease ran out (it crashed): continue where it stopped. */
@@ -65,9 +79,19 @@ export interface ResponseLedger {
   /** Stores the actions (with `restored`) and the restore event; releases the restore lease. */
   finishRestore(findingId: string, actions: ResponseAction[], event: RestoreEvent, now: Date): Promise<void>;
 
-  /** Registers that a finding relies on a revocation (a key, a role's or user's deny). */
-  addHold(holdKey: string, findingId: string, now: Date): Promise<void>;
-  releaseHold(holdKey: string, findingId: string): Promise<void>;
+  /**
+   * Registers that a finding relies on a revocation (a key, a role's or user's deny), in one
+   * conditional write on the target's item together with the credential's state before
+   * Blastwall acted: when nobody holds the target, a new hold starts and `observed` (read
+   * before any Blastwall revocation of this hold) becomes its `prior`; otherwise the finding
+   * joins and the recorded `prior` stays. So two findings on one key, however their calls
+   * interleave, agree on what the key was before Blastwall touched it.
+   */
+  takeHold(holdKey: string, findingId: string, observed: string | undefined, now: Date): Promise<HoldTaken>;
+  /** Removes the finding from the holders (one write); returns the hold as it is after. */
+  releaseHold(holdKey: string, findingId: string): Promise<HoldState>;
+  /** Puts the finding back among the holders, `prior` untouched (a restore whose undo failed). */
+  rejoinHold(holdKey: string, findingId: string, now: Date): Promise<void>;
   holders(holdKey: string): Promise<string[]>;
 
   breakerSlots(): Promise<BreakerSlot[]>;
@@ -140,7 +164,7 @@ const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 /** In-memory ledger: same semantics as the DynamoDB one, for the CLI, the demo and tests. */
 export class MemoryResponseLedger implements ResponseLedger {
   private readonly findings = new Map<string, FindingRecord>();
-  private readonly holds = new Map<string, Set<string>>();
+  private readonly holds = new Map<string, { holders: Set<string>; prior?: string }>();
   private readonly slots = new Map<number, BreakerSlot>();
   private readonly marks = new Map<string, TargetMark>();
 
@@ -211,18 +235,32 @@ export class MemoryResponseLedger implements ResponseLedger {
     record.updatedAt = now.toISOString();
   }
 
-  async addHold(holdKey: string, findingId: string): Promise<void> {
-    const set = this.holds.get(holdKey) ?? new Set<string>();
-    set.add(findingId);
-    this.holds.set(holdKey, set);
+  async takeHold(holdKey: string, findingId: string, observed: string | undefined): Promise<HoldTaken> {
+    const hold = this.holds.get(holdKey);
+    if (!hold || hold.holders.size === 0) {
+      this.holds.set(holdKey, { holders: new Set([findingId]), ...(observed !== undefined ? { prior: observed } : {}) });
+      return { holders: [findingId], ...(observed !== undefined ? { prior: observed } : {}), first: true, joined: true };
+    }
+    const joined = !hold.holders.has(findingId);
+    hold.holders.add(findingId);
+    return { holders: [...hold.holders].sort(), ...(hold.prior !== undefined ? { prior: hold.prior } : {}), first: false, joined };
   }
 
-  async releaseHold(holdKey: string, findingId: string): Promise<void> {
-    this.holds.get(holdKey)?.delete(findingId);
+  async releaseHold(holdKey: string, findingId: string): Promise<HoldState> {
+    const hold = this.holds.get(holdKey);
+    if (!hold) return { holders: [] };
+    hold.holders.delete(findingId);
+    return { holders: [...hold.holders].sort(), ...(hold.prior !== undefined ? { prior: hold.prior } : {}) };
+  }
+
+  async rejoinHold(holdKey: string, findingId: string): Promise<void> {
+    const hold = this.holds.get(holdKey) ?? { holders: new Set<string>() };
+    hold.holders.add(findingId);
+    this.holds.set(holdKey, hold);
   }
 
   async holders(holdKey: string): Promise<string[]> {
-    return [...(this.holds.get(holdKey) ?? [])].sort();
+    return [...(this.holds.get(holdKey)?.holders ?? [])].sort();
   }
 
   async breakerSlots(): Promise<BreakerSlot[]> {

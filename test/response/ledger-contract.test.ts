@@ -130,16 +130,36 @@ describe.each(ledgers)('response ledger contract: %s', (name, make) => {
     expect(await ledger.get('unknown-' + finding.id)).toBeUndefined();
   });
 
-  it('holds: which findings rely on a revocation', async () => {
+  it('holds: which findings rely on a revocation, and the state before Blastwall acted', async () => {
     const ledger = make();
     const key = `${PROD}#key#${PROD_KEY}#${name}`;
-    await ledger.addHold(key, 'f-2', NOW);
-    await ledger.addHold(key, 'f-1', NOW);
-    await ledger.addHold(key, 'f-1', NOW);
+    expect(await ledger.takeHold(key, 'f-2', 'Active', NOW)).toEqual({ holders: ['f-2'], prior: 'Active', first: true, joined: true });
+    // A later finding joins; what it observed (Inactive: Blastwall's own revocation) does not replace the prior state.
+    expect(await ledger.takeHold(key, 'f-1', 'Inactive', NOW)).toEqual({ holders: ['f-1', 'f-2'], prior: 'Active', first: false, joined: true });
+    expect(await ledger.takeHold(key, 'f-1', 'Inactive', NOW)).toMatchObject({ holders: ['f-1', 'f-2'], first: false, joined: false });
     expect(await ledger.holders(key)).toEqual(['f-1', 'f-2']);
-    await ledger.releaseHold(key, 'f-2');
+    expect(await ledger.releaseHold(key, 'f-2')).toEqual({ holders: ['f-1'], prior: 'Active' });
     expect(await ledger.holders(key)).toEqual(['f-1']);
+    expect(await ledger.releaseHold(key, 'f-1')).toEqual({ holders: [], prior: 'Active' });
+    // A failed undo puts the finding back, prior untouched.
+    await ledger.rejoinHold(key, 'f-1', NOW);
+    expect(await ledger.takeHold(key, 'f-3', 'Inactive', NOW)).toMatchObject({ holders: ['f-1', 'f-3'], prior: 'Active', first: false });
+    await ledger.releaseHold(key, 'f-1');
+    await ledger.releaseHold(key, 'f-3');
+    // Nobody holds it any more: the next hold starts afresh with what it observed.
+    expect(await ledger.takeHold(key, 'f-4', 'Inactive', NOW)).toEqual({ holders: ['f-4'], prior: 'Inactive', first: true, joined: true });
     expect(await ledger.holders(key + '-other')).toEqual([]);
+    expect(await ledger.releaseHold(key + '-other', 'f-9')).toEqual({ holders: [] });
+  });
+
+  it('holds: concurrent findings on one target agree on one prior state', async () => {
+    const ledger = make();
+    const key = `${PROD}#key#race#${name}#${Math.random()}`;
+    const taken = await Promise.all(Array.from({ length: 6 }, (_, i) => ledger.takeHold(key, `r-${i}`, i === 0 ? 'Active' : 'Inactive', NOW)));
+    expect(taken.filter((t) => t.first)).toHaveLength(1);
+    const prior = taken.find((t) => t.first)!.prior;
+    expect(taken.every((t) => t.prior === prior)).toBe(true);
+    expect(await ledger.holders(key)).toHaveLength(6);
   });
 
   it('circuit breaker: at most N revocations per window across concurrent callers, freed as the window slides', async () => {
@@ -195,14 +215,14 @@ describe('DynamoDB ledger items', () => {
     const ledger = new DynamoResponseLedger({ client: dynamo.client, tableName: dynamo.tableName, retentionDays: 30 });
     const finding = makeFinding();
     await ledger.claim(finding, NOW, 60_000);
-    await ledger.addHold(`ttl#${finding.id}`, finding.id, NOW);
+    await ledger.takeHold(`ttl#${finding.id}`, finding.id, 'Active', NOW);
     const slot = { index: 999, until: NOW.getTime() + 600_000, findingId: finding.id, target: 't', at: NOW.toISOString() };
     expect(await ledger.takeBreakerSlot(slot, NOW.getTime())).toBe(true);
     const get = async (pk: string, sk: string) =>
       (await dynamo.client.send(new GetItemCommand({ TableName: dynamo.tableName, Key: { pk: { S: pk }, sk: { S: sk } } }))).Item;
     const nowS = Math.floor(NOW.getTime() / 1000);
     expect(Number((await get(`FINDING#${finding.id}`, 'FINDING'))!.expiresAt!.N)).toBe(nowS + 30 * 86_400);
-    expect(Number((await get(`FINDING#HOLD#ttl#${finding.id}`, `FINDING#${finding.id}`))!.expiresAt!.N)).toBe(nowS + 30 * 86_400);
+    expect(Number((await get(`FINDING#HOLD#ttl#${finding.id}`, 'TARGET'))!.expiresAt!.N)).toBe(nowS + 30 * 86_400);
     expect(Number((await get('BREAKER#org', 'SLOT#0999'))!.expiresAt!.N)).toBe(Math.floor(slot.until / 1000) + 86_400);
     await ledger.releaseBreakerSlot(999, finding.id, slot.at);
     expect(await get('BREAKER#org', 'SLOT#0999')).toBeUndefined();
