@@ -280,7 +280,11 @@ export function createResponder(deps: ResponderDeps) {
     const req = request as RestoreRequest;
     if (!record) return refuse(`restore refused: finding ${req.findingId} is not in the response ledger`, req.findingId);
     const approvers = deps.config.paging.approvers;
-    if (approvers.length > 0 && !approvers.includes(req.approver.id)) {
+    // As undo: an empty list approves no one (a restore request on the bus is not trusted by itself).
+    if (approvers.length === 0) {
+      return refuse('restore refused: paging.approvers is empty, so nobody may restore; list the Slack user ids of the approvers in the config', req.findingId, record.finding);
+    }
+    if (!approvers.includes(req.approver.id)) {
       return refuse(`restore refused: ${req.approver.name} (${req.approver.id}) is not in paging.approvers`, req.findingId, record.finding);
     }
     const at = now();

@@ -385,6 +385,18 @@ describe('restore', () => {
     expect(published().at(-1)!.restoreRefused).toContain('approver');
   });
 
+  it('refuses every restore when paging.approvers is empty, as undo does (issue 15 item 9)', async () => {
+    const open = wireResponder(standIn, testConfig({ paging: { approvers: [] } }), { now: () => NOW });
+    const finding = makeFinding();
+    await open.responder.respond(finding);
+    expect(standIn.keyStatus(PROD, 'ci-deployer', PROD_KEY)).toBe('Inactive');
+    const outcome = await open.responder.restore({ findingId: finding.id, approver: { id: 'U0ANYBODY1', name: 'Anybody' }, reason: 'let me back in' });
+    expect(outcome).toMatchObject({ status: 'refused', reason: expect.stringContaining('paging.approvers is empty') });
+    expect(standIn.keyStatus(PROD, 'ci-deployer', PROD_KEY)).toBe('Inactive');
+    expect(standIn.calls('UpdateAccessKey')).toHaveLength(1);
+    open.close();
+  });
+
   it('refuses an unknown finding and an approver not in paging.approvers', async () => {
     expect(await wired.responder.restore({ findingId: 'nope', approver: { id: 'U1', name: 'x' }, reason: 'r' })).toMatchObject({ status: 'refused' });
     const strict = wireResponder(standIn, testConfig({ paging: { approvers: ['U0ONCALL1'] } }), { now: () => NOW });
