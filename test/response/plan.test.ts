@@ -81,9 +81,40 @@ describe('planResponse: the revocation per credential kind', () => {
     expect(actions[1]!.detail).toContain('lineage');
   });
 
-  it('lineage within the same environment is not revoked for a role session', () => {
+  it('revoke the source (issue 15 item 2): a production key that assumed a production role is deactivated with the role\'s sessions', () => {
+    // Same environment: revoking the role's sessions alone lets the key assume the role again 20 s later.
     const finding = makeFinding({ credential: prodRoleSession(), lineage: [prodKeyCredential()] });
-    expect(planResponse(finding, ctx()).map((a) => a.action)).toEqual(['iam:PutRolePolicy']);
+    const actions = planResponse(finding, ctx());
+    expect(actions.map((a) => [a.action, a.account, a.target, a.status])).toEqual([
+      ['iam:PutRolePolicy', PROD, `arn:aws:iam::${PROD}:role/ProdDeploy`, 'planned'],
+      ['iam:UpdateAccessKey', PROD, PROD_KEY, 'planned'],
+    ]);
+    expect(actions[1]!.detail).toContain('which can mint it again');
+  });
+
+  it('role chaining: the older sessions of every role in the chain are ended, and the key at its root deactivated', () => {
+    const roleA = { ...prodRoleSession(), accessKeyId: 'ASIACHAINROLEA000001', arn: `arn:aws:sts::${PROD}:assumed-role/ChainA/s1`, issuerArn: `arn:aws:iam::${PROD}:role/ChainA`, principalName: 'ChainA', sessionName: 's1' };
+    const finding = makeFinding({ credential: prodRoleSession(), lineage: [roleA, prodKeyCredential()] });
+    expect(planResponse(finding, ctx()).map((a) => [a.action, a.target, a.status])).toEqual([
+      ['iam:PutRolePolicy', `arn:aws:iam::${PROD}:role/ProdDeploy`, 'planned'],
+      ['iam:PutRolePolicy', `arn:aws:iam::${PROD}:role/ChainA`, 'planned'],
+      ['iam:UpdateAccessKey', PROD_KEY, 'planned'],
+    ]);
+  });
+
+  it('a source no API can revoke (a federated identity) is a manual step that escalates; a user session source also loses its minting key', () => {
+    const federated = { type: 'federated' as const, arn: `arn:aws:sts::${PROD}:assumed-role/WebIdentityRole/sub-123`, accountId: PROD, principalName: 'accounts.google.com', homeEnvironment: 'production' };
+    const finding = makeFinding({ credential: prodRoleSession(), lineage: [federated] });
+    const actions = planResponse(finding, ctx());
+    expect(actions[1]).toMatchObject({ action: 'manual', status: 'skipped', code: ACTION_CODES.notRevocable, escalate: true });
+    expect(actions[1]!.detail).toContain('identity provider');
+    const userSession = { type: 'user-session' as const, accessKeyId: 'ASIASESSIONTOKEN0002', arn: `arn:aws:iam::${PROD}:user/ci-deployer`, accountId: PROD, principalName: 'ci-deployer', homeEnvironment: 'production' };
+    const chained = makeFinding({ credential: prodRoleSession(), lineage: [userSession, prodKeyCredential()] });
+    expect(planResponse(chained, ctx()).map((a) => [a.action, a.target])).toEqual([
+      ['iam:PutRolePolicy', `arn:aws:iam::${PROD}:role/ProdDeploy`],
+      ['iam:PutUserPolicy', `arn:aws:iam::${PROD}:user/ci-deployer`],
+      ['iam:UpdateAccessKey', PROD_KEY],
+    ]);
   });
 
   it.each([
