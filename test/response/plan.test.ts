@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { planResponse, describeApiCall, stricterMode } from '../../functions/core/response/plan.ts';
 import { REVOKE_POLICY_NAME, cutoffOfDocument, revocationCutoff } from '../../functions/core/response/policy-document.ts';
 import { ACTION_CODES } from '../../functions/core/response/codes.ts';
+import { inexactOwnRoleArns } from '../../functions/core/response/protected.ts';
 import { DEV, NOW, NOW_CUTOFF, PROD, PROD_KEY, STAGING, STAGING_KEY, makeFinding, prodKeyCredential, prodRoleSession, stagingKeyCredential, testConfig } from './fixtures.ts';
 
 const ctx = (overrides: Partial<Parameters<typeof planResponse>[1]> = {}) => ({ config: testConfig(), now: NOW, ...overrides });
@@ -204,17 +205,25 @@ describe('planResponse: policy', () => {
     expect(a!.detail).toContain('arn:aws:iam::*:role/BreakGlass*');
   });
 
-  it("Blastwall's own roles (env list and the responder role) are never revoked", () => {
-    const own = makeFinding({
-      credential: { ...prodRoleSession(), issuerArn: `arn:aws:iam::${PROD}:role/blastwall-respond-fn`, principalName: 'blastwall-respond-fn', arn: `arn:aws:sts::${PROD}:assumed-role/blastwall-respond-fn/x` },
+  it("Blastwall's own roles (exact ARNs from the config, the env list and the responder role) are never revoked", () => {
+    const session = (role: string, account = PROD) =>
+      makeFinding({ credential: { ...prodRoleSession(), accountId: account, issuerArn: `arn:aws:iam::${account}:role/${role}`, principalName: role, arn: `arn:aws:sts::${account}:assumed-role/${role}/x` } });
+    for (const role of ['Blastwall-respond-function', 'Blastwall-detect-function', 'Blastwall-forwarder-us-east-1', 'BlastwallResponder']) {
+      const [a] = planResponse(session(role), ctx());
+      expect(a, role).toMatchObject({ status: 'skipped', code: 'protected' });
+    }
+    expect(planResponse(session('BlastwallResponder'), ctx())[0]!.detail).toContain('responder role');
+    expect(planResponse(session('blastwall-respond-fn'), ctx({ ownRoleArns: ['arn:aws:iam::*:role/blastwall-respond-fn'] }))[0]).toMatchObject({ status: 'skipped', code: 'protected' });
+  });
+
+  it('no immunity by name (issue 15 item 1): a role an attacker named Blastwall-anything, or a name glob, protects nothing', () => {
+    const attacker = makeFinding({
+      credential: { ...prodRoleSession(), issuerArn: `arn:aws:iam::${PROD}:role/Blastwall-anything`, principalName: 'Blastwall-anything', arn: `arn:aws:sts::${PROD}:assumed-role/Blastwall-anything/x` },
     });
-    expect(planResponse(own, ctx({ ownRoleArns: ['arn:aws:iam::*:role/blastwall-*'] }))[0]).toMatchObject({ status: 'skipped', code: 'protected' });
-    const responder = makeFinding({
-      credential: { ...prodRoleSession(), issuerArn: `arn:aws:iam::${PROD}:role/BlastwallResponder`, principalName: 'BlastwallResponder', arn: `arn:aws:sts::${PROD}:assumed-role/BlastwallResponder/blastwall-respond` },
-    });
-    const [r] = planResponse(responder, ctx());
-    expect(r).toMatchObject({ status: 'skipped', code: 'protected' });
-    expect(r!.detail).toContain('responder role');
+    expect(planResponse(attacker, ctx())[0]).toMatchObject({ action: 'iam:PutRolePolicy', status: 'planned' });
+    // What the central stack used to pass: name globs. They no longer make anything immune.
+    expect(planResponse(attacker, ctx({ ownRoleArns: ['arn:aws:iam::*:role/Blastwall*', 'arn:aws:iam::*:role/BlastwallResponder'] }))[0]).toMatchObject({ status: 'planned' });
+    expect(inexactOwnRoleArns(['arn:aws:iam::*:role/Blastwall*', `arn:aws:iam::${PROD}:role/Blastwall-page-function`])).toEqual(['arn:aws:iam::*:role/Blastwall*']);
   });
 
   it('a protected end of the lineage is skipped while the other end is revoked', () => {
