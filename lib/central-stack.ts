@@ -34,6 +34,7 @@ import { Monitoring } from './constructs/monitoring.ts';
 import { SecurityHubIntegration } from './constructs/security-hub-integration.ts';
 import { Prevention } from './constructs/prevention.ts';
 import { CLOUDTRAIL_DETAIL_TYPES } from './member-stack.ts';
+import { CENTRAL_FUNCTIONS } from '../functions/core/response/own-principals.ts';
 import type { ResourceNames } from './names.ts';
 
 export interface CentralStackProps extends StackProps {
@@ -171,12 +172,11 @@ export class CentralStack extends Stack {
     }
 
     // ── Functions ─────────────────────────────────────────────────────────────────────
-    // Blastwall's own roles are never revoked: every role named with the prefix (central
-    // function roles, member forwarders) and the responder role in every account.
-    const ownRoleArns = [
-      `arn:${this.partition}:iam::*:role/${names.prefix}*`,
-      `arn:${this.partition}:iam::*:role/${config.response.responderRoleName}`,
-    ].join(',');
+    // Blastwall's own roles are never revoked — by exact ARN, never by a name glob (a role an
+    // attacker names `Blastwall-anything` must not be immune). respond, detect and `blastwall
+    // replay` compute the full list from the config (functions/core/response/own-principals.ts);
+    // the function roles below are named from the same module, and their ARNs are passed too.
+    const ownRoleArns = JSON.stringify(CENTRAL_FUNCTIONS.map((fn) => `arn:${this.partition}:iam::${this.account}:role/${names.functionRole(fn)}`));
     const common = {
       [ENV_VARS.config]: JSON.stringify(config),
       [ENV_VARS.ownRoleArns]: ownRoleArns,
@@ -191,6 +191,7 @@ export class CentralStack extends Stack {
       timeout: Duration.seconds(30),
       environment: { ...common, [ENV_VARS.tableName]: this.table.tableName, [ENV_VARS.eventBusName]: this.bus.eventBusName },
       logRetention: LOG_RETENTION,
+      roleName: names.functionRole('detect'),
       asyncFailureQueue: this.deadLetterQueues.detect,
     });
     const respond = new BlastwallFunction(this, 'Respond', {
@@ -200,7 +201,7 @@ export class CentralStack extends Stack {
       timeout: Duration.seconds(60),
       environment: { ...common, [ENV_VARS.tableName]: this.table.tableName, [ENV_VARS.eventBusName]: this.bus.eventBusName },
       logRetention: LOG_RETENTION,
-      roleName: names.respondFunctionRole,
+      roleName: names.functionRole('respond'),
       asyncFailureQueue: this.deadLetterQueues.respond,
     });
     const page = new BlastwallFunction(this, 'Page', {
@@ -215,6 +216,7 @@ export class CentralStack extends Stack {
         [ENV_VARS.pagerDutySecretArn]: pagerDutySecret.secretArn,
       },
       logRetention: LOG_RETENTION,
+      roleName: names.functionRole('page'),
       asyncFailureQueue: this.deadLetterQueues.page,
     });
     const undo = new BlastwallFunction(this, 'Undo', {
@@ -233,6 +235,7 @@ export class CentralStack extends Stack {
         [ENV_VARS.slackSecretArn]: slackSecret.secretArn,
       },
       logRetention: LOG_RETENTION,
+      roleName: names.functionRole('undo'),
     });
     this.functions = { detect, respond, page, undo };
 

@@ -25,6 +25,7 @@ import type { BlastwallConfig } from '../functions/core/config.ts';
 import { GLOBAL_EVENTS_REGION, type DeploymentSettings } from './config.ts';
 import { centralBusArn, PROTECTED_TAG_KEY, respondFunctionRoleArn, type ResourceNames } from './names.ts';
 import { preventionRoleArns, READER_ACTIONS } from './constructs/prevention.ts';
+import { ownRoleArns } from '../functions/core/response/own-principals.ts';
 
 export const CLOUDTRAIL_DETAIL_TYPES = [
   'AWS API Call via CloudTrail',
@@ -142,7 +143,10 @@ export class MemberStack extends Stack {
     });
     const account = Aws.ACCOUNT_ID;
     const arn = (resource: string) => `arn:${Aws.PARTITION}:iam::${account}:${resource}`;
-    const prefixRoles = [arn(`role/${names.prefix}*`), arn(`role/${config.response.responderRoleName}`), arn(`user/${names.prefix}*`)];
+    // Blastwall's own roles by exact ARN (the list respond and `blastwall replay` protect, from
+    // the same function): this account's responder and forwarders, the central function roles.
+    // No name glob: `Blastwall-anything` created by someone else gets no immunity here either.
+    const ownRoles = ownRoleArns(config, Aws.PARTITION, { memberAccount: account });
 
     this.responderRole = new iam.Role(this, 'ResponderRole', {
       roleName: config.response.responderRoleName,
@@ -179,7 +183,7 @@ export class MemberStack extends Stack {
               sid: 'NeverTouchBlastwall',
               effect: iam.Effect.DENY,
               actions: [...RESPONDER_WRITE_ACTIONS],
-              resources: prefixRoles,
+              resources: ownRoles,
             }),
             new iam.PolicyStatement({
               sid: 'NeverTouchProtectedPrincipals',

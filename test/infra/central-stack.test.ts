@@ -176,7 +176,10 @@ describe('functions', () => {
     expect(Object.keys(env('Page'))).toEqual(expect.arrayContaining([ENV_VARS.slackSecretArn, ENV_VARS.pagerDutySecretArn, ENV_VARS.tableName]));
     expect(env('Undo')[ENV_VARS.pagerDutySecretArn]).toBeUndefined();
     expect(Object.keys(env('Undo'))).toEqual(expect.arrayContaining([ENV_VARS.slackSecretArn, ENV_VARS.tableName, ENV_VARS.eventBusName]));
-    expect(flat(env('Detect')[ENV_VARS.ownRoleArns])).toContain(':iam::*:role/BlastwallResponder');
+    // Exact ARNs of the central function roles (no name glob: issue 15 item 1).
+    expect(JSON.parse(flat(env('Detect')[ENV_VARS.ownRoleArns]))).toEqual(
+      ['detect', 'respond', 'page', 'undo'].map((fn) => `arn:\${AWS::Partition}:iam::999999999999:role/Blastwall-${fn}-function`),
+    );
   });
 
   it('each function’s environment fits Lambda’s 4 KB limit (deploy-time ARNs counted at 256 bytes)', () => {
@@ -195,6 +198,8 @@ describe('functions', () => {
 
   it('the respond function role has the fixed name the member responder roles trust', () => {
     t.hasResourceProperties('AWS::IAM::Role', { RoleName: 'Blastwall-respond-function' });
+    // Every function role is named from functions/core/response/own-principals.ts: what respond and replay protect.
+    for (const fn of ['detect', 'page', 'undo']) t.hasResourceProperties('AWS::IAM::Role', { RoleName: `Blastwall-${fn}-function` });
     t.hasOutput('RespondRoleArn', Match.anyValue());
   });
 });

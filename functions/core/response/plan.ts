@@ -102,7 +102,7 @@ interface Draft {
 function purposeText(purpose: Purpose, c: Credential): string {
   if (purpose === 'credential') return 'the credential in the finding';
   if (purpose === 'minting-key') return 'the long-term key that minted the session';
-  return `in the session's lineage, from environment ${c.homeEnvironment}`;
+  return `a source in the session's lineage, which can mint it again; from environment ${c.homeEnvironment}`;
 }
 
 function manual(c: Credential, account: string, target: string, detail: string): Draft {
@@ -300,18 +300,30 @@ function sameUser(a: Credential, b: Credential): boolean {
   return accountOf(a) === accountOf(b) && userNameOf(a) !== undefined && userNameOf(a) === userNameOf(b);
 }
 
-/** Every draft for the finding: its credential, the minting key, and the lineage when it crosses environments. */
+/** A user session whose minting key is not in the lineage: a manual step (the key can mint again). */
+function mintingKeyOf(c: Credential, lineage: readonly Credential[], cutoff: string, finding: Finding): Draft[] {
+  const key = lineage.find((l) => l.type === 'access-key' && sameUser(l, c));
+  return key ? draftsFor(key, 'minting-key', cutoff, finding) : [unknownMintingKey(c)];
+}
+
+/**
+ * Every draft for the finding: its credential, then its sources. Revoking a session alone
+ * leaves whatever minted it able to mint another one seconds later (a production key that
+ * assumed a production admin role simply assumes it again), so every credential in the
+ * lineage — nearest first, in any environment — is revoked as well: a key is deactivated,
+ * each role of a role chain gets the deny on its older sessions, a user session's user and
+ * minting key are revoked; a source no API can revoke (root, Identity Center, federated …)
+ * becomes a manual step that escalates the page.
+ */
 function drafts(finding: Finding, cutoff: string): Draft[] {
   const c = finding.credential;
   const out = draftsFor(c, 'credential', cutoff, finding);
   const lineage = finding.lineage ?? [];
-  if (c.type === 'user-session') {
-    const key = lineage.find((l) => l.type === 'access-key' && sameUser(l, c));
-    if (key) out.push(...draftsFor(key, 'minting-key', cutoff, finding));
-    else out.push(unknownMintingKey(c));
+  if (c.type === 'user-session') out.push(...mintingKeyOf(c, lineage, cutoff, finding));
+  for (const source of lineage) {
+    out.push(...draftsFor(source, 'lineage', cutoff, finding));
+    if (source.type === 'user-session') out.push(...mintingKeyOf(source, lineage, cutoff, finding));
   }
-  const crosses = lineage.some((l) => l.homeEnvironment !== c.homeEnvironment);
-  if (crosses) for (const l of lineage) out.push(...draftsFor(l, 'lineage', cutoff, finding));
   const seen = new Set<string>();
   return out.filter((d) => {
     const key = `${d.action}|${d.account}|${d.target}`;
