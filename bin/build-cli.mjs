@@ -24,6 +24,8 @@ await build({
   bundle: true,
   platform: 'node',
   format: 'esm',
+  // ES module builds first: jsonc-parser's UMD build require()s its own files at run time, which a bundle cannot serve.
+  mainFields: ['module', 'main'],
   // The oldest Node the CLI supports (package.json engines).
   target: 'node20',
   minify: false,

@@ -34,7 +34,7 @@ import { Monitoring } from './constructs/monitoring.ts';
 import { SecurityHubIntegration } from './constructs/security-hub-integration.ts';
 import { Prevention } from './constructs/prevention.ts';
 import { CLOUDTRAIL_DETAIL_TYPES } from './member-stack.ts';
-import { CENTRAL_FUNCTIONS } from '../functions/core/response/own-principals.ts';
+import { CENTRAL_FUNCTIONS, functionRoleName, PREVENTION_FUNCTIONS } from '../functions/core/response/own-principals.ts';
 import type { ResourceNames } from './names.ts';
 
 export interface CentralStackProps extends StackProps {
@@ -176,7 +176,7 @@ export class CentralStack extends Stack {
     // attacker names `Blastwall-anything` must not be immune). respond, detect and `blastwall
     // replay` compute the full list from the config (functions/core/response/own-principals.ts);
     // the function roles below are named from the same module, and their ARNs are passed too.
-    const ownRoleArns = JSON.stringify(CENTRAL_FUNCTIONS.map((fn) => `arn:${this.partition}:iam::${this.account}:role/${names.functionRole(fn)}`));
+    const ownRoleArns = JSON.stringify([...CENTRAL_FUNCTIONS, ...PREVENTION_FUNCTIONS].map((fn) => `arn:${this.partition}:iam::${this.account}:role/${functionRoleName(names.prefix, fn)}`));
     const common = {
       [ENV_VARS.config]: JSON.stringify(config),
       [ENV_VARS.ownRoleArns]: ownRoleArns,

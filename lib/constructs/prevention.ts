@@ -8,6 +8,7 @@
  *                         ──(hourly)─▶ backup-watchdog ──▶ reader role (RDS/EC2/DynamoDB/Backup reads)
  *   audit, backup-watchdog ──(Blastwall Posture Finding)──▶ central bus ──▶ page
  */
+import { functionRoleName } from '../../functions/core/response/own-principals.ts';
 import { Aws, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -65,7 +66,7 @@ export const PREVENTION_MEMORY_MB = { audit: 1024, 'backup-watchdog': 512 } as c
 
 /** Role names the member reader role trusts (fixed: another account's trust policy names them). */
 export function preventionRoleNames(names: ResourceNames) {
-  return { audit: `${names.prefix}-audit-function`, watchdog: `${names.prefix}-backup-watchdog-function` };
+  return { audit: functionRoleName(names.prefix, 'audit'), watchdog: functionRoleName(names.prefix, 'backup-watchdog') };
 }
 
 export function preventionRoleArns(names: ResourceNames, deployment: DeploymentSettings, partition: string): string[] {

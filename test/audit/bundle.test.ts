@@ -42,7 +42,7 @@ console.log(JSON.stringify(r.credentials.map((c) => [c.principal, c.risk])));
     // Same define (pointed at this folder instead of /var/task), banner, format and target as the CDK bundling.
     execFileSync(
       join(REPO_ROOT, 'node_modules', '.bin', 'esbuild'),
-      [entry, '--bundle', '--platform=node', '--format=esm', '--target=node20', '--minify', `--outfile=${bundle}`, `--define:import.meta.env=${JSON.stringify({ IAM_DATA_ROOT: join(out, 'iam-data') })}`, `--banner:js=${IAM_DATA_BUNDLING.banner}`, '--log-level=warning'],
+      [entry, '--bundle', '--platform=node', '--format=esm', '--main-fields=module,main', '--target=node20', '--minify', `--outfile=${bundle}`, `--define:import.meta.env=${JSON.stringify({ IAM_DATA_ROOT: join(out, 'iam-data') })}`, `--banner:js=${IAM_DATA_BUNDLING.banner}`, '--log-level=warning'],
       { cwd: REPO_ROOT },
     );
     const result = JSON.parse(execFileSync(process.execPath, [bundle], { cwd: tmpdir(), encoding: 'utf8', timeout: 60_000 })) as [string, string][];

@@ -118,7 +118,7 @@ describe('Security Hub in the central stack', () => {
     const dir = mkdtempSync(join(tmpdir(), 'blastwall-sh-bundle-'));
     try {
       const out = join(dir, 'index.mjs');
-      await build({ entryPoints: ['functions/security-hub/handler.ts'], bundle: true, platform: 'node', format: 'esm', target: 'node22', outfile: out, external: ['@aws-sdk/*'], logLevel: 'silent', banner: { js: "import { createRequire as __r } from 'node:module'; const require = __r(import.meta.url);" } });
+      await build({ entryPoints: ['functions/security-hub/handler.ts'], bundle: true, platform: 'node', format: 'esm', mainFields: ['module', 'main'], target: 'node22', outfile: out, external: ['@aws-sdk/*'], logLevel: 'silent', banner: { js: "import { createRequire as __r } from 'node:module'; const require = __r(import.meta.url);" } });
       const mod = (await import(pathToFileURL(out).href)) as { handler?: unknown };
       expect(typeof mod.handler).toBe('function');
     } finally {

@@ -178,7 +178,7 @@ describe('functions', () => {
     expect(Object.keys(env('Undo'))).toEqual(expect.arrayContaining([ENV_VARS.slackSecretArn, ENV_VARS.tableName, ENV_VARS.eventBusName]));
     // Exact ARNs of the central function roles (no name glob: issue 15 item 1).
     expect(JSON.parse(flat(env('Detect')[ENV_VARS.ownRoleArns]))).toEqual(
-      ['detect', 'respond', 'page', 'undo'].map((fn) => `arn:\${AWS::Partition}:iam::999999999999:role/Blastwall-${fn}-function`),
+      ['detect', 'respond', 'page', 'undo', 'audit', 'backup-watchdog'].map((fn) => `arn:aws:iam::999999999999:role/Blastwall-${fn}-function`),
     );
   });
 

@@ -19,6 +19,9 @@ export const GLOBAL_EVENTS_REGION = 'us-east-1';
 
 export const CENTRAL_FUNCTIONS = ['detect', 'respond', 'page', 'undo'] as const;
 export type CentralFunction = (typeof CENTRAL_FUNCTIONS)[number];
+/** The prevention functions (daily audit, hourly backup watchdog): central roles with fixed names too (member reader roles trust them). */
+export const PREVENTION_FUNCTIONS = ['audit', 'backup-watchdog'] as const;
+export type PreventionFunction = (typeof PREVENTION_FUNCTIONS)[number];
 
 /** The own-resource prefix every Blastwall name starts with. */
 export function ownPrefix(config: BlastwallConfig): string {
@@ -26,7 +29,7 @@ export function ownPrefix(config: BlastwallConfig): string {
 }
 
 /** Role name of a central function (`Blastwall-detect-function` …). */
-export function functionRoleName(prefix: string, fn: CentralFunction): string {
+export function functionRoleName(prefix: string, fn: CentralFunction | PreventionFunction): string {
   return `${prefix}-${fn}-function`;
 }
 
@@ -42,7 +45,7 @@ export function memberRegions(config: BlastwallConfig): string[] {
 
 export interface OwnRole {
   /** `central-function`, `forwarder` or `responder`. */
-  kind: 'central-function' | 'forwarder' | 'responder';
+  kind: 'central-function' | 'forwarder' | 'responder' | 'reader';
   name: string;
   /** A 12-digit account, or `*` (any account of the organisation). */
   account: string;
@@ -54,9 +57,10 @@ export function ownRoles(config: BlastwallConfig, options: { memberAccount?: str
   const central = config.deployment.centralAccount ?? '*';
   const member = options.memberAccount ?? '*';
   return [
-    ...CENTRAL_FUNCTIONS.map((fn): OwnRole => ({ kind: 'central-function', name: functionRoleName(prefix, fn), account: central })),
+    ...[...CENTRAL_FUNCTIONS, ...PREVENTION_FUNCTIONS].map((fn): OwnRole => ({ kind: 'central-function', name: functionRoleName(prefix, fn), account: central })),
     ...memberRegions(config).map((region): OwnRole => ({ kind: 'forwarder', name: forwarderRoleName(prefix, region), account: member })),
     { kind: 'responder', name: config.response.responderRoleName, account: member },
+    { kind: 'reader', name: config.audit.readerRoleName, account: member },
   ];
 }
 
@@ -72,7 +76,7 @@ export function ownRoleArns(config: BlastwallConfig, partition = 'aws', options:
 /** Names Blastwall's own deployment creates inside its name space (case-insensitive comparison). */
 export function ownNamesFromPrefix(prefix: string): { exact: Set<string>; forwarder: RegExp } {
   return {
-    exact: new Set([...CENTRAL_FUNCTIONS.map((fn) => functionRoleName(prefix, fn)), `${prefix}Responder`].map((n) => n.toLowerCase())),
+    exact: new Set([...[...CENTRAL_FUNCTIONS, ...PREVENTION_FUNCTIONS].map((fn) => functionRoleName(prefix, fn)), `${prefix}Responder`, `${prefix}AuditReader`].map((n) => n.toLowerCase())),
     forwarder: new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-forwarder-[a-z]{2}(-[a-z]+)+-\\d$`, 'i'),
   };
 }
