@@ -350,7 +350,7 @@ function checkBounds(record: JsonObject): void {
   const { recordBytes, depth: maxDepth } = RECORD_LIMITS;
   const keys = Object.keys(record);
   let units = 0; // UTF-16 units of strings and keys
-  let other = 2 + keys.length; // brackets, commas, colons, scalars
+  let other = 2 + 2 * keys.length; // brackets, commas, colons, scalars
   // One pair of stacks for the whole walk: objects carry their depth, scalars are summed as met.
   const values: unknown[] = [];
   const depths: number[] = [];
@@ -400,6 +400,7 @@ function checkBounds(record: JsonObject): void {
   }
   if (units * 6 + other > recordBytes) exactSize(record, keys);
 }
+
 /** The record's exact size as compact UTF-8 JSON, one top-level field at a time; refuses it past the bound, naming the largest field. */
 function exactSize(record: JsonObject, keys: readonly string[]): void {
   const { recordBytes } = RECORD_LIMITS;
