@@ -155,7 +155,13 @@ function missing(obj: JsonObject, field: string): string {
     (OTHER_NAMES[field] ?? []).find((name) => name !== field && hasName(obj, name)) ??
     // A prefix of the renamed field (`aws.cloudtrail.user_identity.arn` for userIdentity): flat keys only.
     (OTHER_NAMES[field] ?? []).map((name) => Object.keys(obj).find((k) => k.startsWith(`${name}.`) || k.startsWith(`${name}_`))).find((k) => k !== undefined);
-  if (found === undefined) return `${field} is missing`;
+  if (found === undefined) {
+    // An EventBridge event whose detail-type was dropped is read as a record: say so.
+    if (isObject(own(obj, 'detail')) && typeof own(obj, 'source') === 'string') {
+      return `${field} is missing; the record has detail and source — an EventBridge event without its detail-type?`;
+    }
+    return `${field} is missing`;
+  }
   return `${field} is missing; the record has ${found.slice(0, 60)} — a SIEM export? Blastwall reads CloudTrail's own field names`;
 }
 

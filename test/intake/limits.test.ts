@@ -180,6 +180,10 @@ describe('rejection reasons read well', () => {
     expect(rejected({ ...withoutIdentity, 'aws.cloudtrail.user_identity.arn': 'arn:aws:iam::333333333333:user/x' })).toBe(
       hint('userIdentity', 'aws.cloudtrail.user_identity.arn'),
     );
+    // An EventBridge event that lost its detail-type.
+    expect(rejected({ version: '0', source: 'aws.secretsmanager', account: '333333333333', time: base.eventTime, detail: base })).toBe(
+      'eventName is missing; the record has detail and source — an EventBridge event without its detail-type?',
+    );
     // Nothing renamed: the plain reason.
     expect(rejected({ ...rest, eventName, eventSource })).toBe('eventTime is missing');
   });
