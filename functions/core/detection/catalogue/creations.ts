@@ -19,7 +19,7 @@
  * Pure module: no I/O.
  */
 import type { AuditEvent } from '../../audit-event.ts';
-import { stringsAt } from '../conditions.ts';
+import { type Condition, evaluate, stringsAt } from '../conditions.ts';
 import { re, rp } from './types.ts';
 
 export interface CreationEntry {
@@ -29,6 +29,8 @@ export interface CreationEntry {
   type: string;
   /** Where the create call names the resource (request name, response ARN or id): every form is recorded. */
   paths: readonly string[];
+  /** Only a creation when this holds (`CreateChangeSet` creates a stack only with `changeSetType` CREATE). */
+  when?: Condition;
 }
 
 /** How a type's names read inside an ARN, so a name, an id and an ARN compare equal. */
@@ -39,24 +41,29 @@ interface Naming {
   slashes?: boolean;
   /** The name is the first segment after the prefix (CloudFormation `stack/NAME/uuid`). */
   firstSegment?: boolean;
-  /** The ARN carries a random six-character suffix (Secrets Manager): record the name without it too. */
+  /** The ARN carries a random six-character suffix (Secrets Manager): an ARN also names the resource without it. */
   randomSuffix?: boolean;
+  /** Names are case-insensitive and stored in lower case (RDS identifiers): compare them in lower case. */
+  lowerCase?: boolean;
+  /** A partial ARN without `arn:partition:service:region:` (`123456789012:function:NAME`, Lambda) names the resource too. */
+  accountPrefixed?: boolean;
 }
 
 const NAMING: Record<string, Naming> = {
-  'rds:db': { prefixes: ['db:'] },
-  'rds:cluster': { prefixes: ['cluster:'] },
-  'rds:snapshot': { prefixes: ['snapshot:', 'cluster-snapshot:'] },
+  'rds:db': { prefixes: ['db:'], lowerCase: true },
+  'rds:cluster': { prefixes: ['cluster:'], lowerCase: true },
+  'rds:snapshot': { prefixes: ['snapshot:', 'cluster-snapshot:'], lowerCase: true },
   'ec2:instance': { prefixes: ['instance/'] },
   'ec2:volume': { prefixes: ['volume/'] },
   'ec2:snapshot': { prefixes: ['snapshot/'] },
   'ec2:flow-log': { prefixes: ['vpc-flow-log/'] },
-  's3:bucket': { prefixes: [] },
+  's3:bucket': { prefixes: [], lowerCase: true },
   'dynamodb:table': { prefixes: ['table/'], firstSegment: true },
   'cloudformation:stack': { prefixes: ['stack/'], firstSegment: true },
   'efs:file-system': { prefixes: ['file-system/'] },
-  'lambda:function': { prefixes: ['function:'] },
-  'secretsmanager:secret': { prefixes: ['secret:'], randomSuffix: true },
+  'lambda:function': { prefixes: ['function:'], accountPrefixed: true },
+  // Secret names are paths by convention (`prod/orders/db-password`): the whole name is the name.
+  'secretsmanager:secret': { prefixes: ['secret:'], randomSuffix: true, slashes: true },
   'logs:log-group': { prefixes: ['log-group:'], slashes: true },
   'cloudtrail:trail': { prefixes: ['trail/'] },
   'kms:key': { prefixes: ['key/'] },
@@ -80,15 +87,24 @@ const SUFFIX = /-[A-Za-z0-9]{6}$/;
 
 /**
  * The canonical names a value stands for, for a resource type: `db-pass`,
- * `arn:aws:secretsmanager:…:secret:db-pass-AbCdEf` and the partial ARN all give
- * `db-pass` (the full ARN also its suffixed form). Bounded and pure.
+ * `arn:aws:secretsmanager:…:secret:db-pass-AbCdEf` and the partial ARN
+ * `arn:aws:secretsmanager:…:secret:db-pass` all give `db-pass` (the full ARN
+ * also its suffixed form, since an ARN alone cannot say whether its last
+ * `-XXXXXX` is the random suffix or part of the name). A plain name is exactly
+ * the name: `orders-master` never also stands for `orders`, or creating the one
+ * would excuse deleting the other. Bounded and pure.
  */
 export function resourceKeys(type: string, value: string): string[] {
   let v = value.trim();
   if (v.length === 0 || v.length > 2048) return [];
   const naming = NAMING[type];
-  const isArn = v.startsWith('arn:');
+  let isArn = v.startsWith('arn:');
   if (isArn) v = v.split(':').slice(5).join(':');
+  else if (naming?.accountPrefixed && /^[0-9]{12}:/.test(v)) {
+    // Lambda's partial ARN: `123456789012:function:NAME[:QUALIFIER]`.
+    v = v.slice(13);
+    isArn = true;
+  }
   if (naming) {
     for (const prefix of naming.prefixes) {
       if (v.startsWith(prefix)) {
@@ -103,12 +119,10 @@ export function resourceKeys(type: string, value: string): string[] {
       // Lambda qualifiers (`name:3`, `name:live`) and other `:`-suffixes name the same resource.
       if (isArn || type === 'lambda:function') v = v.split(':')[0] ?? v;
     }
+    if (naming.lowerCase) v = v.toLowerCase();
   } else if (isArn) v = v.slice(Math.max(v.lastIndexOf('/'), v.lastIndexOf(':')) + 1);
   if (v.length === 0) return [];
-  if (naming?.randomSuffix && SUFFIX.test(v)) {
-    // Only the full ARN carries the suffix for certain; a name may end like one. Keep both.
-    return isArn ? [v.slice(0, -7), v] : [v, v.slice(0, -7)];
-  }
+  if (naming?.randomSuffix && isArn && SUFFIX.test(v)) return [v.slice(0, -7), v];
   return [v];
 }
 
@@ -123,6 +137,8 @@ export const CREATION_CATALOGUE: readonly CreationEntry[] = [
   { eventSource: 's3.amazonaws.com', eventNames: ['CreateBucket'], type: 's3:bucket', paths: [rp('bucketName')] },
   { eventSource: 'dynamodb.amazonaws.com', eventNames: ['CreateTable'], type: 'dynamodb:table', paths: [rp('tableName'), re('tableDescription.tableArn')] },
   { eventSource: 'cloudformation.amazonaws.com', eventNames: ['CreateStack'], type: 'cloudformation:stack', paths: [rp('stackName'), re('stackId')] },
+  // `cdk deploy` and `sam deploy` create a stack through a change set of type CREATE (an UPDATE change set creates nothing).
+  { eventSource: 'cloudformation.amazonaws.com', eventNames: ['CreateChangeSet'], type: 'cloudformation:stack', paths: [rp('stackName'), re('stackId')], when: { param: rp('changeSetType'), equals: 'CREATE' } },
   { eventSource: 'elasticfilesystem.amazonaws.com', eventNames: ['CreateFileSystem'], type: 'efs:file-system', paths: [re('fileSystemId'), re('fileSystemArn')] },
   { eventSource: 'lambda.amazonaws.com', eventNames: ['CreateFunction'], type: 'lambda:function', paths: [rp('functionName'), re('functionArn')] },
   { eventSource: 'secretsmanager.amazonaws.com', eventNames: ['CreateSecret', 'ReplicateSecretToRegions'], type: 'secretsmanager:secret', paths: [rp('name'), re('arn')] },
@@ -158,7 +174,7 @@ const MAX_CREATED_KEYS = 20;
 export function createdResources(event: AuditEvent, key: string): { type: string; name: string }[] {
   if (event.action.errorCode) return [];
   const entry = creationByKey.get(key);
-  if (!entry) return [];
+  if (!entry || (entry.when && !evaluate(entry.when, event))) return [];
   const out: { type: string; name: string }[] = [];
   const seen = new Set<string>();
   for (const path of entry.paths) {

@@ -47,6 +47,8 @@ export const LOGGING_TAMPER: readonly CatalogueEntry[] = [
     severity: 'critical',
     what: 'stops CloudTrail logging',
     sources: [docs('CloudTrail API Reference: StopLogging'), panther('AWS.CloudTrail.Stopped'), sigma('aws_cloudtrail_disable_logging.yml'), elastic('AWS CloudTrail Log Suspended')],
+    // Names the trail (name or ARN), so stopping a trail the same principal just created is seen as its own teardown (still a finding, capped at medium).
+    target: { type: 'cloudtrail:trail', paths: [rp('name')] },
   },
   {
     id: 'cloudtrail.delete-trail',
