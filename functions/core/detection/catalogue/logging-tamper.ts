@@ -88,6 +88,8 @@ export const LOGGING_TAMPER: readonly CatalogueEntry[] = [
       ],
     },
     sources: [docs('CloudTrail API Reference: PutEventSelectors'), panther('AWS.CloudTrail.EventSelectorsDisabled'), sigma('aws_cloudtrail_disable_logging.yml')],
+    // A data-events trail (management events off) set up right after its creation by the same principal is a deployment, not blinding: seen as its own (capped at medium).
+    target: { type: 'cloudtrail:trail', paths: [rp('trailName')] },
   },
   // ── GuardDuty, Config, Security Hub, Macie, Detective, WAF ────────────────
   {
