@@ -340,38 +340,89 @@ function unwrap(value: unknown): Unwrapped {
  * Refuses a record larger than CloudTrail writes or nested deeper than {@link RECORD_LIMITS}.depth,
  * walking it with an explicit stack (never recursion) and stopping as soon as a bound is passed.
  * The size counted is the record's compact JSON in UTF-8 bytes.
+ *
+ * Fast path: one walk checks the depth and sums a bound from above on the size (6 bytes per
+ * UTF-16 unit — `\u00XX` is the longest a character gets — and 24 per number or literal). A
+ * record under that bound (every real one but the largest) is within the limit without its
+ * exact size being counted; otherwise {@link exactSize} counts it.
  */
 function checkBounds(record: JsonObject): void {
   const { recordBytes, depth: maxDepth } = RECORD_LIMITS;
   const keys = Object.keys(record);
+  let units = 0; // UTF-16 units of strings and keys
+  let other = 2 + keys.length; // brackets, commas, colons, scalars
+  // One pair of stacks for the whole walk: objects carry their depth, scalars are summed as met.
+  const values: unknown[] = [];
+  const depths: number[] = [];
+  for (const field of keys) {
+    units += field.length + 2;
+    const top = record[field];
+    if (typeof top === 'string') {
+      units += top.length + 2;
+      continue;
+    }
+    if (typeof top !== 'object' || top === null) {
+      other += 24;
+      continue;
+    }
+    values.push(top);
+    depths.push(2);
+    while (values.length) {
+      const value = values.pop();
+      if (typeof value === 'string') {
+        units += value.length + 2;
+        continue;
+      }
+      if (typeof value !== 'object' || value === null) {
+        other += 24;
+        continue;
+      }
+      const depth = depths.pop()!;
+      if (depth > maxDepth) reject(`${field.slice(0, 60)} nests deeper than ${maxDepth} levels; real CloudTrail records nest a few dozen at most`);
+      if (Array.isArray(value)) {
+        other += 2 + value.length;
+        for (let i = 0; i < value.length; i++) {
+          const child = value[i];
+          values.push(child);
+          if (typeof child === 'object' && child !== null) depths.push(depth + 1);
+        }
+      } else {
+        const members = Object.keys(value);
+        other += 2 + 2 * members.length;
+        for (const key of members) {
+          units += key.length + 2;
+          const child = (value as JsonObject)[key];
+          values.push(child);
+          if (typeof child === 'object' && child !== null) depths.push(depth + 1);
+        }
+      }
+    }
+  }
+  if (units * 6 + other > recordBytes) exactSize(record, keys);
+}
+/** The record's exact size as compact UTF-8 JSON, one top-level field at a time; refuses it past the bound, naming the largest field. */
+function exactSize(record: JsonObject, keys: readonly string[]): void {
+  const { recordBytes } = RECORD_LIMITS;
   let total = 2 + Math.max(0, keys.length - 1); // {} and the commas between members
   let largest = { field: '', bytes: 0 };
-  // One top-level field at a time, so that a refusal can say which field carries the bulk.
   for (const field of keys) {
     let bytes = stringBytes(field) + 1;
     const values: unknown[] = [record[field]];
-    const depths: number[] = [2];
     while (values.length) {
       const value = values.pop();
-      const depth = depths.pop()!;
       if (typeof value === 'string') bytes += stringBytes(value);
       else if (typeof value === 'number') bytes += Number.isFinite(value) ? String(value).length : 4;
       else if (typeof value === 'boolean') bytes += value ? 4 : 5;
       else if (value !== null && typeof value === 'object') {
-        if (depth > maxDepth) reject(`${field.slice(0, 60)} nests deeper than ${maxDepth} levels; real CloudTrail records nest a few dozen at most`);
         if (Array.isArray(value)) {
           bytes += 2 + Math.max(0, value.length - 1);
-          for (let i = value.length - 1; i >= 0; i--) {
-            values.push(value[i]);
-            depths.push(depth + 1);
-          }
+          for (let i = value.length - 1; i >= 0; i--) values.push(value[i]);
         } else {
           const members = Object.keys(value);
           bytes += 2 + Math.max(0, members.length - 1);
           for (const key of members) {
             bytes += stringBytes(key) + 1;
             values.push((value as JsonObject)[key]);
-            depths.push(depth + 1);
           }
         }
       } else bytes += 4; // null (and what JSON writes as null)

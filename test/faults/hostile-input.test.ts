@@ -199,6 +199,15 @@ describe('detect handler under hostile input', () => {
     expectRejectionsAccounted(h, [(deep as { reason: string }).reason]);
   });
 
+  it(`the deepest record accepted (${RECORD_LIMITS.depth} levels) goes through detection, the finding and the bus without a stack overflow`, async () => {
+    const h = detectHarness(createMemoryStateStore());
+    const destructive = loadScenario('incident').find((r) => String(r.eventName).startsWith('Delete'))!;
+    const params = nestedObject(RECORD_LIMITS.depth - 1); // the record is level 1
+    const r = await expectHandled(h, envelopeOf({ ...destructive, eventID: 'deepest-accepted', requestParameters: params, responseElements: params, additionalEventData: params }));
+    expect(r.status).toBe('processed');
+    expect(h.published.length).toBeGreaterThan(0);
+  });
+
   it('__proto__, constructor and prototype keys anywhere never reach Object.prototype', async () => {
     const h = detectHarness(createMemoryStateStore());
     const poison = '{"__proto__":{"polluted":"yes","isAdmin":true},"constructor":{"prototype":{"polluted":"yes"}},"prototype":{"admin":1}}';

@@ -130,6 +130,7 @@ export function summarise(event: AuditEvent): EventSummary {
   };
   if (event.credential.accessKeyId) summary.accessKeyId = event.credential.accessKeyId;
   if (event.action.errorCode) summary.errorCode = event.action.errorCode;
+  if (event.sharedEventId) summary.sharedEventId = event.sharedEventId;
   return summary;
 }
 
@@ -544,9 +545,14 @@ interface PlanInput {
   resolver: EnvironmentResolver;
 }
 
-/** Recent events: ordered by time, then event id; at most MAX_RECENT; a new list when changed. */
+/** The id of the call: the shared id of a cross-account call's two copies, else the event id. */
+export function callId(event: AuditEvent): string {
+  return event.sharedEventId ?? event.id;
+}
+
+/** Recent events: ordered by time, then event id; at most MAX_RECENT; a new list when changed. The two copies of a cross-account call appear once. */
 function pushRecent(list: EventSummary[], summary: EventSummary): EventSummary[] {
-  for (const e of list) if (e.eventId === summary.eventId) return list;
+  for (const e of list) if (e.eventId === summary.eventId || (summary.sharedEventId !== undefined && e.sharedEventId === summary.sharedEventId)) return list;
   const last = list[list.length - 1];
   if (last !== undefined) {
     const d = Date.parse(summary.time) - Date.parse(last.time);
@@ -714,8 +720,10 @@ export function planUpdate(event: AuditEvent, context: DetectionContext, input: 
   }
   if (isDestructive) {
     const p = own();
-    if (input.countsTowardBurst && !p.destructive.some((d) => d.eventId === event.id)) {
-      p.destructive = [...p.destructive, { time: t, eventId: event.id }].sort((a, b) => a.time - b.time).slice(-MAX_DESTRUCTIVE);
+    // The two copies of a cross-account call are one call (their shared id), also when processed at the same time.
+    const call = callId(event);
+    if (input.countsTowardBurst && !p.destructive.some((d) => d.eventId === event.id || d.eventId === call)) {
+      p.destructive = [...p.destructive, { time: t, eventId: call }].sort((a, b) => a.time - b.time).slice(-MAX_DESTRUCTIVE);
     }
     // A set of the earliest calls (union, bounded): the same whatever the arrival order, never doubled by a duplicate.
     const environments = p.environments === stored?.environments ? [...p.environments] : p.environments;
@@ -727,8 +735,8 @@ export function planUpdate(event: AuditEvent, context: DetectionContext, input: 
     const routine: RoutineAction = prior ? { ...prior } : { events: [], firstSeen: t, lastSeen: t };
     delete routine.count;
     delete routine.lastEventId;
-    if (!(routine.events ?? []).some((e) => e.id === event.id)) {
-      routine.events = [...(routine.events ?? []), { id: event.id, time: t }]
+    if (!(routine.events ?? []).some((e) => e.id === event.id || e.id === call)) {
+      routine.events = [...(routine.events ?? []), { id: call, time: t }]
         .sort((a, b) => a.time - b.time || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
         .slice(0, ROUTINE_KEPT);
     }

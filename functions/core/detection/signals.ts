@@ -144,7 +144,8 @@ export const burst: SignalFunction = (event, history) => {
   // A burst of deletions of its own recent creations is a teardown, not a burst.
   if (ownRecentCreations(event, history)) return undefined;
   const windowMs = history.settings.burstWindowMinutes * MINUTE;
-  const earlier = (history.principal?.destructive ?? []).filter((d) => isBefore(d.time, d.eventId, event) && d.time > event.timeMs - windowMs);
+  const call = event.sharedEventId ?? event.id;
+  const earlier = (history.principal?.destructive ?? []).filter((d) => d.eventId !== call && isBefore(d.time, d.eventId, event) && d.time > event.timeMs - windowMs);
   const count = earlier.length + 1;
   if (count < history.settings.burstThreshold) return undefined;
   return {
