@@ -138,6 +138,8 @@ export const LOGGING_TAMPER: readonly CatalogueEntry[] = [
     severity: 'high',
     what: 'deletes Route 53 Resolver DNS query logging',
     sources: [docs('Route 53 Resolver API Reference: DeleteResolverQueryLogConfig'), panther('AWS.CloudTrail.DNSLogsDeleted')],
+    // Names the configuration, so deleting the query logging it created minutes earlier is seen as its own teardown (still a finding, capped at medium).
+    target: { type: 'route53resolver:query-log-config', paths: [rp('resolverQueryLogConfigId')] },
   },
   {
     id: 'bedrock.delete-invocation-logging',
