@@ -282,7 +282,8 @@ function deriveCredential(identity: JsonObject, resolver: EnvironmentResolver): 
       type = 'anonymous';
       break;
     default:
-      type = 'unknown';
+      // Service events (Secrets Manager's version deletions …) name no type, only the service acting: an AWS service.
+      type = rawType === undefined && invokedBy !== undefined ? 'aws-service' : 'unknown';
   }
 
   const credential: Credential = { type, homeEnvironment: resolver.forAccount(accountId) };

@@ -367,7 +367,7 @@ export const deletesOwnRecentCreation: SignalFunction = (event, history) => {
     id: 'deletes-own-recent-creation',
     severity: 'info',
     mitigating: true,
-    text: `It deletes ${what}, which the same principal created ${duration(event.timeMs - oldest)} earlier: cleaning up its own work${
+    text: `It ${/^(Delete|Terminate|Remove|Schedule|Disassociate)/.test(event.action.name) ? 'deletes' : 'acts on'} ${what}, which the same principal created ${duration(event.timeMs - oldest)} earlier: cleaning up its own work${
       blinding ? ' — but it is a log it created, and logs going away is how attackers hide, so it stays a finding' : ''
     }.`,
   };
