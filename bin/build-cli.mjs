@@ -23,6 +23,8 @@ await build({
   outfile: OUTFILE,
   bundle: true,
   platform: 'node',
+  // ESM builds first: some packages' `main` is a UMD build whose dynamic require()s esbuild cannot follow (jsonc-parser).
+  mainFields: ['module', 'main'],
   format: 'esm',
   // The oldest Node the CLI supports (package.json engines).
   target: 'node20',

@@ -32,6 +32,7 @@ import type { DeploymentSettings } from './config.ts';
 import { BlastwallFunction } from './constructs/blastwall-function.ts';
 import { Monitoring } from './constructs/monitoring.ts';
 import { SecurityHubIntegration } from './constructs/security-hub-integration.ts';
+import { ConfigStore } from './constructs/config-store.ts';
 import { CLOUDTRAIL_DETAIL_TYPES } from './member-stack.ts';
 import type { ResourceNames } from './names.ts';
 
@@ -175,8 +176,10 @@ export class CentralStack extends Stack {
       `arn:${this.partition}:iam::*:role/${names.prefix}*`,
       `arn:${this.partition}:iam::*:role/${config.response.responderRoleName}`,
     ].join(',');
+    // The config: read from AppConfig at cold start (lib/constructs/config-store.ts), not an environment variable.
+    const configStore = new ConfigStore(this, 'Config', { config, prefix: names.prefix });
     const common = {
-      [ENV_VARS.config]: JSON.stringify(config),
+      ...configStore.environmentVariables,
       [ENV_VARS.ownRoleArns]: ownRoleArns,
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
       POWERTOOLS_METRICS_NAMESPACE: METRIC_NAMESPACE,
@@ -233,6 +236,7 @@ export class CentralStack extends Stack {
       logRetention: LOG_RETENTION,
     });
     this.functions = { detect, respond, page, undo };
+    for (const fn of Object.values(this.functions)) configStore.grantRead(fn.role);
 
     // ── Permissions: each function exactly its own ────────────────────────────────────
     const tableAccess = (fn: FunctionName) =>
@@ -360,6 +364,7 @@ export class CentralStack extends Stack {
       masterKey: topicKey,
       enforceSSL: true,
     });
+    configStore.alarmTo(this.alarmTopic);
     if (deployment.alarmEmail) {
       this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(deployment.alarmEmail));
     }
