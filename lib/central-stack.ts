@@ -7,7 +7,9 @@
  *                            central bus ──(Blastwall Finding)──▶ respond, page
  *                            central bus ──(Blastwall Response)─▶ page
  *                            central bus ──(Restore Requested)──▶ respond
+ *                            central bus ──(Finding, Response)──▶ security-hub (config securityHub.enabled)
  *   Slack button ──▶ undo (Function URL) ──▶ central bus
+ *   The functions read the config from AWS AppConfig at cold start (constructs/config-store.ts).
  *
  * Each function has its own role with exactly its own permissions: detect cannot
  * revoke, respond cannot read the Slack token, page cannot touch IAM.
