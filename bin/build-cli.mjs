@@ -23,6 +23,8 @@ await build({
   outfile: OUTFILE,
   bundle: true,
   platform: 'node',
+  // ESM builds first: some packages' `main` is a UMD build whose dynamic require()s esbuild cannot follow (jsonc-parser).
+  mainFields: ['module', 'main'],
   format: 'esm',
   // ES module builds first: jsonc-parser's UMD build require()s its own files at run time, which a bundle cannot serve.
   mainFields: ['module', 'main'],

@@ -7,7 +7,9 @@
  *                            central bus ──(Blastwall Finding)──▶ respond, page
  *                            central bus ──(Blastwall Response)─▶ page
  *                            central bus ──(Restore Requested)──▶ respond
+ *                            central bus ──(Finding, Response)──▶ security-hub (config securityHub.enabled)
  *   Slack button ──▶ undo (Function URL) ──▶ central bus
+ *   The functions read the config from AWS AppConfig at cold start (constructs/config-store.ts).
  *
  * Each function has its own role with exactly its own permissions: detect cannot
  * revoke, respond cannot read the Slack token, page cannot touch IAM.
@@ -33,6 +35,7 @@ import { BlastwallFunction } from './constructs/blastwall-function.ts';
 import { Monitoring } from './constructs/monitoring.ts';
 import { SecurityHubIntegration } from './constructs/security-hub-integration.ts';
 import { Prevention } from './constructs/prevention.ts';
+import { ConfigStore } from './constructs/config-store.ts';
 import { CLOUDTRAIL_DETAIL_TYPES } from './member-stack.ts';
 import { CENTRAL_FUNCTIONS, functionRoleName, PREVENTION_FUNCTIONS } from '../functions/core/response/own-principals.ts';
 import type { ResourceNames } from './names.ts';
@@ -177,8 +180,10 @@ export class CentralStack extends Stack {
     // replay` compute the full list from the config (functions/core/response/own-principals.ts);
     // the function roles below are named from the same module, and their ARNs are passed too.
     const ownRoleArns = JSON.stringify([...CENTRAL_FUNCTIONS, ...PREVENTION_FUNCTIONS].map((fn) => `arn:${this.partition}:iam::${this.account}:role/${functionRoleName(names.prefix, fn)}`));
+    // The config: read from AppConfig at cold start (lib/constructs/config-store.ts), not an environment variable.
+    const configStore = new ConfigStore(this, 'Config', { config, prefix: names.prefix });
     const common = {
-      [ENV_VARS.config]: JSON.stringify(config),
+      ...configStore.environmentVariables,
       [ENV_VARS.ownRoleArns]: ownRoleArns,
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
       POWERTOOLS_METRICS_NAMESPACE: METRIC_NAMESPACE,
@@ -238,6 +243,7 @@ export class CentralStack extends Stack {
       roleName: names.functionRole('undo'),
     });
     this.functions = { detect, respond, page, undo };
+    for (const fn of Object.values(this.functions)) configStore.grantRead(fn.role);
 
     // ── Permissions: each function exactly its own ────────────────────────────────────
     const tableAccess = (fn: FunctionName) =>
@@ -365,6 +371,7 @@ export class CentralStack extends Stack {
       masterKey: topicKey,
       enforceSSL: true,
     });
+    configStore.alarmTo(this.alarmTopic);
     if (deployment.alarmEmail) {
       this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(deployment.alarmEmail));
     }

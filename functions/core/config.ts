@@ -1,6 +1,6 @@
 /**
- * `blastwall.config.json`: one file read by the CLI, the Lambda functions (as the
- * `BLASTWALL_CONFIG` environment variable) and the CDK app.
+ * `blastwall.config.json`: one file read by the CLI, the Lambda functions (from AWS AppConfig at
+ * cold start, functions/adapters/lambda-environment.ts) and the CDK app.
  *
  * Validated with zod; an invalid file fails with the field's path and what is wrong.
  */
@@ -247,6 +247,16 @@ function lineColumn(text: string, offset: number): { line: number; column: numbe
   const before = text.slice(0, offset);
   const line = before.split('\n').length;
   return { line, column: offset - before.lastIndexOf('\n') };
+}
+
+/**
+ * The config file's JSON Schema (draft 4, as AWS AppConfig's validators take it), generated from
+ * the schema above: AppConfig refuses a deployment that breaks it. Cross-field checks
+ * (duplicate names and accounts) cannot be written in JSON Schema; the functions check them
+ * when they read the config.
+ */
+export function configJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(configSchema, { target: 'draft-4', io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
 }
 
 /** The configuration used when none is given: the demo's three accounts. */

@@ -55,9 +55,14 @@ describe('npm pack → install in a fresh directory', () => {
     expect(out.stdout).toMatch(/iam:/);
   });
 
-  it('blastwall replay --format asff runs from the installed package', async () => {
+  it('blastwall replay --format asff runs from the installed package, with a commented config file', async () => {
     const scenario = join(app, 'node_modules', 'blastwall', 'test', 'fixtures', 'scenarios', 'incident.json');
-    const out = await run(join(app, 'node_modules', '.bin', 'blastwall'), ['replay', '--format', 'asff', scenario], { cwd: app, env, maxBuffer: 8 * 1024 * 1024 });
+    // A config with comments: the bundled config parser (jsonc-parser) must work inside the bundle.
+    writeFileSync(
+      join(app, 'blastwall.config.json'),
+      '/* mine */ {"environments": [{"name": "staging", "accounts": ["222222222222"], "sensitivity": "low", "response": "enforce"}, // staging\n {"name": "production", "accounts": ["333333333333"], "sensitivity": "high", "response": "enforce"},]}',
+    );
+    const out = await run(join(app, 'node_modules', '.bin', 'blastwall'), ['replay', '--config', 'blastwall.config.json', '--format', 'asff', scenario], { cwd: app, env, maxBuffer: 8 * 1024 * 1024 });
     const findings = JSON.parse(out.stdout) as Array<{ SchemaVersion: string }>;
     expect(findings.length).toBeGreaterThan(0);
     expect(findings[0]!.SchemaVersion).toBe('2018-10-08');

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
+import { BUNDLING } from '../../lib/constructs/blastwall-function.ts';
 import { exampleConfig, synthesise } from '../infra/support.ts';
 
 const enabled = synthesise(exampleConfig((raw) => (raw.securityHub = { enabled: true })));
@@ -118,7 +119,8 @@ describe('Security Hub in the central stack', () => {
     const dir = mkdtempSync(join(tmpdir(), 'blastwall-sh-bundle-'));
     try {
       const out = join(dir, 'index.mjs');
-      await build({ entryPoints: ['functions/security-hub/handler.ts'], bundle: true, platform: 'node', format: 'esm', mainFields: ['module', 'main'], target: 'node22', outfile: out, external: ['@aws-sdk/*'], logLevel: 'silent', banner: { js: "import { createRequire as __r } from 'node:module'; const require = __r(import.meta.url);" } });
+      // The settings CDK bundles with (lib/constructs/blastwall-function.ts BUNDLING).
+      await build({ entryPoints: ['functions/security-hub/handler.ts'], bundle: true, platform: 'node', format: 'esm', target: BUNDLING.target, mainFields: BUNDLING.mainFields, outfile: out, external: BUNDLING.externalModules, logLevel: 'silent', banner: { js: BUNDLING.banner! } });
       const mod = (await import(pathToFileURL(out).href)) as { handler?: unknown };
       expect(typeof mod.handler).toBe('function');
     } finally {

@@ -163,12 +163,16 @@ describe('functions', () => {
     expect(Object.keys(t.findResources('Custom::LogRetention'))).toHaveLength(0);
   });
 
-  it('each function gets the whole validated config and the names it needs, nothing more', () => {
+  it('each function gets where the validated config is (AppConfig) and the names it needs, nothing more', () => {
     const env = (fn: string) => resources[functionId(fn)]!.Properties.Environment.Variables as Record<string, unknown>;
+    const hosted = Object.values(t.findResources('AWS::AppConfig::HostedConfigurationVersion'));
+    expect(hosted).toHaveLength(1);
+    const config = JSON.parse(hosted[0]!.Properties.Content as string);
+    expect(config.deployment.organizationId).toBe('o-exampleorg1');
+    expect(config.response.responderRoleName).toBe('BlastwallResponder');
     for (const fn of ['Detect', 'Respond', 'Page', 'Undo']) {
-      const config = JSON.parse(env(fn)[ENV_VARS.config] as string);
-      expect(config.deployment.organizationId).toBe('o-exampleorg1');
-      expect(config.response.responderRoleName).toBe('BlastwallResponder');
+      expect(env(fn)[ENV_VARS.config], fn).toBeUndefined();
+      expect(env(fn)[ENV_VARS.appConfig], fn).toBeDefined();
     }
     expect(Object.keys(env('Detect'))).toEqual(expect.arrayContaining([ENV_VARS.tableName, ENV_VARS.eventBusName, ENV_VARS.ownRoleArns]));
     expect(env('Detect')[ENV_VARS.slackSecretArn]).toBeUndefined();

@@ -61,9 +61,9 @@ describe('invalid config fails before synthesis, naming the field', () => {
     expect(error.issues.join('\n')).toMatch(/^deployment\.centralAccount: required/m);
   });
 
-  it('a config too large for the Lambda environment is refused at synth, not at deploy', () => {
-    const huge = { ...JSON.parse(withDeployment({})), protectedPrincipals: Array.from({ length: 200 }, (_, i) => `arn:aws:iam::123456789012:role/break-glass-${i}`) };
-    expect(failure(() => loadConfigText(JSON.stringify(huge), 'blastwall.config.json')).message).toMatch(/\(root\): .*4 KB/);
+  it('a config too large for the template AppConfig is deployed from is refused at synth, not at deploy', () => {
+    const huge = { ...JSON.parse(withDeployment({})), protectedPrincipals: Array.from({ length: 12000 }, (_, i) => `arn:aws:iam::123456789012:role/break-glass-${i}`) };
+    expect(failure(() => loadConfigText(JSON.stringify(huge), 'blastwall.config.json')).message).toMatch(/\(root\): .*must stay under 524288 bytes/);
   });
 
   it('a stack-unsafe ownResourcePrefix is refused', () => {
