@@ -96,7 +96,10 @@ describe('blastwall audit --format html', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toBe('');
     const html = await readFile(out, 'utf8');
-    expect(html).not.toMatch(/<(script|link|iframe)\b/i);
+    expect(html).toMatch(/^<!doctype html>/);
+    // The same rules as the replay/backtest report: a CSP that forbids any fetch, no script, no external reference.
+    expect(html).toContain(`content="default-src 'none'; style-src 'unsafe-inline'; img-src data:"`);
+    expect(html).not.toMatch(/<(script|link|iframe|img)\b/i);
     expect(html).not.toMatch(/\b(src|href)=["']?(https?:)?\/\//i);
 
     const dom = await renderDom(out);
