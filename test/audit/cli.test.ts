@@ -147,6 +147,17 @@ describe('bad input', () => {
     expect(run.stderr).toContain('aws iam get-account-authorization-details --output json > ACCOUNT.json');
   });
 
+  it('names a policy the evaluator cannot read, with the reason, and audits nothing', async () => {
+    const bad = JSON.parse(readFixture('development-111111111111.json'));
+    bad.GroupDetailList[0].GroupPolicyList[0].PolicyDocument.Statement[0].Effect = 'Maybe';
+    const file = join(dir, 'development-bad-policy.json');
+    await writeFile(file, JSON.stringify(bad));
+    const run = await runCli(['audit', ...CONFIG, '--format', 'json', file]);
+    expect(run.code).toBe(3);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/identity policy docs-writers\/docs-site: Statement\[0\]\.Effect: Effect must be present/);
+  });
+
   it('refuses two exports of one account, and a missing file, by name', async () => {
     const staging = fixtureFiles().find((f) => f.includes('staging-222'))!;
     const copy = join(dir, 'staging-again.json');

@@ -511,8 +511,21 @@ export class EvaluationError extends Error {
   override name = 'EvaluationError';
 }
 
+/** The evaluator's validation errors, by policy: "identity policy docs-writers/docs-site: Statement[0].Effect: …". */
+function describeErrors(errors: Extract<RunSimulationResults, { resultType: 'error' }>['errors']): string {
+  const out: string[] = [];
+  const add = (kind: string, byName: Record<string, { message: string; path: string }[]> | undefined) => {
+    for (const [name, list] of Object.entries(byName ?? {})) for (const e of list.slice(0, 3)) out.push(`${kind} ${name}: ${e.path}: ${e.message}`);
+  };
+  add('identity policy', errors.identityPolicyErrors);
+  add('SCP', errors.serviceControlPolicyErrors);
+  add('permissions boundary', errors.permissionBoundaryErrors);
+  for (const e of (errors.resourcePolicyErrors ?? []).slice(0, 3)) out.push(`trust policy: ${e.path}: ${e.message}`);
+  return out.length ? out.slice(0, 5).join('; ') : errors.message;
+}
+
 function decision(result: RunSimulationResults, what: string): Decision {
-  if (result.resultType === 'error') throw new EvaluationError(`${what}: the policy evaluator refused the input: ${result.errors.message}`);
+  if (result.resultType === 'error') throw new EvaluationError(`${what}: the policy evaluator refused a policy (${describeErrors(result.errors)}); nothing audited, fix or remove that policy in the export`);
   const analyses = result.resultType === 'single' ? [result.result.analysis] : result.results.map((r) => r.analysis);
   return {
     allowed: result.overallResult === 'Allowed',
