@@ -10,6 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../cli/run-cli.ts';
 import { FIXTURES, PROD, STAGING, fixtureFiles, readFixture } from './support.ts';
 import { chromiumUnavailable, renderDom } from './chromium.ts';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { auditCommand } from '../../bin/cli/audit-command.ts';
+import { collectLive } from '../../functions/adapters/audit-collector.ts';
+import { credentialsFor } from '../standins/aws-world.ts';
+import { startIamAuditStandIn } from '../standins/iam-audit.ts';
 
 const CONFIG = ['--config', join(FIXTURES, 'blastwall.config.json')];
 let dir: string;
@@ -91,7 +96,10 @@ describe('blastwall audit --format html', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toBe('');
     const html = await readFile(out, 'utf8');
-    expect(html).not.toMatch(/<(script|link|iframe)\b/i);
+    expect(html).toMatch(/^<!doctype html>/);
+    // The same rules as the replay/backtest report: a CSP that forbids any fetch, no script, no external reference.
+    expect(html).toContain(`content="default-src 'none'; style-src 'unsafe-inline'; img-src data:"`);
+    expect(html).not.toMatch(/<(script|link|iframe|img)\b/i);
     expect(html).not.toMatch(/\b(src|href)=["']?(https?:)?\/\//i);
 
     const dom = await renderDom(out);
@@ -139,6 +147,17 @@ describe('bad input', () => {
     expect(run.stderr).toContain('aws iam get-account-authorization-details --output json > ACCOUNT.json');
   });
 
+  it('names a policy the evaluator cannot read, with the reason, and audits nothing', async () => {
+    const bad = JSON.parse(readFixture('development-111111111111.json'));
+    bad.GroupDetailList[0].GroupPolicyList[0].PolicyDocument.Statement[0].Effect = 'Maybe';
+    const file = join(dir, 'development-bad-policy.json');
+    await writeFile(file, JSON.stringify(bad));
+    const run = await runCli(['audit', ...CONFIG, '--format', 'json', file]);
+    expect(run.code).toBe(3);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/identity policy docs-writers\/docs-site: Statement\[0\]\.Effect: Effect must be present/);
+  });
+
   it('refuses two exports of one account, and a missing file, by name', async () => {
     const staging = fixtureFiles().find((f) => f.includes('staging-222'))!;
     const copy = join(dir, 'staging-again.json');
@@ -154,5 +173,41 @@ describe('bad input', () => {
   it('needs files or --live, and a known format', async () => {
     expect((await runCli(['audit'])).stderr).toMatch(/no input files/);
     expect((await runCli(['audit', '--format', 'xml', fixtureFiles()[0]!])).stderr).toMatch(/--format must be/);
+  });
+});
+
+describe('blastwall audit --live', () => {
+  it('reads every configured account through the SDK and answers as for the files (access key ids included)', async () => {
+    const standin = await startIamAuditStandIn({
+      '111111111111': { details: JSON.parse(readFixture('development-111111111111.json')), report: readFixture('development-credentials.csv') },
+      [STAGING]: { details: JSON.parse(readFixture('staging-222222222222.json')), report: readFixture('staging-credentials.csv'), accessKeys: { 'ci-deployer': ['AKIACIDEPLOYER000001'] } },
+      [PROD]: { details: JSON.parse(readFixture('production-333333333333.json')) },
+      '444444444444': { details: JSON.parse(readFixture('production-eu-444444444444.json')) },
+    });
+    let stdout = '';
+    let stderr = '';
+    try {
+      const code = await auditCommand(
+        [...CONFIG, '--live', '--format', 'json'],
+        { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), cwd: process.cwd(), env: {} },
+        {
+          now: () => new Date('2026-06-01T00:00:00Z'),
+          live: async () => ({
+            collect: (config, options) =>
+              collectLive(config, { iam: (a) => new IAMClient({ endpoint: standin.endpoint, region: 'us-east-1', credentials: credentialsFor(a), maxAttempts: 1 }) }, { ...options, sleep: async () => {} }),
+          }),
+        },
+      );
+      expect(code, stderr).toBe(0);
+    } finally {
+      await standin.close();
+    }
+    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, any>);
+    const ci = lines.find((l) => l.principal === `arn:aws:iam::${STAGING}:user/ci-deployer`)!;
+    expect(ci.credential).toEqual({ type: 'access-key', accessKeyIds: ['AKIACIDEPLOYER000001'] });
+    expect(ci.risk).toBe('critical');
+    expect(ci.questions.reachesMoreSensitive.paths[0]).toEqual([`arn:aws:iam::${STAGING}:user/ci-deployer`, `arn:aws:iam::${PROD}:role/prod-deployer`]);
+    expect(lines.at(-1)!.type).toBe('summary');
+    expect(lines.at(-1)!.credentials).toBe(7);
   });
 });

@@ -168,6 +168,12 @@ describe('the five questions on the crafted exports', () => {
     const bounded = await runAudit([account({ PermissionsBoundary: { PermissionsBoundaryType: 'Policy', PermissionsBoundaryArn: `arn:aws:iam::${PROD}:policy/approval-boundary` } })], { config, now: NOW });
     expect(bounded.credentials[0]!.questions.approvalGate).toMatchObject({ answer: true });
     expect(bounded.credentials[0]!.questions.approvalGate.why).toMatch(/permissions boundary/);
+    // A principal that carries the approval tag for good is always "approved": no gate.
+    const tagged = await runAudit(
+      [account({ Tags: [{ Key: 'approved', Value: 'true' }], PermissionsBoundary: { PermissionsBoundaryType: 'Policy', PermissionsBoundaryArn: `arn:aws:iam::${PROD}:policy/approval-boundary` } })],
+      { config, now: NOW },
+    );
+    expect(tagged.credentials[0]!.questions.approvalGate.answer).toBe(false);
     const unbounded = await runAudit([account({})], { config, now: NOW });
     expect(unbounded.credentials[0]!.questions.approvalGate.answer).toBe(false);
     expect(unbounded.credentials[0]!.risk).toBe('high');

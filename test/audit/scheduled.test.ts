@@ -115,8 +115,9 @@ describe('scheduled audit', () => {
     expect(day2.events).toHaveLength(1);
     const finding = day2.events[0]!;
     expect(finding.detailType).toBe(DETAIL_TYPES.postureFinding);
-    expect(finding.detail).toMatchObject({ severity: 'critical', environment: 'staging', mode: 'page-only', response: [], credential: { type: 'access-key', accessKeyId: 'AKIACIDEPLOYER000001', arn: CI } });
+    expect(finding.detail).toMatchObject({ severity: 'critical', environment: 'staging', mode: 'page-only', response: [expect.objectContaining({ action: 'manual', status: 'skipped' })], credential: { type: 'access-key', accessKeyId: 'AKIACIDEPLOYER000001', arn: CI } });
     expect(finding.detail.summary).toContain(`arn:aws:iam::${PROD}:role/prod-deployer`);
+    expect(finding.detail.response[0]!.detail).toContain(`remove sts:AssumeRole on arn:aws:iam::${PROD}:role/prod-deployer from ${CI}`);
     const stored = await dynamo.client.send(new GetItemCommand({ TableName: dynamo.tableName, Key: { pk: { S: `AUDIT#${CI}` }, sk: { S: 'LATEST' } } }));
     expect(stored.Item?.risk?.S).toBe('critical');
 

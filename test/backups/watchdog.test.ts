@@ -44,13 +44,18 @@ describe('backup watchdog → page', () => {
     expect(publisher.events.every((e) => e.detailType === DETAIL_TYPES.postureFinding)).toBe(true);
     for (const e of publisher.events) {
       expect(e.detail.mode).toBe('page-only');
-      expect(e.detail.response).toEqual([]);
+      // What a human should do: a manual step, not an action anyone executes, and not an escalation.
+      expect(e.detail.response).toEqual([expect.objectContaining({ action: 'manual', status: 'skipped', mode: 'page-only' })]);
+      expect(e.detail.response[0]!.detail).toMatch(/^Do now: /);
+      expect((e.detail.response[0] as { escalate?: boolean }).escalate).toBeUndefined();
       // A well-formed finding by the bus schema every consumer checks.
       expect(findingSchema.safeParse(e.detail).success).toBe(true);
     }
 
     for (const e of publisher.events) await harness.service.handle({ 'detail-type': e.detailType, detail: e.detail });
     expect(harness.pd.incidents.map((i) => i.summary).join('\n')).toMatch(/ledger .* older than backups.maxAgeHours/);
+    // Paged at the finding's severity (high), not raised to critical by the manual step.
+    expect(harness.pd.incidents.map((i) => i.severity)).toEqual(['error', 'error']);
     expect(harness.pd.incidents).toHaveLength(2);
     expect(harness.slack.topLevel('C0ONCALL01')).toHaveLength(2);
 

@@ -13,7 +13,7 @@
  */
 import type { Severity } from '../audit-event.ts';
 import { severityRank } from '../audit-event.ts';
-import { CATALOGUE, baseEventName, type Category } from '../detection/catalogue.ts';
+import { CATALOGUE, type Category } from '../detection/catalogue.ts';
 
 /** Event sources whose IAM service prefix is not the host name's first label. */
 const PREFIX_EXCEPTIONS: Readonly<Record<string, string>> = {
@@ -36,13 +36,18 @@ const ACTION_EXCEPTIONS: Readonly<Record<string, string>> = {
   's3:DeleteAccountPublicAccessBlock': 's3:PutAccountPublicAccessBlock',
 };
 
+/** Lambda records `UpdateFunctionCode20150331v2`: the IAM action has no API-version suffix. */
+function withoutVersionSuffix(eventName: string): string {
+  return eventName.replace(/\d{8}(v\d+)?$/, '');
+}
+
 export function servicePrefix(eventSource: string): string {
   return PREFIX_EXCEPTIONS[eventSource] ?? eventSource.split('.')[0]!.toLowerCase();
 }
 
 /** `rds.amazonaws.com` + `DeleteDBInstance` → `rds:DeleteDBInstance`; Lambda's `…20150331v2` suffix is dropped. */
 export function iamActionFor(eventSource: string, eventName: string): string {
-  const action = `${servicePrefix(eventSource)}:${baseEventName(eventName)}`;
+  const action = `${servicePrefix(eventSource)}:${withoutVersionSuffix(eventName)}`;
   return ACTION_EXCEPTIONS[action] ?? action;
 }
 

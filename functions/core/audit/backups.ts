@@ -131,7 +131,7 @@ export function assessBackups(input: {
 }
 
 function pad(s: string, n: number): string {
-  return s.length >= n ? `${s.slice(0, n - 1)}…` : s + ' '.repeat(n - s.length);
+  return s.length > n ? `${s.slice(0, n - 1)}…` : s + ' '.repeat(n - s.length);
 }
 
 /** `blastwall backups --live`: the same as a table, worst first. */

@@ -265,12 +265,12 @@ export class Auditor {
   private context(actor: Actor, approved: boolean): Record<string, string> {
     const ctx: Record<string, string> = { 'aws:MultiFactorAuthPresent': approved ? 'true' : 'false' };
     for (const [k, v] of Object.entries(actor.tags)) ctx[`aws:PrincipalTag/${k}`] = v;
+    // Without approval the principal keeps its own tags: a principal tagged `approved=true`
+    // for good is always approved, so a guardrail keyed on that tag gates nothing for it.
     const key = this.options.config.audit.approvalTagKey;
     if (approved) {
       ctx[`aws:PrincipalTag/${key}`] = 'true';
       ctx[`aws:RequestTag/${key}`] = 'true';
-    } else {
-      delete ctx[`aws:PrincipalTag/${key}`];
     }
     return ctx;
   }
@@ -352,8 +352,11 @@ export class Auditor {
 
     // 1. Worst action: highest catalogue severity, then the most sensitive environment.
     const rankOf = (g: Grant) => severityRank(g.action.severity) * 10 + this.resolver.sensitivityRank(g.environment);
-    const worst = grants.reduce<Grant | undefined>((w, g) => (!w || rankOf(g) > rankOf(w) ? g : w), undefined);
-    const worstActions = worst ? [...new Set(grants.filter((g) => rankOf(g) === rankOf(worst)).map((g) => g.action.action))].sort() : [];
+    const top = grants.reduce<Grant | undefined>((w, g) => (!w || rankOf(g) > rankOf(w) ? g : w), undefined);
+    const worstActions = top ? [...new Set(grants.filter((g) => rankOf(g) === rankOf(top)).map((g) => g.action.action))].sort() : [];
+    // The one named in the sentence is the first of the list (an ungated one when there is one).
+    const atTop = grants.filter((g) => top && rankOf(g) === rankOf(top) && g.action.action === worstActions[0]);
+    const worst = atTop.find((g) => !g.gated) ?? atTop[0];
     if (worst) {
       why.push(
         `worst action ${worst.action.action} (${worst.action.what}; ${worst.action.severity}) in ${worst.environment}${worst.via.length > 1 ? ` via ${worst.via.slice(1).join(' → ')}` : ''}, ${worst.gated ? 'only with approval' : 'without approval'}`,
@@ -508,8 +511,21 @@ export class EvaluationError extends Error {
   override name = 'EvaluationError';
 }
 
+/** The evaluator's validation errors, by policy: "identity policy docs-writers/docs-site: Statement[0].Effect: …". */
+function describeErrors(errors: Extract<RunSimulationResults, { resultType: 'error' }>['errors']): string {
+  const out: string[] = [];
+  const add = (kind: string, byName: Record<string, { message: string; path: string }[]> | undefined) => {
+    for (const [name, list] of Object.entries(byName ?? {})) for (const e of list.slice(0, 3)) out.push(`${kind} ${name}: ${e.path}: ${e.message}`);
+  };
+  add('identity policy', errors.identityPolicyErrors);
+  add('SCP', errors.serviceControlPolicyErrors);
+  add('permissions boundary', errors.permissionBoundaryErrors);
+  for (const e of (errors.resourcePolicyErrors ?? []).slice(0, 3)) out.push(`trust policy: ${e.path}: ${e.message}`);
+  return out.length ? out.slice(0, 5).join('; ') : errors.message;
+}
+
 function decision(result: RunSimulationResults, what: string): Decision {
-  if (result.resultType === 'error') throw new EvaluationError(`${what}: the policy evaluator refused the input: ${result.errors.message}`);
+  if (result.resultType === 'error') throw new EvaluationError(`${what}: the policy evaluator refused a policy (${describeErrors(result.errors)}); nothing audited, fix or remove that policy in the export`);
   const analyses = result.resultType === 'single' ? [result.result.analysis] : result.results.map((r) => r.analysis);
   return {
     allowed: result.overallResult === 'Allowed',

@@ -14,7 +14,7 @@
 import { createHash } from 'node:crypto';
 import type { Credential, Severity } from '../audit-event.ts';
 import { severityRank } from '../audit-event.ts';
-import type { Finding } from '../finding.ts';
+import type { Finding, ResponseAction } from '../finding.ts';
 import type { BackupStatus } from './backups.ts';
 import type { CredentialAnswer } from './evaluate.ts';
 
@@ -64,8 +64,33 @@ export function credentialFinding(answer: CredentialAnswer, previous: Severity |
     lineage: [],
     recentEvents: [],
     mode: 'page-only',
-    response: [],
+    response: [manualStep(answer.principal, answer.account, auditAdvice(answer), now)],
   };
+}
+
+/** The page's "what a human should do": a manual step, never a call Blastwall makes. */
+function manualStep(target: string, account: string, detail: string, now: Date): ResponseAction {
+  return { action: 'manual', target, account, mode: 'page-only', status: 'skipped', detail, at: now.toISOString() };
+}
+
+function auditAdvice(answer: CredentialAnswer): string {
+  const q = answer.questions;
+  const steps: string[] = [];
+  const path = q.reachesMoreSensitive.paths[0];
+  if (path && path.length > 1) steps.push(`cut the path to ${q.worstAction.environment ?? 'the more sensitive environment'}: remove sts:AssumeRole on ${path[1]} from ${path[0]}'s policies, or drop it from that role's trust policy`);
+  if (q.reachesBackups.answer) steps.push(`move the backup permissions (${q.reachesBackups.actions.filter((a) => a.startsWith('backup:') || /Snapshot|AutomatedBackup/.test(a)).slice(0, 3).join(', ') || q.reachesBackups.actions[0]}) to a role this credential cannot use`);
+  if (!q.approvalGate.answer && q.worstAction.actions.length) steps.push(`add an SCP or permissions boundary that denies ${q.worstAction.actions.slice(0, 3).join(', ')} without MFA`);
+  if (q.rotation.lastRotatedDays !== null && q.rotation.lastRotatedDays > 90) steps.push(`rotate the access key (${q.rotation.lastRotatedDays} days old)${q.rotation.usedBy.length ? `; used by ${q.rotation.usedBy.slice(0, 3).join(', ')}` : ''}`);
+  return `Do now: ${steps.join('; ') || 'review the policies'}. The five answers: blastwall audit --live (README "Before anything happens: audit").`;
+}
+
+function backupAdvice(status: BackupStatus): string {
+  const r = status.resource;
+  const steps: string[] = [];
+  if (status.problems.includes('no-recovery-point')) steps.push(`add ${r.name} to an AWS Backup plan (or enable its automated backups / point-in-time recovery)`);
+  if (status.problems.includes('stale')) steps.push(`find why the backups stopped (aws backup list-backup-jobs --by-resource-arn ${r.arn} --by-state FAILED; for RDS the backup retention period) and take one now`);
+  if (status.problems.includes('no-offsite-copy')) steps.push(`copy its recovery points to a vault in another account (an AWS Backup copy rule to the backup account, with vault lock), so one credential cannot delete every copy`);
+  return `Do now: ${steps.join('; ')}. Check again: blastwall backups --live.`;
 }
 
 export function backupFinding(status: BackupStatus, now: Date): Finding {
@@ -99,6 +124,6 @@ export function backupFinding(status: BackupStatus, now: Date): Finding {
     lineage: [],
     recentEvents: [],
     mode: 'page-only',
-    response: [],
+    response: [manualStep(r.arn, r.account, backupAdvice(status), now)],
   };
 }

@@ -38,14 +38,14 @@ function shortPrincipal(arn: string): string {
 }
 
 function pad(s: string, n: number): string {
-  return s.length >= n ? `${s.slice(0, n - 1)}…` : s + ' '.repeat(n - s.length);
+  return s.length > n ? `${s.slice(0, n - 1)}…` : s + ' '.repeat(n - s.length);
 }
 
 const yesNo = (b: boolean) => (b ? 'yes' : 'no');
 const days = (d: number | null) => (d === null ? '-' : `${d}d`);
 
 export function auditText(result: AuditResult): string {
-  const header = ['RISK', 'CREDENTIAL', 'ENV', 'WORST ACTION (WHERE)', 'MORE SENS.', 'BACKUPS', 'GATE', 'KEY AGE', 'USED'];
+  const header = ['RISK', 'CREDENTIAL', 'ENV', 'WORST ACTION (WHERE)', 'MORE SENS', 'BACKUPS', 'GATE', 'KEY AGE', 'USED'];
   const widths = [9, 34, 14, 44, 10, 8, 5, 8, 6];
   const rows = result.credentials.map((c) => {
     const worst = c.questions.worstAction;
