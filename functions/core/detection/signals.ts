@@ -14,6 +14,7 @@ import type { CatalogueMatch, Category } from './catalogue.ts';
 import { describeCredential, isServiceCall, networkOf } from './keys.ts';
 import { ENVIRONMENT_ADJUSTMENT, FAILED_ATTEMPT_ADJUSTMENT, type Signal, type SignalId, shift } from './scoring.ts';
 import type { ActorState, ActorUse, CreatedResource, PrincipalState, SessionLineage } from './state-store.ts';
+import { selfProtection } from './self-protection.ts';
 
 export type DetectionSettings = BlastwallConfig['detection'];
 
@@ -365,6 +366,7 @@ export const SIGNALS: readonly SignalFunction[] = [
   consoleLoginWithoutMfa,
   deletesOwnRecentCreation,
   routineInLowEnvironment,
+  selfProtection,
 ];
 
 export function evaluateSignals(event: AuditEvent, history: History): Signal[] {
