@@ -8,7 +8,8 @@ import type { BlastwallConfig } from '../../functions/core/config.ts';
 import type { Finding } from '../../functions/core/finding.ts';
 import { createPipeline } from '../../functions/core/pipeline.ts';
 import { isEnforcedRevocation } from '../../functions/core/response/plan.ts';
-import { detailsMatter } from '../../functions/core/detection/detector.ts';
+import { catalogueFor, detailsMatter } from '../../functions/core/detection/detector.ts';
+import { expiredSuppressions } from '../../functions/core/detection/suppressions.ts';
 import { createMemoryStateStore } from '../../functions/adapters/memory-state-store.ts';
 import { eachInputItem } from './read-input.ts';
 import type { Progress } from './progress.ts';
@@ -31,6 +32,20 @@ export interface ReplaySummary {
    */
   revocations: number;
   duplicates: number;
+  /** Events a `detection.suppressions` entry silenced: counted and listed, never dropped silently. */
+  suppressed: SuppressedEvent[];
+  /** Suppressions whose expiry has passed (by the wall clock): they no longer apply. */
+  expiredSuppressions: { index: number; reason: string; expires: string }[];
+}
+
+export interface SuppressedEvent {
+  eventId: string;
+  time: string;
+  eventName: string;
+  /** The severity the finding would have had. */
+  severity: string;
+  suppression: number;
+  reason: string;
 }
 
 export interface ReplayHooks {
@@ -49,8 +64,17 @@ interface Indexed {
 
 export async function replayFiles(files: readonly string[], config: BlastwallConfig, hooks: ReplayHooks = {}): Promise<ReplaySummary> {
   const pipeline = createPipeline({ config, store: createMemoryStateStore() });
-  const summary: ReplaySummary = { events: 0, rejected: 0, findings: 0, revocations: 0, duplicates: 0 };
+  const summary: ReplaySummary = {
+    events: 0,
+    rejected: 0,
+    findings: 0,
+    revocations: 0,
+    duplicates: 0,
+    suppressed: [],
+    expiredSuppressions: expiredSuppressions(config.detection.suppressions, new Date()),
+  };
   const revoked = new Set<string>();
+  const catalogue = catalogueFor(config);
 
   // Read file by file: each record is parsed, normalised and dropped (the normalised
   // event is all that is kept), each file's events sorted by event time on their own.
@@ -74,7 +98,7 @@ export async function replayFiles(files: readonly string[], config: BlastwallCon
         const event = result.event;
         // Held until its turn in event-time order: without the raw parameters when detection
         // never reads them (most calls), unless a hook wants the whole event.
-        if (!hooks.onEvent && !detailsMatter(event)) {
+        if (!hooks.onEvent && !detailsMatter(event, catalogue)) {
           // Last added, first deleted (normalise adds them in this order): the object keeps a fast shape.
           delete event.additionalEventData;
           delete event.responseElements;
@@ -121,6 +145,10 @@ export async function replayFiles(files: readonly string[], config: BlastwallCon
     }
     const finding = outcome.finding;
     if (finding) await report(finding, event, index);
+    if (outcome.suppressed) {
+      const { index: suppression, reason, severity } = outcome.suppressed;
+      summary.suppressed.push({ eventId: event.id, time: event.time, eventName: event.action.name, severity, suppression, reason });
+    }
     hooks.onEvent?.(event, index, finding);
   }
   hooks.progress?.done();
