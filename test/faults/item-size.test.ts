@@ -20,7 +20,7 @@ const config = parseConfig(EXAMPLE_CONFIG);
 const resolver = createEnvironmentResolver(config);
 const noise = (n: number) => randomBytes(Math.ceil(n * 0.75)).toString('base64').slice(0, n).replace(/[+/=]/g, 'x');
 
-/** A role session of principal `i` deleting buckets, with 120 resources of 2 KB random ARNs each, and a huge bucket name. */
+/** A role session of principal `i` deleting buckets, with 80 resources of 2 KB random ARNs each and a 60 KB bucket name (under CloudTrail's 256 KB per record). */
 function hostileRecord(i: number, j: number) {
   const role = `role-${i}`;
   return {
@@ -41,7 +41,7 @@ function hostileRecord(i: number, j: number) {
     userAgent: `aws-cli/2.15.0 ${noise(900)}`,
     requestParameters: { bucketName: `b-${noise(60_000)}`, Host: noise(1000) },
     responseElements: null,
-    resources: Array.from({ length: 120 }, () => ({ ARN: `arn:aws:s3:::${noise(2000)}`, accountId: PROD, type: 'AWS::S3::Bucket' })),
+    resources: Array.from({ length: 80 }, () => ({ ARN: `arn:aws:s3:::${noise(2000)}`, accountId: PROD, type: 'AWS::S3::Bucket' })),
     requestID: `req-${i}-${j}`,
     eventID: `evt-size-${i}-${j}-${noise(8)}`,
     readOnly: false,
