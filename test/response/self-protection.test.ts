@@ -90,6 +90,19 @@ describe('squatting Blastwall\'s name space (issue 15 item 1)', () => {
     expect(tamper(refused)?.severity).toBe('high');
   });
 
+  it('anyone but CloudFormation creating or changing one of Blastwall\'s exact role names is critical tamper too', async () => {
+    for (const [eventName, roleName] of [
+      ['CreateRole', 'BlastwallResponder'],
+      ['AttachRolePolicy', 'Blastwall-respond-function'],
+      ['UpdateAssumeRolePolicy', 'BlastwallResponder'],
+      ['PutRolePolicy', 'Blastwall-forwarder-us-east-1'],
+    ] as const) {
+      const f = await findingOf(record({ role: 'ops-admin' }, 'iam.amazonaws.com', eventName, { roleName, policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess', policyName: 'x', policyDocument: '{}' }));
+      expect(f?.severity, `${eventName} ${roleName}`).toBe('critical');
+      expect(tamper(f)?.severity, `${eventName} ${roleName}`).toBe('critical');
+    }
+  });
+
   it('Blastwall\'s own deployment creating its exact role names through CloudFormation is not squatting', async () => {
     for (const roleName of ['Blastwall-detect-function', 'Blastwall-forwarder-eu-west-1', 'BlastwallResponder']) {
       const f = await findingOf(record({ role: 'cdk-hnb659fds-cfn-exec-role', cloudFormation: true }, 'iam.amazonaws.com', 'CreateRole', { roleName }));

@@ -7,7 +7,9 @@
  *    Blastwall's own deployment creates (functions/core/response/own-principals.ts: the
  *    four function roles, a forwarder per region, the responder; Blastwall creates no
  *    users). Made through CloudFormation or not: a stack an attacker deploys is
- *    CloudFormation too, and Blastwall's deployment never creates any other name.
+ *    CloudFormation too, and Blastwall's deployment never creates any other name. One of
+ *    the exact names created or changed by anyone but CloudFormation (e.g. the responder's
+ *    name pre-created in an account the StackSet has not reached yet) is tamper too.
  * 2. **The StackSet's forwarders.** The member template rolled out by a StackSet lives in
  *    stacks named `StackSet-<prefix>-Member-…`, so its forwarding rule's name does not
  *    start with the prefix. Disabling, deleting, re-pointing or emptying that rule
@@ -118,19 +120,20 @@ export function selfProtection(event: AuditEvent, history: History): Signal | un
     const roleName = param(event, 'roleName');
     const userName = param(event, 'userName');
     const own = ownNamesFromPrefix(prefix);
+    const cfn = byCloudFormation(event);
+    const isOwnName = (name: string) => own.exact.has(name.toLowerCase()) || own.forwarder.test(name);
     const squat =
-      roleName && startsWith(roleName, prefix) && !own.exact.has(roleName.toLowerCase()) && !own.forwarder.test(roleName)
-        ? `role ${roleName}`
-        : userName && startsWith(userName, prefix)
-          ? `user ${userName}`
-          : undefined;
+      roleName && startsWith(roleName, prefix) && !isOwnName(roleName)
+        ? `role ${roleName}, inside Blastwall's own name space (${prefix}…), which Blastwall's deployment never creates${cfn ? ' (through CloudFormation, as any stack could)' : ''}: a name chosen to pass for Blastwall`
+        : roleName && isOwnName(roleName) && !cfn
+          ? `Blastwall's own role ${roleName}, outside Blastwall's deployment (not through CloudFormation): only its stacks create or change it`
+          : userName && startsWith(userName, prefix)
+            ? `user ${userName}, inside Blastwall's own name space (${prefix}…), where Blastwall's deployment creates no user`
+            : undefined;
     // The catalogue already calls it critical tamper (a change by name, not through CloudFormation): one reason is enough.
-    const alreadyCritical = history.match?.category === 'detector-tamper' && history.match.severity === 'critical' && !byCloudFormation(event);
+    const alreadyCritical = history.match?.category === 'detector-tamper' && history.match.severity === 'critical' && !cfn;
     if (squat && !alreadyCritical) {
-      return signal(
-        event.action.errorCode ? 'high' : 'critical',
-        `${event.credential.arn ?? event.credential.principalName ?? 'A principal'} ${attempt(event)} iam:${name} on ${squat}, inside Blastwall's own name space (${prefix}…), which Blastwall's deployment never creates${byCloudFormation(event) ? ' (through CloudFormation, as any stack could)' : ''}: a name chosen to pass for Blastwall.`,
-      );
+      return signal(event.action.errorCode ? 'high' : 'critical', `${event.credential.arn ?? event.credential.principalName ?? 'A principal'} ${attempt(event)} iam:${name} on ${squat}.`);
     }
   }
 
