@@ -15,6 +15,7 @@ import { describeCredential, isServiceCall, networkOf } from './keys.ts';
 import { ENVIRONMENT_ADJUSTMENT, FAILED_ATTEMPT_ADJUSTMENT, FAILED_ATTEMPT_ADJUSTMENT_FOR_INTENT, type Signal, type SignalId, shift } from './scoring.ts';
 import type { ActorState, ActorUse, CreatedResource, PrincipalState, SessionLineage } from './state-store.ts';
 import { type BurstStatus, type DeniedStatus, type SessionTheft } from './history-signals.ts';
+import { selfProtection } from './self-protection.ts';
 
 export type DetectionSettings = BlastwallConfig['detection'];
 
@@ -439,6 +440,7 @@ export const SIGNALS: readonly SignalFunction[] = [
   stolenSession,
   deletesOwnRecentCreation,
   routineInLowEnvironment,
+  selfProtection,
 ];
 
 export function evaluateSignals(event: AuditEvent, history: History): Signal[] {

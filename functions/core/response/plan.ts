@@ -346,6 +346,7 @@ export function planResponse(finding: Finding, ctx: PlanContext): ResponseAction
   const threshold = ctx.config.response.revokeAtSeverity;
   const belowThreshold = severityRank(finding.severity) < severityRank(threshold);
   const at = ctx.now.toISOString();
+  const ownRoleTampering = finding.reasons.some((r) => r.signal === 'detector-tamper' && !r.mitigating);
 
   return drafts(finding, cutoff).map((d): ResponseAction => {
     const targetEnvironment = resolver.forAccount(d.account);
@@ -362,7 +363,15 @@ export function planResponse(finding: Finding, ctx: PlanContext): ResponseAction
       return action;
     }
     if (protectedBy) {
-      return { ...action, status: 'skipped', code: ACTION_CODES.protected, detail: `not revoked: ${protectedBy}. Would have: ${d.detail}` };
+      const skipped: ResponseAction = { ...action, status: 'skipped', code: ACTION_CODES.protected, detail: `not revoked: ${protectedBy}. Would have: ${d.detail}` };
+      if (ownRoleTampering && protectedBy.includes("is Blastwall's own")) {
+        // Never hidden by Blastwall's own protection: a human revokes it.
+        skipped.escalate = true;
+        skipped.detail =
+          `not revoked by Blastwall: ${protectedBy}, and Blastwall never revokes itself — but this role is acting outside its job (detector tamper). ` +
+          `Do now: IAM console → Roles → the role in ${d.account} → Revoke active sessions; check the respond function's code, its recent deployments and who can change them. Would have: ${d.detail}`;
+      }
+      return skipped;
     }
     if (mode === 'page-only') {
       return {
