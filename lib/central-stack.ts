@@ -400,7 +400,10 @@ export class CentralStack extends Stack {
       alarmTopic: this.alarmTopic,
       logRetention: LOG_RETENTION,
       targetRetry: TARGET_RETRY,
+      configStore,
     });
+    configStore.grantRead(this.prevention.audit.role);
+    configStore.grantRead(this.prevention.watchdog.role);
 
     // ── Outputs ───────────────────────────────────────────────────────────────────────
     new CfnOutput(this, 'UndoFunctionUrl', {

@@ -28,6 +28,7 @@ import { BLASTWALL_EVENT_SOURCE, DETAIL_TYPES, ENV_VARS, METRIC_NAMESPACE, SERVI
 import type { DeploymentSettings } from '../config.ts';
 import type { ResourceNames } from '../names.ts';
 import { BlastwallFunction } from './blastwall-function.ts';
+import type { ConfigStore } from './config-store.ts';
 
 /**
  * The reader role's permissions: exactly the calls functions/adapters/audit-collector.ts
@@ -85,6 +86,8 @@ export interface PreventionProps {
   alarmTopic: sns.ITopic;
   logRetention: logs.RetentionDays;
   targetRetry: { retryAttempts: number; maxEventAge: Duration };
+  /** Where the functions read the config at cold start (AppConfig), as for every other function: no config in an environment variable. */
+  configStore: ConfigStore;
 }
 
 export class Prevention extends Construct {
@@ -98,7 +101,7 @@ export class Prevention extends Construct {
     const stack = Stack.of(this);
     const roleNames = preventionRoleNames(names);
     const environment = {
-      [ENV_VARS.config]: JSON.stringify(config),
+      ...props.configStore.environmentVariables,
       [ENV_VARS.tableName]: props.table.tableName,
       [ENV_VARS.eventBusName]: props.bus.eventBusName,
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
