@@ -14,7 +14,7 @@ import { OrganizationsClient, paginateListAccountsForParent, paginateListOrganiz
 export const OU_WALK_LIMITS = { maxDepth: 5, maxOus: 2_000, pageSize: 20 } as const;
 
 /** [account id, depth below `ou`] of every account under it (0: a direct child). */
-export async function walkOrganizationalUnit(client: OrganizationsClient, ou: string, limits: Partial<typeof OU_WALK_LIMITS> = {}): Promise<Array<[string, number]>> {
+export async function walkOrganizationalUnit(client: OrganizationsClient, ou: string, limits: { maxDepth?: number; maxOus?: number; pageSize?: number } = {}): Promise<Array<[string, number]>> {
   const { maxDepth, maxOus, pageSize } = { ...OU_WALK_LIMITS, ...limits };
   const accounts: Array<[string, number]> = [];
   const seenAccounts = new Set<string>();
