@@ -127,9 +127,10 @@ describe.each([
       expect(denied.sort()).toEqual(
         [
           'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/BlastwallResponder',
+          'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/BlastwallAuditReader',
           'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/Blastwall-forwarder-eu-west-1',
           'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/Blastwall-forwarder-us-east-1',
-          ...['detect', 'respond', 'page', 'undo'].map((fn) => `arn:\${AWS::Partition}:iam::999999999999:role/Blastwall-${fn}-function`),
+          ...['detect', 'respond', 'page', 'undo', 'audit', 'backup-watchdog'].map((fn) => `arn:\${AWS::Partition}:iam::999999999999:role/Blastwall-${fn}-function`),
         ].sort(),
       );
       expect(denied.some((arn) => arn.includes('*'))).toBe(false);
