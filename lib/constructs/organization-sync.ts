@@ -1,11 +1,11 @@
 /**
  * Environments by organisational unit, in the central stack (only when the config names an OU in
- * `environments[].organizationalUnits`): the org-sync function, what invokes it, and detect's
- * read of its one cache item.
+ * `environments[].organizationalUnits`): the org-sync function, what invokes it, and detect's and
+ * respond's read of its one cache item.
  *
  *   EventBridge Scheduler ──(hourly)──────────────────────────────▶ org-sync ──▶ Organizations (List calls)
  *   central bus ──(aws.organizations: CreateAccountResult, …)─────▶ org-sync ──▶ state table ORG#OU-ACCOUNTS
- *   detect ──(GetItem ORG#OU-ACCOUNTS at cold start, then every few minutes)──▶ state table
+ *   detect, respond ──(GetItem ORG#OU-ACCOUNTS at cold start, then every few minutes)──▶ state table
  *
  * The membership events come from the management account's own CloudTrail, forwarded by the member
  * stack deployed there (docs/deploy.md): a new account is placed before its own first events arrive.
@@ -33,7 +33,7 @@ import type { ConfigStore } from './config-store.ts';
 export const ORG_SYNC_ORGANIZATIONS_ACTIONS = ['organizations:ListAccountsForParent', 'organizations:ListOrganizationalUnitsForParent'] as const;
 
 /** The one cache item: org-sync writes it, detect reads it; neither reaches any other item through these statements. */
-export const ORG_CACHE_ACCESS = { orgSync: ['dynamodb:PutItem'], detect: ['dynamodb:GetItem'] } as const;
+export const ORG_CACHE_ACCESS = { orgSync: ['dynamodb:PutItem'], readers: ['dynamodb:GetItem'] } as const;
 
 /**
  * Organizations' CloudTrail events that change which accounts an OU holds. CreateAccountResult is
@@ -49,8 +49,8 @@ export const ORG_SYNC_SCHEDULE = Duration.hours(1);
 export interface OrganizationSyncProps {
   bus: events.IEventBus;
   table: dynamodb.ITable;
-  /** detect's role: granted GetItem on the cache item. */
-  detectRole: iam.IRole;
+  /** detect's and respond's roles: granted GetItem on the cache item (both resolve target accounts' environments). */
+  readerRoles: iam.IRole[];
   alarmTopic: sns.ITopic;
   logRetention: logs.RetentionDays;
   targetRetry: { retryAttempts: number; maxEventAge: Duration };
@@ -107,7 +107,7 @@ export class OrganizationSync extends Construct {
         conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [ORG_CACHE_KEY] } },
       });
     this.function.role.addToPolicy(cacheItem('WriteOrganizationCache', ORG_CACHE_ACCESS.orgSync));
-    props.detectRole.addToPrincipalPolicy(cacheItem('ReadOrganizationCache', ORG_CACHE_ACCESS.detect));
+    for (const role of props.readerRoles) role.addToPrincipalPolicy(cacheItem('ReadOrganizationCache', ORG_CACHE_ACCESS.readers));
 
     // ── Invocations: membership events on the central bus, and the schedule ───────────
     this.membershipRule = new events.Rule(this, 'MembershipChangeToOrgSync', {

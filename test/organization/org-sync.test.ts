@@ -10,7 +10,7 @@ import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { parseConfig } from '../../functions/core/config.ts';
-import type { Finding } from '../../functions/core/finding.ts';
+import type { Finding, ResponseAction } from '../../functions/core/finding.ts';
 import { ORG_CACHE_KEY, OrganizationAccounts } from '../../functions/core/organization.ts';
 import { createPipeline } from '../../functions/core/pipeline.ts';
 import { createOrganizationCache } from '../../functions/adapters/organization-cache-dynamo.ts';
@@ -18,6 +18,9 @@ import { walkOrganizationalUnit } from '../../functions/adapters/organizations-o
 import { createDynamoStateStore } from '../../functions/adapters/dynamo-state-store.ts';
 import { createDetectHandler } from '../../functions/detect/handler.ts';
 import { createOrgSyncHandler } from '../../functions/org-sync/handler.ts';
+import { createResponder, type Revoker } from '../../functions/respond/responder.ts';
+import { MemoryResponseLedger } from '../../functions/adapters/response-ledger.ts';
+import { MemoryEventPublisher } from '../../functions/adapters/event-publisher.ts';
 import { runOrgSync } from '../../functions/org-sync/sync.ts';
 import { startLocalDynamo, type LocalDynamo } from '../support/dynalite.ts';
 import { credentialsFor } from '../standins/aws-world.ts';
@@ -260,6 +263,27 @@ describe('detect: an account created in a production OU after deploy is producti
       expect(finding.mode).toBe('enforce');
       expect(finding.response!.every((a) => a.mode === 'enforce')).toBe(true);
       expect(reads).toBe(2);
+
+      // respond plans again from the config and its own read of the cache (warm since before the
+      // account existed): the unplaced target reloads it, and the revocation is enforced.
+      const respondCache = new OrganizationAccounts({ config, load: () => cache.get() });
+      await respondCache.ensureFresh(new Date('2026-12-02T08:00:30Z'));
+      const revoked: ResponseAction[] = [];
+      const revoker: Revoker = {
+        revoke: async (a) => (revoked.push(a), { status: 'done', detail: 'revoked', attempts: 1 }),
+        undo: async () => ({ status: 'done', detail: 'undone', attempts: 1 }),
+      };
+      const respond = (organization?: OrganizationAccounts) =>
+        createResponder({ config, ledger: new MemoryResponseLedger(), revoker, publisher: new MemoryEventPublisher(), now: () => clock, ...(organization ? { organization } : {}) }).respond(structuredClone(finding));
+      const enforced = await respond(respondCache);
+      expect(enforced.status).toBe('responded');
+      expect(revoked.length).toBeGreaterThan(0);
+      expect(revoked.every((a) => a.account === '400000000499' && a.mode === 'enforce')).toBe(true);
+      // Without the cache respond would have downgraded it to the unknown environment's dry-run.
+      revoked.length = 0;
+      const configOnly = await respond();
+      expect(configOnly.status === 'responded' && configOnly.actions.every((a) => a.mode === 'dry-run')).toBe(true);
+      expect(revoked).toEqual([]);
 
       // An account nobody placed (the sandbox) is unknown, and does not make detect read again within the minute.
       clock = new Date('2026-12-02T08:02:40Z');

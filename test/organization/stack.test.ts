@@ -132,8 +132,8 @@ describe('org-sync in the central stack', () => {
     expect(await decide(policy, 'iam:UpdateAccessKey', `arn:aws:iam::${ACCOUNT}:user/x`)).toBe('ImplicitlyDenied');
   });
 
-  it('detect: GetItem on the cache item, and still no write to it', async () => {
-    const policy = policyOf(/Blastwall detect/);
+  it.each([[/Blastwall detect/], [/Blastwall respond/]])('%s: GetItem on the cache item, and still no write to it', async (description) => {
+    const policy = policyOf(description);
     expect(await decide(policy, 'dynamodb:GetItem', TABLE_ARN, keys(ORG_CACHE_KEY))).toBe('Allowed');
     for (const action of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']) {
       expect(await decide(policy, action, TABLE_ARN, keys(ORG_CACHE_KEY)), action).toBe('ImplicitlyDenied');
