@@ -120,6 +120,17 @@ describe('the OU walk (real Organizations client, stand-in)', () => {
     });
   });
 
+  it('follows a NextToken that comes with an empty page (Organizations may return one)', async () => {
+    const org = await startOrganizationsStandIn(tree(), { managementAccount: MANAGEMENT, emptyFirstPage: true });
+    try {
+      const found = await walkOrganizationalUnit(organizationsClient(org.endpoint), PROD);
+      expect(found).toHaveLength(9);
+      expect(found.map(([a]) => a)).toContain('400000000421');
+    } finally {
+      await org.close();
+    }
+  });
+
   it('stops at the depth bound', async () => {
     await withOrg(async (org) => {
       const found = await walkOrganizationalUnit(organizationsClient(org.endpoint), PROD, { maxDepth: 1 });

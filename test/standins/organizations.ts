@@ -5,6 +5,8 @@
  * - ListAccountsForParent, ListOrganizationalUnitsForParent: the children of a root or OU, in
  *   pages of at most `pageSize` (default 2, whatever MaxResults asks) behind an opaque NextToken,
  *   so a client that does not follow NextToken misses accounts.
+ * - `emptyFirstPage`: the first page of every List call is empty but carries a NextToken, which
+ *   Organizations documents it may do ("check NextToken even on an empty result set").
  * - Only the management account (`managementAccount`, by the signing test key `AKIA<account>TEST`)
  *   may call; any other gets AccessDeniedException, as Organizations answers a member account.
  * - An unknown parent id gets ParentNotFoundException.
@@ -24,11 +26,12 @@ export interface OrgTree {
 
 const JSON11 = { 'content-type': 'application/x-amz-json-1.1' };
 
-export async function startOrganizationsStandIn(tree: OrgTree, options: { managementAccount: string; pageSize?: number }) {
+export async function startOrganizationsStandIn(tree: OrgTree, options: { managementAccount: string; pageSize?: number; emptyFirstPage?: boolean }) {
   const pageSize = options.pageSize ?? 2;
   const calls: { action: string; account: string; input: Record<string, unknown> }[] = [];
   const isParent = (id: string) => id === tree.rootId || id in tree.ous;
   const page = <T>(items: T[], input: Record<string, unknown>): { items: T[]; next?: string } => {
+    if (options.emptyFirstPage && input.NextToken === undefined) return { items: [], next: Buffer.from('offset:0').toString('base64url') };
     const offset = typeof input.NextToken === 'string' ? Number(Buffer.from(input.NextToken, 'base64url').toString('utf8').replace(/^offset:/, '')) : 0;
     const size = Math.min(pageSize, typeof input.MaxResults === 'number' ? input.MaxResults : pageSize);
     const slice = items.slice(offset, offset + size);
