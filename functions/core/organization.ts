@@ -77,12 +77,17 @@ export const ORG_REFRESH_MS = 5 * 60_000;
 export const ORG_UNKNOWN_REFRESH_MS = 60_000;
 
 /**
- * detect's view of the cache: loaded on the first event (the cold start; a failure there throws, so
- * the event is retried rather than resolved without the organisation), reloaded when older than
- * `refreshMs`, and once per `unknownRefreshMs` when an event comes from an account nobody placed —
- * so a new account in a production OU is production from its first event even when that event
- * beats the next scheduled reload. The bound is global, not per account: a flood of events naming
- * made-up accounts costs at most one read a minute. A later reload that fails keeps the map it has.
+ * detect's (and respond's) view of the cache: loaded on the first event (the cold start), reloaded
+ * when older than `refreshMs`, and once per `unknownRefreshMs` when an event comes from an account
+ * nobody placed — so a new account in a production OU is production from its first event even when
+ * that event beats the next scheduled reload. The bound is global, not per account: a flood of
+ * events naming made-up accounts costs at most one read a minute.
+ *
+ * A read that fails never fails the event: the map it has (empty at a cold start) stays, the
+ * failure is logged, and the read is tried again a minute later. Detection must not stop because
+ * the cache cannot be read — e.g. OUs added to the config through AppConfig alone, before the
+ * `cdk deploy` that grants the read — and an unplaced account is `unknown`, which is treated as
+ * sensitive (unknownEnvironment), not as harmless.
  */
 export class OrganizationAccounts {
   private map: Map<string, string> = new Map();
@@ -114,8 +119,7 @@ export class OrganizationAccounts {
   /** Loads on first use, reloads when stale. */
   async ensureFresh(now: Date): Promise<void> {
     if (!this.enabled) return;
-    if (this.loadedAt === undefined) return this.reload(now);
-    if (now.getTime() - this.loadedAt < (this.options.refreshMs ?? ORG_REFRESH_MS)) return;
+    if (this.loadedAt !== undefined && now.getTime() - this.loadedAt < (this.options.refreshMs ?? ORG_REFRESH_MS)) return;
     await this.reloadKeepingOld(now);
   }
 
@@ -138,9 +142,13 @@ export class OrganizationAccounts {
     try {
       await this.reload(now);
     } catch (error) {
-      // The last map still holds; the next stale check tries again.
-      this.loadedAt = now.getTime();
-      this.options.log?.warn('organisational-unit cache reload failed; keeping the last one', { error: error instanceof Error ? error.message : String(error), syncedAt: this.syncedAt });
+      // The last map (empty at a cold start) still holds; tried again after unknownRefreshMs, not refreshMs.
+      const refreshMs = this.options.refreshMs ?? ORG_REFRESH_MS;
+      this.loadedAt = now.getTime() - refreshMs + Math.min(refreshMs, this.options.unknownRefreshMs ?? ORG_UNKNOWN_REFRESH_MS);
+      this.options.log?.warn('organisational-unit cache read failed; keeping the last one (OU accounts it lacks resolve as unknown)', {
+        error: error instanceof Error ? error.message : String(error),
+        syncedAt: this.syncedAt ?? 'never read',
+      });
     }
   }
 }

@@ -321,6 +321,25 @@ describe('detect: an account created in a production OU after deploy is producti
     }
   }, 30_000);
 
+  it('a cache detect cannot read (OUs pushed through AppConfig before the cdk deploy that grants it) never stops detection', async () => {
+    const cache = createOrganizationCache(dynamo.client, 'no-such-table');
+    const warnings: string[] = [];
+    const organization = new OrganizationAccounts({ config, load: () => cache.get(), log: { warn: (m) => void warnings.push(m) } });
+    const published: Finding[] = [];
+    const detect = createDetectHandler({
+      pipeline: createPipeline({ config, store: createDynamoStateStore({ client: dynamo.client, tableName: dynamo.tableName, config }), ouAccounts: organization.current }),
+      publish: async (_type, detail) => void published.push(detail as Finding),
+      logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }),
+      metrics: new Metrics({ namespace: 'BlastwallTest', serviceName: 'test' }),
+      now: () => new Date('2026-12-03T08:00:00Z'),
+      organization,
+    });
+    const out = await detect(envelope(record('400000000401', 'evt-unreadable', '2026-12-03T08:00:00Z')));
+    expect(out.status).toBe('processed');
+    expect(published.at(-1)!.environment).toBe('unknown');
+    expect(warnings[0]).toMatch(/read failed/);
+  });
+
   it('without the unplaced-account reload the same first event would have been unknown (what the reload is for)', async () => {
     const dyn = await startLocalDynamo();
     const org = await startOrganizationsStandIn(tree(), { managementAccount: MANAGEMENT });
