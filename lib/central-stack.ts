@@ -409,7 +409,7 @@ export class CentralStack extends Stack {
     });
     configStore.grantRead(this.prevention.audit.role);
     configStore.grantRead(this.prevention.watchdog.role);
-    // ── Environments by organisational unit: org-sync and detect's read of its cache (lib/constructs/organization-sync.ts) ──
+    // ── Environments by organisational unit: org-sync, and detect's and respond's read of its cache (lib/constructs/organization-sync.ts) ──
     if (configuredOus(config).length > 0) {
       this.organizationSync = new OrganizationSync(this, 'OrganizationSync', { bus: this.bus, table: this.table, readerRoles: [detect.role, respond.role], alarmTopic: this.alarmTopic, logRetention: LOG_RETENTION, targetRetry: TARGET_RETRY, configStore });
     }
