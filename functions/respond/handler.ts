@@ -7,7 +7,6 @@
  */
 import type { EventBridgeEvent } from 'aws-lambda';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { STSClient } from '@aws-sdk/client-sts';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { configFromEnvironment, requiredEnv } from '../adapters/lambda-environment.ts';
@@ -62,7 +61,7 @@ function wireFromEnvironment(): HandlerDeps {
   const config = configFromEnvironment('respond');
   const partition = partitionOfRegion(process.env.AWS_REGION);
   const credentials = new ResponderCredentials({
-    sts: new STSClient({ maxAttempts: 1, requestHandler: { requestTimeout: 5_000, connectionTimeout: 2_000, throwOnRequestTimeout: true } }),
+    sts: { requestHandler: { requestTimeout: 5_000, connectionTimeout: 2_000 } },
     roleName: config.response.responderRoleName,
     partition,
   });
