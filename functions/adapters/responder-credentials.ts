@@ -147,24 +147,35 @@ export interface IamClientsOptions {
   /** Per-request timeouts, so a hung IAM call ends well inside the function's timeout. */
   requestTimeoutMs?: number;
   connectionTimeoutMs?: number;
+  /** The bounds of the SDK's retry (its retryStrategy): attempts and backoff of an IAM call. */
+  retry?: RetryPolicy;
+  /** Called after each retry's wait (logs, tests). */
+  onRetry?: (delayMs: number, error: unknown) => void;
 }
 
-/** One IAM client per account, signing with that account's responder credentials. Retries are ours (see IamRevoker), so the SDK makes one attempt. */
+/**
+ * IAM clients per account, signing with that account's responder credentials. Transport
+ * retries are the SDK's (`retryStrategy` with our bounds, see sdk-retry.ts); a call's
+ * attempt budget is the client's, so there is one client per account and budget: the
+ * default (`retry.maxAttempts`, for writes), fewer for the optional read before a
+ * revocation, and 1 for the read-back, whose loop is the revoker's own (a stale read is
+ * not an error the SDK could see).
+ */
 export class IamClients {
   private readonly clients = new Map<string, IAMClient>();
 
   constructor(private readonly options: IamClientsOptions) {}
 
-  forAccount(account: string): IAMClient {
-    let client = this.clients.get(account);
+  forAccount(account: string, attempts?: number): IAMClient {
+    const policy = this.options.retry ?? DEFAULT_RETRY;
+    const budget = Math.max(1, Math.min(attempts ?? policy.maxAttempts, policy.maxAttempts));
+    const key = `${account}#${budget}`;
+    let client = this.clients.get(key);
     if (!client) {
       const config: IAMClientConfig = {
         region: this.options.region ?? 'us-east-1',
-        maxAttempts: 1,
-        credentials: async () => {
-          const c = await this.options.credentials.forAccount(account);
-          return { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, sessionToken: c.sessionToken, expiration: c.expiration };
-        },
+        ...boundedRetry({ policy: { ...policy, maxAttempts: budget }, ...(this.options.onRetry ? { onRetry: this.options.onRetry } : {}) }),
+        credentials: () => this.options.credentials.forAccount(account),
         requestHandler: {
           requestTimeout: this.options.requestTimeoutMs ?? 5_000,
           connectionTimeout: this.options.connectionTimeoutMs ?? 2_000,
@@ -174,22 +185,26 @@ export class IamClients {
         ...(this.options.endpoint ? { endpoint: this.options.endpoint } : {}),
       };
       client = new IAMClient(config);
-      this.clients.set(account, client);
+      this.clients.set(key, client);
     }
     return client;
   }
 
   /** The account's client once its responder credentials are in hand (an AssumeRole failure throws here, not mid-call). */
-  async ready(account: string): Promise<IAMClient> {
+  async ready(account: string, attempts?: number): Promise<IAMClient> {
     await this.options.credentials.forAccount(account);
-    return this.forAccount(account);
+    return this.forAccount(account, attempts);
   }
 
-  /** Drops the account's credentials and client: the next call assumes the responder role again. */
+  /** Drops the account's credentials and clients: the next call assumes the responder role again. */
   invalidate(account: string): void {
     this.options.credentials.invalidate(account);
-    this.clients.get(account)?.destroy();
-    this.clients.delete(account);
+    for (const [key, client] of this.clients) {
+      if (key.startsWith(`${account}#`)) {
+        client.destroy();
+        this.clients.delete(key);
+      }
+    }
   }
 
   destroy(): void {

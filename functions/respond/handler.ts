@@ -82,7 +82,7 @@ function wireFromEnvironment(): HandlerDeps {
     config,
     ownRoleArns: parseOwnRoleArns(process.env[ENV_VARS.ownRoleArns]),
     ledger: new DynamoResponseLedger({ client: new DynamoDBClient({ requestHandler: { requestTimeout: 5_000, connectionTimeout: 2_000, throwOnRequestTimeout: true } }), tableName: requiredEnv('respond', ENV_VARS.tableName), retentionDays: config.detection.historyDays }),
-    revoker: new IamRevoker({ clientFor: (account) => clients.ready(account), invalidate: (account) => clients.invalidate(account) }),
+    revoker: new IamRevoker({ clientFor: (account, attempts) => clients.ready(account, attempts), invalidate: (account) => clients.invalidate(account) }),
     publisher: createEventPublisher({ eventBusName: requiredEnv('respond', ENV_VARS.eventBusName) }),
     metrics: count,
     log,

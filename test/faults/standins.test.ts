@@ -70,8 +70,8 @@ describe('respond against a misbehaving IAM/STS', () => {
     const retry = { maxAttempts: MAX_ATTEMPTS, baseDelayMs: 100, maxDelayMs: 1000 };
     // AssumeRole is retried by the SDK (retryStrategy with these bounds), which really waits: small delays here.
     const credentials = new ResponderCredentials({ sts, roleName: 'BlastwallResponder', retry: { maxAttempts: MAX_ATTEMPTS, baseDelayMs: 10, maxDelayMs: 50 }, onRetry: (ms) => void sleeps.push(ms) });
-    const clients = new IamClients({ credentials, endpoint: proxy.url, requestTimeoutMs: 300, connectionTimeoutMs: 300 });
-    const revoker = new IamRevoker({ clientFor: (account) => clients.ready(account), retry, sleep });
+    const clients = new IamClients({ credentials, endpoint: proxy.url, requestTimeoutMs: 300, connectionTimeoutMs: 300, retry: { maxAttempts: MAX_ATTEMPTS, baseDelayMs: 10, maxDelayMs: 50 }, onRetry: (ms) => void sleeps.push(ms) });
+    const revoker = new IamRevoker({ clientFor: (account, attempts) => clients.ready(account, attempts), retry, sleep });
     const publisher = new MemoryEventPublisher();
     const counts = new Map<string, number>();
     const metrics: ResponseMetrics = { count: (name, value = 1) => void counts.set(name, (counts.get(name) ?? 0) + value) };

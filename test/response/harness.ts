@@ -19,8 +19,9 @@ export function wireResponder(standIn: IamStsStandIn, config: BlastwallConfig, o
   // AssumeRole's retries are the SDK's (retryStrategy): it waits for real, so its delays are small here; each is recorded.
   const stsRetries: number[] = [];
   const credentials = new ResponderCredentials({ sts, roleName: config.response.responderRoleName, retry: { maxAttempts: 4, baseDelayMs: 10, maxDelayMs: 50 }, onRetry: (ms) => void stsRetries.push(ms) });
-  const clients = new IamClients({ credentials, endpoint: standIn.endpoint });
-  const revoker = new IamRevoker({ clientFor: (account) => clients.ready(account), invalidate: (account) => clients.invalidate(account), retry, sleep });
+  // IAM calls are retried by the SDK (retryStrategy with these bounds; it really waits, so the delays are small); each retry is recorded.
+  const clients = new IamClients({ credentials, endpoint: standIn.endpoint, retry: { maxAttempts: 4, baseDelayMs: 10, maxDelayMs: 50 }, onRetry: (ms) => void sleeps.push(ms) });
+  const revoker = new IamRevoker({ clientFor: (account, attempts) => clients.ready(account, attempts), invalidate: (account) => clients.invalidate(account), retry, sleep });
   const ledger = options.ledger ?? new MemoryResponseLedger();
   const publisher = new MemoryEventPublisher();
   const counts = new Map<string, number>();
