@@ -37,10 +37,9 @@ Exit status: 0 all fine; 1 something would page; 4 an account could not be read;
 type ClientsFor = (account: string, region: string) => BackupClients | Promise<BackupClients>;
 
 async function defaultClients(readerRoleName: string): Promise<ClientsFor> {
-  const { STSClient } = await import('@aws-sdk/client-sts');
   const { ResponderCredentials } = await import('../../functions/adapters/responder-credentials.ts');
   const { readerClients } = await import('../../functions/adapters/reader-clients.ts');
-  return readerClients(new ResponderCredentials({ sts: new STSClient({}), roleName: readerRoleName, sessionName: 'blastwall-backups' }));
+  return readerClients(new ResponderCredentials({ roleName: readerRoleName, sessionName: 'blastwall-backups' }));
 }
 
 export async function backupsCommand(args: string[], io: Io, deps: { clientsFor?: ClientsFor; now?: () => Date } = {}): Promise<number> {

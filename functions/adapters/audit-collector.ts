@@ -29,7 +29,6 @@ import {
   paginateListTargetsForPolicy,
 } from '@aws-sdk/client-organizations';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { STSClient } from '@aws-sdk/client-sts';
 import type { UsageSighting } from '../core/audit/evaluate.ts';
 import { parseAuditInput, type AuditInput, type ServiceControlPolicy } from '../core/audit/inputs.ts';
 import { principalKeysFor } from '../core/audit/usage.ts';
@@ -176,7 +175,7 @@ export async function collectLive(config: BlastwallConfig, clients: AuditClients
 export function sdkLiveAuditSource() {
   return {
     async collect(config: BlastwallConfig, options: { tableName?: string; log: (line: string) => void }) {
-      const credentials = new ResponderCredentials({ sts: new STSClient({}), roleName: config.audit.readerRoleName, sessionName: 'blastwall-audit' });
+      const credentials = new ResponderCredentials({ roleName: config.audit.readerRoleName, sessionName: 'blastwall-audit' });
       const iamClients = new Map<string, IAMClient>();
       const clients: AuditClients = {
         iam: (account) => {

@@ -121,7 +121,14 @@ export interface CreateEventPublisherOptions {
   retry?: RetryPolicy;
 }
 
-/** The publisher a Lambda handler uses: EventBridge on `eventBusName`, SDK retries off (bounded retries are ours). */
+/**
+ * The publisher a Lambda handler uses: EventBridge on `eventBusName`, SDK retries off
+ * (`maxAttempts: 1`), the bounded retry is `EventBridgePublisher.publish`'s own loop. Not
+ * the SDK's `retryStrategy`, unlike IAM and STS: PutEvents reports a throttled or failed
+ * entry inside an HTTP 200 (`FailedEntryCount`, `Entries[].ErrorCode`), which the SDK's
+ * retry never sees, so a loop of ours is needed anyway; one loop over both kinds of
+ * failure keeps one budget, where the SDK's retry plus ours would multiply the attempts.
+ */
 export function createEventPublisher(options: CreateEventPublisherOptions): EventBridgePublisher {
   const client = options.client ?? new EventBridgeClient({ maxAttempts: 1, requestHandler: { requestTimeout: 5_000, connectionTimeout: 2_000, throwOnRequestTimeout: true } });
   return new EventBridgePublisher({

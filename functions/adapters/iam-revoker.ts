@@ -1,6 +1,10 @@
 /**
  * Executes revocations and their undo with the real IAM API, in the target account
- * (through the responder role's credentials), with bounded retry on throttling and 5xx.
+ * (through the responder role's credentials), with bounded retry on throttling and 5xx:
+ * the SDK's (each client's `retryStrategy`, see sdk-retry.ts; the budget of a call is
+ * the client's, so `clientFor` takes one). The read-back loop below stays ours: IAM is
+ * eventually consistent, and a read that still shows the old state is an answer, not an
+ * error any transport retry could see.
  * A revocation is `done` only when it is proven: after IAM accepted the write, the
  * credential is read back (`ListAccessKeys` for a key's Status, `GetRolePolicy` /
  * `GetUserPolicy` for the deny's `aws:TokenIssueTime` cut-off, NoSuchEntity after a
@@ -66,25 +70,41 @@ interface KeyList {
 }
 
 export interface IamRevokerOptions {
-  /** The IAM client for an account (signing as the responder role there). May throw when the role cannot be assumed. */
-  clientFor(account: string): IAMClient | Promise<IAMClient>;
+  /**
+   * The IAM client for an account (signing as the responder role there), whose SDK retry
+   * makes at most `attempts` attempts per call (default: its full budget). May throw when
+   * the role cannot be assumed.
+   */
+  clientFor(account: string, attempts?: number): IAMClient | Promise<IAMClient>;
   /**
    * Forget the account's responder credentials (and client). Called once when IAM rejects them
    * (e.g. someone revoked the responder role's sessions); the call is then retried with fresh ones.
    */
   invalidate?(account: string): void;
+  /** The read-back loop's bounds (reads and the backoff between them); transport retries are the clients'. */
   retry?: RetryPolicy;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
 }
 
-class RetriesExhausted extends Error {
-  constructor(
-    readonly original: unknown,
-    readonly attempts: number,
-  ) {
+/** An account's clients: writes with the full retry budget, the optional read before with a small one, read-backs with one attempt each. */
+interface AccountClients {
+  write: IAMClient;
+  preRead: IAMClient;
+  read: IAMClient;
+}
+
+/** A call that failed after the SDK's attempts (the original error, as the SDK threw it). */
+class CallFailed extends Error {
+  constructor(readonly original: unknown) {
     super(describeError(original));
   }
+}
+
+/** How many attempts the SDK made for a result or an error (1 when it does not say, e.g. a mock). */
+function attemptsOf(x: unknown): number {
+  const n = (x as { $metadata?: { attempts?: unknown } } | undefined)?.$metadata?.attempts;
+  return typeof n === 'number' && n > 0 ? n : 1;
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -100,16 +120,15 @@ export class IamRevoker {
     this.sleep = options.sleep ?? defaultSleep;
   }
 
-  /** Runs one call with bounded retry; counts attempts into `counter`. Optional reads pass a smaller `maxAttempts`. */
-  private async call<T>(client: IAMClient, command: unknown, counter: { attempts: number }, maxAttempts = this.retry.maxAttempts): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      counter.attempts++;
-      try {
-        return (await (client.send as unknown as Send)(command as Parameters<IAMClient['send']>[0])) as T;
-      } catch (error) {
-        if (!isRetryable(error) || attempt >= maxAttempts) throw new RetriesExhausted(error, attempt);
-        await this.sleep(backoffDelay(attempt, this.retry, this.options.random));
-      }
+  /** Sends one call (the client's SDK retry makes its attempts); counts the attempts into `counter`. */
+  private async call<T>(client: IAMClient, command: unknown, counter: { attempts: number }): Promise<T> {
+    try {
+      const out = (await (client.send as unknown as Send)(command as Parameters<IAMClient['send']>[0])) as T;
+      counter.attempts += attemptsOf(out);
+      return out;
+    } catch (error) {
+      counter.attempts += attemptsOf(error);
+      throw new CallFailed(error);
     }
   }
 
@@ -123,10 +142,10 @@ export class IamRevoker {
     let last: Reading = { confirmed: false, saw: 'no read-back was made' };
     for (let attempt = 1; attempt <= this.retry.maxAttempts; attempt++) {
       if (attempt > 1) await this.sleep(backoffDelay(attempt - 1, this.retry, this.options.random));
-      counter.attempts++;
       try {
-        last = judge({ out: (await (client.send as unknown as Send)(command() as Parameters<IAMClient['send']>[0])) as T });
-      } catch (error) {
+        last = judge({ out: await this.call<T>(client, command(), counter) });
+      } catch (failed) {
+        const error = failed instanceof CallFailed ? failed.original : failed;
         const name = errorName(error);
         if (isNoSuchEntity(name)) {
           last = judge({ missing: true });
@@ -162,16 +181,17 @@ export class IamRevoker {
     });
   }
 
-  private async client(account: string): Promise<IAMClient | CallOutcome> {
+  private async client(account: string): Promise<AccountClients | CallOutcome> {
     try {
-      return await this.options.clientFor(account);
+      const write = await this.options.clientFor(account);
+      return { write, preRead: await this.options.clientFor(account, PRE_READ_ATTEMPTS), read: await this.options.clientFor(account, 1) };
     } catch (error) {
       return { status: 'failed', code: ACTION_CODES.assumeRoleFailed, detail: `could not act in ${account}: ${error instanceof Error ? error.message : String(error)}`, attempts: 0 };
     }
   }
 
   private failed(error: unknown, counter: { attempts: number }, what: string): CallOutcome {
-    const cause = error instanceof RetriesExhausted ? error.original : error;
+    const cause = error instanceof CallFailed ? error.original : error;
     const name = errorName(cause);
     const hint =
       isNoSuchEntity(name)
@@ -223,7 +243,7 @@ export class IamRevoker {
     const call = action.apiCall;
     if (!call) return { status: 'failed', code: ACTION_CODES.incomplete, detail: 'no API call to make', attempts: 0 };
     const client = await this.client(action.account);
-    if (!('send' in client)) return client;
+    if (!('write' in client)) return client;
     const counter = { attempts: 0 };
     const input = call.input as Record<string, string>;
     try {
@@ -243,21 +263,21 @@ export class IamRevoker {
     }
   }
 
-  private async deactivateKey(client: IAMClient, input: Record<string, string>, counter: { attempts: number }, hooks: RevokeHooks): Promise<CallOutcome> {
+  private async deactivateKey(clients: AccountClients, input: Record<string, string>, counter: { attempts: number }, hooks: RevokeHooks): Promise<CallOutcome> {
     const { UserName, AccessKeyId } = input;
     let priorState: string | undefined;
     try {
       // The state before we act (for an honest restore). A stale or failed read never stops the revocation.
-      const list = await this.call<{ AccessKeyMetadata?: { AccessKeyId?: string; Status?: string }[] }>(client, new ListAccessKeysCommand({ UserName }), counter, PRE_READ_ATTEMPTS);
+      const list = await this.call<{ AccessKeyMetadata?: { AccessKeyId?: string; Status?: string }[] }>(clients.preRead, new ListAccessKeysCommand({ UserName }), counter);
       priorState = list.AccessKeyMetadata?.find((k) => k.AccessKeyId === AccessKeyId)?.Status;
     } catch {
       priorState = undefined;
     }
     await this.beforeWrite(hooks, priorState);
     // Always make the call: setting Inactive on an inactive key succeeds, and a stale read must not skip it.
-    await this.call(client, new UpdateAccessKeyCommand({ UserName, AccessKeyId, Status: 'Inactive' }), counter);
+    await this.call(clients.write, new UpdateAccessKeyCommand({ UserName, AccessKeyId, Status: 'Inactive' }), counter);
     // Proof: the key reads Inactive now.
-    const reading = await this.readKey(client, UserName!, AccessKeyId!, 'Inactive', counter);
+    const reading = await this.readKey(clients.read, UserName!, AccessKeyId!, 'Inactive', counter);
     if (!reading.confirmed) return { ...this.unconfirmed(reading, counter, `iam:UpdateAccessKey Status=Inactive on ${AccessKeyId} of ${UserName}`), ...(priorState ? { priorState } : {}) };
     const already = priorState === 'Inactive';
     return {
@@ -269,7 +289,7 @@ export class IamRevoker {
     };
   }
 
-  private async putDeny(client: IAMClient, input: Record<string, string>, counter: { attempts: number }, kind: 'role' | 'user', hooks: RevokeHooks): Promise<CallOutcome> {
+  private async putDeny(clients: AccountClients, input: Record<string, string>, counter: { attempts: number }, kind: 'role' | 'user', hooks: RevokeHooks): Promise<CallOutcome> {
     const name = kind === 'role' ? input.RoleName : input.UserName;
     const { PolicyName, PolicyDocument } = input;
     const wanted = PolicyDocument ? cutoffOfDocument(PolicyDocument) : undefined;
@@ -280,15 +300,14 @@ export class IamRevoker {
     let priorState = 'absent';
     try {
       const got = await this.call<{ PolicyDocument?: string }>(
-        client,
+        clients.preRead,
         kind === 'role' ? new GetRolePolicyCommand({ RoleName: name, PolicyName }) : new GetUserPolicyCommand({ UserName: name, PolicyName }),
         counter,
-        PRE_READ_ATTEMPTS,
       );
       existing = got.PolicyDocument ? cutoffOfDocument(got.PolicyDocument) : undefined;
       priorState = existing ?? 'present-unrecognised';
     } catch (error) {
-      const cause = error instanceof RetriesExhausted ? error.original : error;
+      const cause = error instanceof CallFailed ? error.original : error;
       if (!isNoSuchEntity(errorName(cause))) priorState = 'unknown';
     }
     await this.beforeWrite(hooks, priorState === 'unknown' ? undefined : priorState);
@@ -302,7 +321,7 @@ export class IamRevoker {
       };
     }
     await this.call(
-      client,
+      clients.write,
       kind === 'role'
         ? new PutRolePolicyCommand({ RoleName: name, PolicyName, PolicyDocument })
         : new PutUserPolicyCommand({ UserName: name, PolicyName, PolicyDocument }),
@@ -310,7 +329,7 @@ export class IamRevoker {
     );
     // Proof: the policy reads back with a cut-off that covers ours.
     const reading = await this.readBack<{ PolicyDocument?: string }>(
-      client,
+      clients.read,
       () => (kind === 'role' ? new GetRolePolicyCommand({ RoleName: name, PolicyName }) : new GetUserPolicyCommand({ UserName: name, PolicyName })),
       counter,
       (read) => {
@@ -331,15 +350,15 @@ export class IamRevoker {
 
   private async undoOnce(call: UndoCall, account: string): Promise<CallOutcome> {
     const client = await this.client(account);
-    if (!('send' in client)) return client;
+    if (!('write' in client)) return client;
     const counter = { attempts: 0 };
     const input = call.input as Record<string, string>;
     try {
       switch (call.operation) {
         case 'UpdateAccessKey':
-          await this.call(client, new UpdateAccessKeyCommand({ UserName: input.UserName, AccessKeyId: input.AccessKeyId, Status: 'Active' }), counter);
+          await this.call(client.write, new UpdateAccessKeyCommand({ UserName: input.UserName, AccessKeyId: input.AccessKeyId, Status: 'Active' }), counter);
           {
-            const reading = await this.readKey(client, input.UserName!, input.AccessKeyId!, 'Active', counter);
+            const reading = await this.readKey(client.read, input.UserName!, input.AccessKeyId!, 'Active', counter);
             if (!reading.confirmed) return this.unconfirmed(reading, counter, `iam:UpdateAccessKey Status=Active on ${input.AccessKeyId} of ${input.UserName}`);
           }
           return { status: 'done', detail: `access key ${input.AccessKeyId} of ${input.UserName} is Active again (read back)`, attempts: counter.attempts };
@@ -348,14 +367,14 @@ export class IamRevoker {
           const role = call.operation === 'DeleteRolePolicy';
           try {
             await this.call(
-              client,
+              client.write,
               role
                 ? new DeleteRolePolicyCommand({ RoleName: input.RoleName, PolicyName: input.PolicyName })
                 : new DeleteUserPolicyCommand({ UserName: input.UserName, PolicyName: input.PolicyName }),
               counter,
             );
           } catch (error) {
-            const cause = error instanceof RetriesExhausted ? error.original : error;
+            const cause = error instanceof CallFailed ? error.original : error;
             if (isNoSuchEntity(errorName(cause))) {
               return { status: 'done', code: ACTION_CODES.alreadyRevoked, detail: `${input.PolicyName} was already gone from ${role ? 'role' : 'user'} ${role ? input.RoleName : input.UserName}`, attempts: counter.attempts };
             }
@@ -364,7 +383,7 @@ export class IamRevoker {
           const owner = `${role ? 'role' : 'user'} ${role ? input.RoleName : input.UserName}`;
           // Proof: the policy is gone (NoSuchEntity).
           const reading = await this.readBack(
-            client,
+            client.read,
             () => (role ? new GetRolePolicyCommand({ RoleName: input.RoleName, PolicyName: input.PolicyName }) : new GetUserPolicyCommand({ UserName: input.UserName, PolicyName: input.PolicyName })),
             counter,
             (read) => ('missing' in read ? { confirmed: true } : { confirmed: false, saw: `${input.PolicyName} is still on ${owner}` }),

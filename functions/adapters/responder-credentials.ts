@@ -1,12 +1,24 @@
 /**
- * Cross-account access for respond: STS AssumeRole into the responder role the member
- * stack deploys in every account (`arn:<partition>:iam::<account>:role/<responderRoleName>`),
- * with the credentials cached per account for their lifetime (refreshed a margin before
- * they expire), and one IAM client per account signing with them.
+ * Cross-account access for respond (and the reader role's users): STS AssumeRole into the
+ * role the member stack deploys in every account (`arn:<partition>:iam::<account>:role/<roleName>`),
+ * with one IAM client per account signing with those credentials.
+ *
+ * The AssumeRole call and its cache are the SDK's: `fromTemporaryCredentials`
+ * (@aws-sdk/credential-providers) makes the call with its own STS client (our timeouts,
+ * our bounded `retryStrategy`), and `memoizeIdentityProvider` (@smithy/core, what every
+ * SDK client wraps its credentials in) keeps them per account for their lifetime: one
+ * AssumeRole per account, concurrent callers share it, and a new one is made when the
+ * credentials are within 5 minutes of expiry (`EXPIRATION_MS`). What stays ours: the
+ * account-id check, the role ARN of the partition, the fixed session name
+ * (`blastwall-respond`, what the member account's CloudTrail shows), the error that names
+ * the role and the attempts, and `invalidate` (IAM rejected the credentials: forget them).
  */
-import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
-import { IAMClient, type IAMClientConfig } from '@aws-sdk/client-iam';
-import { DEFAULT_RETRY, backoffDelay, describeError, isRetryable, type RetryPolicy } from '../core/response/retry.ts';
+import type { IAMClientConfig } from '@aws-sdk/client-iam';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import { isIdentityExpired, memoizeIdentityProvider, doesIdentityRequireRefresh } from '@smithy/core';
+import { DEFAULT_RETRY, describeError, type RetryPolicy } from '../core/response/retry.ts';
+import { boundedRetry } from './sdk-retry.ts';
 
 export interface TemporaryCredentials {
   accessKeyId: string;
@@ -15,19 +27,28 @@ export interface TemporaryCredentials {
   expiration: Date;
 }
 
+/** The STS client's settings (fromTemporaryCredentials builds the client): region, endpoint (tests), the caller's credentials, timeouts. */
+export interface StsSettings {
+  region?: string;
+  endpoint?: string;
+  /** Default: the SDK's default chain (the Lambda's own role). */
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** `throwOnRequestTimeout` is always on: a hung request ends at its timeout. */
+  requestHandler?: { requestTimeout?: number; connectionTimeout?: number; throwOnRequestTimeout?: boolean };
+}
+
 export interface ResponderCredentialsOptions {
-  sts: STSClient;
+  sts?: StsSettings;
   roleName: string;
   partition?: string;
   /** Appears in the member account's CloudTrail as the session name. */
   sessionName?: string;
   durationSeconds?: number;
-  /** Refresh this long before expiry. */
-  refreshMarginMs?: number;
   externalId?: string;
+  /** AssumeRole's bounded retry (the SDK's retryStrategy with these bounds). */
   retry?: RetryPolicy;
-  sleep?: (ms: number) => Promise<void>;
-  now?: () => number;
+  /** Called after each AssumeRole retry's wait (logs, tests). */
+  onRetry?: (delayMs: number, error: unknown) => void;
 }
 
 export class AssumeRoleError extends Error {
@@ -41,92 +62,66 @@ export class AssumeRoleError extends Error {
   }
 }
 
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+type Provider = () => Promise<{ accessKeyId: string; secretAccessKey: string; sessionToken?: string; expiration?: Date }>;
 
 export class ResponderCredentials {
-  private readonly cache = new Map<string, TemporaryCredentials>();
-  private readonly inflight = new Map<string, Promise<TemporaryCredentials>>();
-  /** AssumeRole calls made (for tests and logs). */
-  assumeRoleCalls = 0;
+  private readonly providers = new Map<string, Provider>();
 
   constructor(private readonly options: ResponderCredentialsOptions) {
     if (!/^[\w+=,.@-]{1,64}$/.test(options.roleName)) throw new Error(`invalid responder role name ${options.roleName}`);
-    // AssumeRole's retry is bounded only if a hung request ends: make the given client's timeout an error.
-    throwOnRequestTimeout(options.sts);
   }
 
   roleArn(account: string): string {
     return `arn:${this.options.partition ?? 'aws'}:iam::${account}:role/${this.options.roleName}`;
   }
 
-  private now(): number {
-    return this.options.now ? this.options.now() : Date.now();
+  /** The account's memoized provider: one AssumeRole per credential lifetime, shared by concurrent callers. */
+  private provider(account: string): Provider {
+    let provider = this.providers.get(account);
+    if (!provider) {
+      const sts = this.options.sts ?? {};
+      const assume = fromTemporaryCredentials({
+        params: {
+          RoleArn: this.roleArn(account),
+          RoleSessionName: this.options.sessionName ?? 'blastwall-respond',
+          DurationSeconds: this.options.durationSeconds ?? 3600,
+          ...(this.options.externalId ? { ExternalId: this.options.externalId } : {}),
+        },
+        ...(sts.credentials ? { masterCredentials: sts.credentials } : {}),
+        clientConfig: {
+          ...(sts.region ? { region: sts.region } : {}),
+          ...(sts.endpoint ? { endpoint: sts.endpoint } : {}),
+          // A hung request ends at its timeout (TimeoutError, retried), never at the Lambda timeout.
+          requestHandler: { requestTimeout: 5_000, connectionTimeout: 2_000, ...sts.requestHandler, throwOnRequestTimeout: true },
+          ...boundedRetry({ policy: this.options.retry ?? DEFAULT_RETRY, ...(this.options.onRetry ? { onRetry: this.options.onRetry } : {}) }),
+        },
+      });
+      provider = memoizeIdentityProvider(assume, isIdentityExpired, doesIdentityRequireRefresh) as Provider;
+      this.providers.set(account, provider);
+    }
+    return provider;
   }
 
   async forAccount(account: string): Promise<TemporaryCredentials> {
     if (!/^\d{12}$/.test(account)) throw new AssumeRoleError(`not an AWS account id: ${account}`, account, 0);
-    const cached = this.cache.get(account);
-    const margin = this.options.refreshMarginMs ?? 5 * 60_000;
-    if (cached && cached.expiration.getTime() - margin > this.now()) return cached;
-    const pending = this.inflight.get(account);
-    if (pending) return pending;
-    const promise = this.assume(account).finally(() => this.inflight.delete(account));
-    this.inflight.set(account, promise);
-    return promise;
-  }
-
-  /** Forget an account's credentials (e.g. after IAM said they are invalid). */
-  invalidate(account: string): void {
-    this.cache.delete(account);
-  }
-
-  private async assume(account: string): Promise<TemporaryCredentials> {
-    const retry = this.options.retry ?? DEFAULT_RETRY;
-    const sleep = this.options.sleep ?? defaultSleep;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        this.assumeRoleCalls++;
-        const out = await this.options.sts.send(
-          new AssumeRoleCommand({
-            RoleArn: this.roleArn(account),
-            RoleSessionName: this.options.sessionName ?? 'blastwall-respond',
-            DurationSeconds: this.options.durationSeconds ?? 3600,
-            ...(this.options.externalId ? { ExternalId: this.options.externalId } : {}),
-          }),
-        );
-        const c = out.Credentials;
-        if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken || !c.Expiration) {
-          throw new AssumeRoleError(`AssumeRole into ${this.roleArn(account)} returned no credentials`, account, attempt);
-        }
-        const creds: TemporaryCredentials = {
-          accessKeyId: c.AccessKeyId,
-          secretAccessKey: c.SecretAccessKey,
-          sessionToken: c.SessionToken,
-          expiration: new Date(c.Expiration),
-        };
-        this.cache.set(account, creds);
-        return creds;
-      } catch (error) {
-        if (error instanceof AssumeRoleError) throw error;
-        if (!isRetryable(error) || attempt >= retry.maxAttempts) {
-          throw new AssumeRoleError(`AssumeRole into ${this.roleArn(account)} failed after ${attempt} attempt(s): ${describeError(error)}`, account, attempt);
-        }
-        await sleep(backoffDelay(attempt, retry));
-      }
+    let c: Awaited<ReturnType<Provider>>;
+    try {
+      c = await this.provider(account)();
+    } catch (error) {
+      const attempts = (error as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1;
+      throw new AssumeRoleError(`AssumeRole into ${this.roleArn(account)} failed after ${attempts} attempt(s): ${describeError(error)}`, account, attempts);
     }
+    if (!c.accessKeyId || !c.secretAccessKey || !c.sessionToken || !c.expiration) {
+      this.invalidate(account);
+      throw new AssumeRoleError(`AssumeRole into ${this.roleArn(account)} returned no credentials`, account, 1);
+    }
+    return { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, sessionToken: c.sessionToken, expiration: c.expiration };
   }
-}
 
-/**
- * Makes a request past the client's `requestTimeout` fail (`TimeoutError`, retried by us)
- * instead of the installed @smithy/node-http-handler's default of logging a warning and
- * waiting on: a black-holed endpoint would otherwise hang respond until the Lambda timeout.
- * Clients built here set `throwOnRequestTimeout: true` themselves; this covers a client
- * handed in (the STS client). A handler without `updateHttpClientConfig` is left as is.
- */
-export function throwOnRequestTimeout(client: { config: object }): void {
-  const handler = (client.config as { requestHandler?: { updateHttpClientConfig?: (key: string, value: unknown) => void } }).requestHandler;
-  if (typeof handler?.updateHttpClientConfig === 'function') handler.updateHttpClientConfig('throwOnRequestTimeout', true);
+  /** Forget an account's credentials (e.g. after IAM said they are invalid): the next call assumes the role again. */
+  invalidate(account: string): void {
+    this.providers.delete(account);
+  }
 }
 
 /** The partition of a region: `aws-cn` for cn-*, `aws-us-gov` for us-gov-*, else `aws`. */
@@ -152,24 +147,35 @@ export interface IamClientsOptions {
   /** Per-request timeouts, so a hung IAM call ends well inside the function's timeout. */
   requestTimeoutMs?: number;
   connectionTimeoutMs?: number;
+  /** The bounds of the SDK's retry (its retryStrategy): attempts and backoff of an IAM call. */
+  retry?: RetryPolicy;
+  /** Called after each retry's wait (logs, tests). */
+  onRetry?: (delayMs: number, error: unknown) => void;
 }
 
-/** One IAM client per account, signing with that account's responder credentials. Retries are ours (see IamRevoker), so the SDK makes one attempt. */
+/**
+ * IAM clients per account, signing with that account's responder credentials. Transport
+ * retries are the SDK's (`retryStrategy` with our bounds, see sdk-retry.ts); a call's
+ * attempt budget is the client's, so there is one client per account and budget: the
+ * default (`retry.maxAttempts`, for writes), fewer for the optional read before a
+ * revocation, and 1 for the read-back, whose loop is the revoker's own (a stale read is
+ * not an error the SDK could see).
+ */
 export class IamClients {
   private readonly clients = new Map<string, IAMClient>();
 
   constructor(private readonly options: IamClientsOptions) {}
 
-  forAccount(account: string): IAMClient {
-    let client = this.clients.get(account);
+  forAccount(account: string, attempts?: number): IAMClient {
+    const policy = this.options.retry ?? DEFAULT_RETRY;
+    const budget = Math.max(1, Math.min(attempts ?? policy.maxAttempts, policy.maxAttempts));
+    const key = `${account}#${budget}`;
+    let client = this.clients.get(key);
     if (!client) {
       const config: IAMClientConfig = {
         region: this.options.region ?? 'us-east-1',
-        maxAttempts: 1,
-        credentials: async () => {
-          const c = await this.options.credentials.forAccount(account);
-          return { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, sessionToken: c.sessionToken, expiration: c.expiration };
-        },
+        ...boundedRetry({ policy: { ...policy, maxAttempts: budget }, ...(this.options.onRetry ? { onRetry: this.options.onRetry } : {}) }),
+        credentials: () => this.options.credentials.forAccount(account),
         requestHandler: {
           requestTimeout: this.options.requestTimeoutMs ?? 5_000,
           connectionTimeout: this.options.connectionTimeoutMs ?? 2_000,
@@ -179,22 +185,26 @@ export class IamClients {
         ...(this.options.endpoint ? { endpoint: this.options.endpoint } : {}),
       };
       client = new IAMClient(config);
-      this.clients.set(account, client);
+      this.clients.set(key, client);
     }
     return client;
   }
 
   /** The account's client once its responder credentials are in hand (an AssumeRole failure throws here, not mid-call). */
-  async ready(account: string): Promise<IAMClient> {
+  async ready(account: string, attempts?: number): Promise<IAMClient> {
     await this.options.credentials.forAccount(account);
-    return this.forAccount(account);
+    return this.forAccount(account, attempts);
   }
 
-  /** Drops the account's credentials and client: the next call assumes the responder role again. */
+  /** Drops the account's credentials and clients: the next call assumes the responder role again. */
   invalidate(account: string): void {
     this.options.credentials.invalidate(account);
-    this.clients.get(account)?.destroy();
-    this.clients.delete(account);
+    for (const [key, client] of this.clients) {
+      if (key.startsWith(`${account}#`)) {
+        client.destroy();
+        this.clients.delete(key);
+      }
+    }
   }
 
   destroy(): void {

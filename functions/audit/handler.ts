@@ -12,7 +12,6 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
-import { STSClient } from '@aws-sdk/client-sts';
 import { collectLive } from '../adapters/audit-collector.ts';
 import { dynamoAuditStore } from '../adapters/audit-store-dynamo.ts';
 import { EventBridgePublisher } from '../adapters/event-publisher.ts';
@@ -29,7 +28,7 @@ export const handler = async (): Promise<AuditRunOutcome> => {
   const tableName = requiredEnv('audit', ENV_VARS.tableName);
   const busName = requiredEnv('audit', ENV_VARS.eventBusName);
   const dynamodb = new DynamoDBClient(timeouts);
-  const credentials = new ResponderCredentials({ sts: new STSClient(timeouts), roleName: config.audit.readerRoleName, sessionName: 'blastwall-audit' });
+  const credentials = new ResponderCredentials({ sts: { requestHandler: timeouts.requestHandler }, roleName: config.audit.readerRoleName, sessionName: 'blastwall-audit' });
   // IAM is global: one client per account, signing as that account's reader role.
   const iam = new Map<string, IAMClient>();
   return runScheduledAudit({

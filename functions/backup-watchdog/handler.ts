@@ -9,7 +9,6 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { STSClient } from '@aws-sdk/client-sts';
 import { EventBridgePublisher } from '../adapters/event-publisher.ts';
 import { configFromEnvironment, requiredEnv } from '../adapters/lambda-environment.ts';
 import { ResponderCredentials } from '../adapters/responder-credentials.ts';
@@ -22,7 +21,7 @@ const logger = new Logger({ serviceName: SERVICE_NAME });
 export const handler = async (): Promise<WatchdogOutcome> => {
   const config = configFromEnvironment('backup-watchdog');
   const busName = requiredEnv('backup-watchdog', ENV_VARS.eventBusName);
-  const credentials = new ResponderCredentials({ sts: new STSClient(timeouts), roleName: config.audit.readerRoleName, sessionName: 'blastwall-backup-watchdog' });
+  const credentials = new ResponderCredentials({ sts: { requestHandler: timeouts.requestHandler }, roleName: config.audit.readerRoleName, sessionName: 'blastwall-backup-watchdog' });
   return runWatchdog({
     config,
     clientsFor: readerClients(credentials),

@@ -9,7 +9,6 @@ import type { EventBridgeEvent } from 'aws-lambda';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createOrganizationCache } from '../adapters/organization-cache-dynamo.ts';
 import { OrganizationAccounts } from '../core/organization.ts';
-import { STSClient } from '@aws-sdk/client-sts';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { configFromEnvironment, requiredEnv } from '../adapters/lambda-environment.ts';
@@ -64,7 +63,7 @@ function wireFromEnvironment(): HandlerDeps {
   const config = configFromEnvironment('respond');
   const partition = partitionOfRegion(process.env.AWS_REGION);
   const credentials = new ResponderCredentials({
-    sts: new STSClient({ maxAttempts: 1, requestHandler: { requestTimeout: 5_000, connectionTimeout: 2_000, throwOnRequestTimeout: true } }),
+    sts: { requestHandler: { requestTimeout: 5_000, connectionTimeout: 2_000 } },
     roleName: config.response.responderRoleName,
     partition,
   });
@@ -91,7 +90,7 @@ function wireFromEnvironment(): HandlerDeps {
     ...(organization.enabled ? { organization } : {}),
     ownRoleArns: parseOwnRoleArns(process.env[ENV_VARS.ownRoleArns]),
     ledger: new DynamoResponseLedger({ client: dynamodb, tableName, retentionDays: config.detection.historyDays }),
-    revoker: new IamRevoker({ clientFor: (account) => clients.ready(account), invalidate: (account) => clients.invalidate(account) }),
+    revoker: new IamRevoker({ clientFor: (account, attempts) => clients.ready(account, attempts), invalidate: (account) => clients.invalidate(account) }),
     publisher: createEventPublisher({ eventBusName: requiredEnv('respond', ENV_VARS.eventBusName) }),
     metrics: count,
     log,

@@ -16,7 +16,6 @@
  *     message, no second incident); a failed revocation escalates the page to the
  *     top severity in both channels.
  */
-import { STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryEventPublisher } from '../../functions/adapters/event-publisher.ts';
 import { IamRevoker } from '../../functions/adapters/iam-revoker.ts';
@@ -65,13 +64,14 @@ describe('respond against a misbehaving IAM/STS', () => {
   /** respond wired as in Lambda, through the fault proxy, with short timeouts and no real sleeping. */
   function wire() {
     const timeouts = { requestTimeout: 300, connectionTimeout: 300 };
-    const sts = new STSClient({ region: 'us-east-1', endpoint: proxy.url, maxAttempts: 1, credentials: { accessKeyId: CENTRAL_KEY, secretAccessKey: 'central-secret' }, requestHandler: timeouts });
+    const sts = { region: 'us-east-1', endpoint: proxy.url, credentials: { accessKeyId: CENTRAL_KEY, secretAccessKey: 'central-secret' }, requestHandler: timeouts };
     const sleeps: number[] = [];
     const sleep = async (ms: number) => void sleeps.push(ms);
     const retry = { maxAttempts: MAX_ATTEMPTS, baseDelayMs: 100, maxDelayMs: 1000 };
-    const credentials = new ResponderCredentials({ sts, roleName: 'BlastwallResponder', retry, sleep });
-    const clients = new IamClients({ credentials, endpoint: proxy.url, requestTimeoutMs: 300, connectionTimeoutMs: 300 });
-    const revoker = new IamRevoker({ clientFor: (account) => clients.ready(account), retry, sleep });
+    // AssumeRole is retried by the SDK (retryStrategy with these bounds), which really waits: small delays here.
+    const credentials = new ResponderCredentials({ sts, roleName: 'BlastwallResponder', retry: { maxAttempts: MAX_ATTEMPTS, baseDelayMs: 10, maxDelayMs: 50 }, onRetry: (ms) => void sleeps.push(ms) });
+    const clients = new IamClients({ credentials, endpoint: proxy.url, requestTimeoutMs: 300, connectionTimeoutMs: 300, retry: { maxAttempts: MAX_ATTEMPTS, baseDelayMs: 10, maxDelayMs: 50 }, onRetry: (ms) => void sleeps.push(ms) });
+    const revoker = new IamRevoker({ clientFor: (account, attempts) => clients.ready(account, attempts), retry, sleep });
     const publisher = new MemoryEventPublisher();
     const counts = new Map<string, number>();
     const metrics: ResponseMetrics = { count: (name, value = 1) => void counts.set(name, (counts.get(name) ?? 0) + value) };
@@ -83,7 +83,6 @@ describe('respond against a misbehaving IAM/STS', () => {
       responses: () => publisher.ofType(DETAIL_TYPES.response) as ResponseEventDetail[],
       close: () => {
         clients.destroy();
-        sts.destroy();
       },
     };
   }

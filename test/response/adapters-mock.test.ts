@@ -1,6 +1,9 @@
 /**
- * Adapters against aws-sdk-client-mock: the IAM revoker's retry/idempotency rules, the
- * responder credentials cache, and the EventBridge publisher.
+ * Adapters against aws-sdk-client-mock: the IAM revoker's read-back and idempotency rules
+ * (its transport retries are the SDK's, which a mock bypasses: tested over the stand-in in
+ * e2e-iam.test.ts), the
+ * EventBridge publisher. (The responder credentials are tested over the STS stand-in:
+ * credentials.test.ts.)
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -12,10 +15,8 @@ import {
   PutRolePolicyCommand,
   UpdateAccessKeyCommand,
 } from '@aws-sdk/client-iam';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { IamRevoker } from '../../functions/adapters/iam-revoker.ts';
-import { ResponderCredentials } from '../../functions/adapters/responder-credentials.ts';
 import { EventBridgePublisher, MAX_EVENT_BYTES, PublishError, createEventPublisher } from '../../functions/adapters/event-publisher.ts';
 import { planResponse } from '../../functions/core/response/plan.ts';
 import { MemoryResponseLedger } from '../../functions/adapters/response-ledger.ts';
@@ -25,11 +26,9 @@ import { backoffDelay, isRetryable } from '../../functions/core/response/retry.t
 import { NOW, PROD, PROD_KEY, makeFinding, prodRoleSession, testConfig } from './fixtures.ts';
 
 const iamMock = mockClient(IAMClient);
-const stsMock = mockClient(STSClient);
 const ebMock = mockClient(EventBridgeClient);
 afterEach(() => {
   iamMock.reset();
-  stsMock.reset();
   ebMock.reset();
 });
 
@@ -59,14 +58,6 @@ describe('IamRevoker (aws-sdk-client-mock)', () => {
     expect(outcome.priorState).toBeUndefined();
   });
 
-  it('a throttled prior-state read gets two attempts, then the revocation goes ahead', async () => {
-    iamMock.on(ListAccessKeysCommand).rejectsOnce(sdkError('Throttling', 400)).rejectsOnce(sdkError('Throttling', 400)).resolves(keys('Inactive'));
-    iamMock.on(UpdateAccessKeyCommand).resolves({});
-    const outcome = await revoker().revoke(keyAction());
-    expect(iamMock.commandCalls(ListAccessKeysCommand)).toHaveLength(3);
-    expect(outcome).toMatchObject({ status: 'done', attempts: 4 });
-  });
-
   it('a stale read-back (IAM is eventually consistent) is read again, then done', async () => {
     iamMock.on(ListAccessKeysCommand).resolvesOnce(keys('Active')).resolvesOnce(keys('Active')).resolves(keys('Inactive'));
     iamMock.on(UpdateAccessKeyCommand).resolves({});
@@ -86,16 +77,7 @@ describe('IamRevoker (aws-sdk-client-mock)', () => {
     expect(iamMock.commandCalls(UpdateAccessKeyCommand)).toHaveLength(1);
   });
 
-  it('retries throttling and 5xx, then fails with the last error; never done', async () => {
-    iamMock.on(ListAccessKeysCommand).resolves({ AccessKeyMetadata: [] });
-    iamMock.on(UpdateAccessKeyCommand).rejectsOnce(sdkError('Throttling', 400)).rejectsOnce(sdkError('ServiceFailure', 500)).rejects(sdkError('ServiceUnavailable', 503));
-    const outcome = await revoker().revoke(keyAction());
-    expect(iamMock.commandCalls(UpdateAccessKeyCommand)).toHaveLength(3);
-    expect(outcome).toMatchObject({ status: 'failed', code: 'iam-error' });
-    expect(outcome.detail).toContain('ServiceUnavailable (HTTP 503)');
-  });
-
-  it('does not retry a client error (NoSuchEntity) and explains it', async () => {
+  it('a client error (NoSuchEntity) fails the action and is explained', async () => {
     iamMock.on(ListAccessKeysCommand).resolves({});
     iamMock.on(UpdateAccessKeyCommand).rejects(sdkError('NoSuchEntity', 404));
     const outcome = await revoker().revoke(keyAction());
@@ -171,43 +153,6 @@ describe('retry policy', () => {
     expect(backoffDelay(1, p, () => 1)).toBe(100);
     expect(backoffDelay(3, p, () => 1)).toBe(400);
     expect(backoffDelay(10, p, () => 1)).toBe(1000);
-  });
-});
-
-describe('ResponderCredentials', () => {
-  const creds = (expiresInMs: number) => ({
-    Credentials: { AccessKeyId: 'ASIAEXAMPLE', SecretAccessKey: 's', SessionToken: 't', Expiration: new Date(Date.now() + expiresInMs) },
-  });
-
-  it('assumes the responder role per account and caches until shortly before expiry', async () => {
-    let clock = Date.now();
-    stsMock.on(AssumeRoleCommand).resolves(creds(60 * 60_000));
-    const c = new ResponderCredentials({ sts: new STSClient({}), roleName: 'BlastwallResponder', now: () => clock });
-    await c.forAccount(PROD);
-    await c.forAccount(PROD);
-    await c.forAccount('222222222222');
-    expect(stsMock.commandCalls(AssumeRoleCommand).map((x) => x.args[0].input.RoleArn)).toEqual([
-      `arn:aws:iam::${PROD}:role/BlastwallResponder`,
-      'arn:aws:iam::222222222222:role/BlastwallResponder',
-    ]);
-    clock += 56 * 60_000; // inside the 5-minute refresh margin
-    await c.forAccount(PROD);
-    expect(stsMock.commandCalls(AssumeRoleCommand)).toHaveLength(3);
-  });
-
-  it('concurrent requests for one account share one AssumeRole', async () => {
-    stsMock.on(AssumeRoleCommand).resolves(creds(60 * 60_000));
-    const c = new ResponderCredentials({ sts: new STSClient({}), roleName: 'BlastwallResponder' });
-    await Promise.all([c.forAccount(PROD), c.forAccount(PROD), c.forAccount(PROD)]);
-    expect(stsMock.commandCalls(AssumeRoleCommand)).toHaveLength(1);
-  });
-
-  it('refuses a malformed account id without calling STS, and reports AccessDenied without retrying', async () => {
-    stsMock.on(AssumeRoleCommand).rejects(sdkError('AccessDenied', 403));
-    const c = new ResponderCredentials({ sts: new STSClient({}), roleName: 'BlastwallResponder', sleep: noSleep });
-    await expect(c.forAccount('12345')).rejects.toThrow(/not an AWS account id/);
-    await expect(c.forAccount(PROD)).rejects.toThrow(/failed after 1 attempt/);
-    expect(stsMock.commandCalls(AssumeRoleCommand)).toHaveLength(1);
   });
 });
 

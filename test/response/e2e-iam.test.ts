@@ -223,6 +223,31 @@ describe('faults', () => {
     expect(wired.sleeps[1]!).toBeGreaterThan(wired.sleeps[0]! / 2);
   });
 
+  it('throttling, ConcurrentModification and 5xx are retried by the SDK within the budget, then failed with the last error', async () => {
+    standIn.fail('UpdateAccessKey', { status: 400, code: 'Throttling', message: 'Rate exceeded' }, 1);
+    standIn.fail('UpdateAccessKey', { status: 409, code: 'ConcurrentModification', message: 'try again' }, 1);
+    standIn.fail('UpdateAccessKey', { status: 500, code: 'ServiceFailure', message: 'internal' }, 1);
+    standIn.fail('UpdateAccessKey', { status: 503, code: 'ServiceUnavailable', message: 'down' }, 10);
+    const outcome = await wired.responder.respond(makeFinding());
+    expect(standIn.calls('UpdateAccessKey').map((r) => r.status)).toEqual([400, 409, 500, 503]);
+    const action = outcome.status === 'responded' ? outcome.actions[0] : undefined;
+    expect(action).toMatchObject({ status: 'failed', code: 'iam-error', escalate: true, attempts: 5 });
+    expect(action!.detail).toContain('ServiceUnavailable (HTTP 503)');
+    expect(wired.sleeps).toHaveLength(3);
+    expect(standIn.keyStatus(PROD, 'ci-deployer', PROD_KEY)).toBe('Active');
+  });
+
+  it('the optional read before a revocation has its own small budget (2 attempts); the revocation goes ahead without it', async () => {
+    standIn.fail('ListAccessKeys', { status: 400, code: 'Throttling', message: 'Rate exceeded' }, 2);
+    const outcome = await wired.responder.respond(makeFinding());
+    // Two throttled reads before, the write, the read-back (one attempt each).
+    expect(standIn.calls('ListAccessKeys').map((r) => r.status)).toEqual([400, 400, 200]);
+    expect(standIn.calls('UpdateAccessKey')).toHaveLength(1);
+    const action = outcome.status === 'responded' ? outcome.actions[0] : undefined;
+    expect(action).toMatchObject({ status: 'done', attempts: 4 });
+    expect(action!.priorState).toBeUndefined();
+  });
+
   it('IAM 5xx past the retry budget: failed, escalated, the key still active, nothing reported done', async () => {
     standIn.fail('UpdateAccessKey', { status: 500, code: 'ServiceFailure', message: 'internal' }, 10);
     const outcome = await wired.responder.respond(makeFinding());

@@ -1,5 +1,4 @@
 /** Wires respond over the IAM/STS stand-in with the real SDK clients. */
-import { STSClient } from '@aws-sdk/client-sts';
 import type { BlastwallConfig } from '../../functions/core/config.ts';
 import { MemoryEventPublisher } from '../../functions/adapters/event-publisher.ts';
 import { IamRevoker } from '../../functions/adapters/iam-revoker.ts';
@@ -11,20 +10,18 @@ import type { IamStsStandIn } from '../standins/iam-sts.ts';
 export const CENTRAL_KEY = 'AKIACENTRALRESPONDFN';
 
 export function wireResponder(standIn: IamStsStandIn, config: BlastwallConfig, options: { ledger?: ResponseLedger; now?: () => Date; ownRoleArns?: string[]; wrapRevoker?: (revoker: Revoker) => Revoker } = {}) {
-  const sts = new STSClient({
-    region: 'us-east-1',
-    endpoint: standIn.endpoint,
-    maxAttempts: 1,
-    credentials: { accessKeyId: CENTRAL_KEY, secretAccessKey: 'central-secret' },
-  });
+  const sts = { region: 'us-east-1', endpoint: standIn.endpoint, credentials: { accessKeyId: CENTRAL_KEY, secretAccessKey: 'central-secret' } };
   const sleeps: number[] = [];
   const sleep = async (ms: number) => {
     sleeps.push(ms);
   };
   const retry = { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 1000 };
-  const credentials = new ResponderCredentials({ sts, roleName: config.response.responderRoleName, retry, sleep });
-  const clients = new IamClients({ credentials, endpoint: standIn.endpoint });
-  const revoker = new IamRevoker({ clientFor: (account) => clients.ready(account), invalidate: (account) => clients.invalidate(account), retry, sleep });
+  // AssumeRole's retries are the SDK's (retryStrategy): it waits for real, so its delays are small here; each is recorded.
+  const stsRetries: number[] = [];
+  const credentials = new ResponderCredentials({ sts, roleName: config.response.responderRoleName, retry: { maxAttempts: 4, baseDelayMs: 10, maxDelayMs: 50 }, onRetry: (ms) => void stsRetries.push(ms) });
+  // IAM calls are retried by the SDK (retryStrategy with these bounds; it really waits, so the delays are small); each retry is recorded.
+  const clients = new IamClients({ credentials, endpoint: standIn.endpoint, retry: { maxAttempts: 4, baseDelayMs: 10, maxDelayMs: 50 }, onRetry: (ms) => void sleeps.push(ms) });
+  const revoker = new IamRevoker({ clientFor: (account, attempts) => clients.ready(account, attempts), invalidate: (account) => clients.invalidate(account), retry, sleep });
   const ledger = options.ledger ?? new MemoryResponseLedger();
   const publisher = new MemoryEventPublisher();
   const counts = new Map<string, number>();
@@ -45,9 +42,9 @@ export function wireResponder(standIn: IamStsStandIn, config: BlastwallConfig, o
     credentials,
     counts,
     sleeps,
+    stsRetries,
     close() {
       clients.destroy();
-      sts.destroy();
     },
   };
 }

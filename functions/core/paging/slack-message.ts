@@ -3,6 +3,7 @@
  * Pure; the adapter posts it. Limits respected: header ≤ 150 chars, section text
  * ≤ 3000, ≤ 10 fields, button value ≤ 2000, ≤ 50 blocks.
  */
+import type { KnownBlock, MrkdwnElement, PlainTextElement } from '@slack/types';
 import type { Finding } from '../finding.ts';
 import { findingLinks } from './links.ts';
 import {
@@ -24,8 +25,13 @@ export const ACTION_IDS = {
   keep: 'blastwall_keep',
 } as const;
 
-/** A Block Kit block, as plain JSON. */
-export type SlackBlock = { type: string; block_id?: string } & Record<string, unknown>;
+/**
+ * A Block Kit block: Slack's own types (`@slack/types`, the package `@slack/web-api`
+ * is typed with), so a misspelt field, a wrong text type or a missing `text` is a compile
+ * error here instead of an `invalid_blocks` from Slack at the worst moment. Type-only:
+ * nothing of it reaches the bundle.
+ */
+export type SlackBlock = KnownBlock;
 
 export interface SlackMessage {
   /** Fallback for notifications and clients that cannot show blocks. */
@@ -58,11 +64,11 @@ function code(s: string): string {
 }
 
 /** A mrkdwn text object. `verbatim: true`: Slack does not turn URLs, #channels or @names into links or mentions. */
-function text(s: string, max = 3000) {
+function text(s: string, max = 3000): MrkdwnElement {
   return { type: 'mrkdwn', text: truncateMrkdwn(s, max), verbatim: true };
 }
 
-function plain(s: string, max = 150) {
+function plain(s: string, max = 150): PlainTextElement {
   return { type: 'plain_text', text: truncatePlain(plainOneLine(s), max), emoji: true };
 }
 
