@@ -52,15 +52,48 @@ export interface PlanInput {
 }
 
 
+/**
+ * Uses sorted by lastSeen, latest first, at most `max` — the result a stable sort
+ * gives, without the sort when the list is already in order (the usual case: one
+ * use moved). `list` is this event's own copy.
+ */
+function byLastSeenDescending(list: ActorUse[], max: number): ActorUse[] {
+  let sorted = true;
+  for (let k = 1; k < list.length; k++) {
+    if (list[k - 1]!.lastSeen < list[k]!.lastSeen) {
+      sorted = false;
+      break;
+    }
+  }
+  if (!sorted) list.sort((a, b) => b.lastSeen - a.lastSeen);
+  return list.length > max ? list.slice(0, max) : list;
+}
+
+/**
+ * Date.parse of a summary's time, remembered: the same time string (the event's own,
+ * shared by its summaries) is compared again on every later push to the same list,
+ * and Date.parse costs several times a map probe. Bounded: cleared when full.
+ */
+const PARSED_TIMES = new Map<string, number>();
+function timeOf(time: string): number {
+  let ms = PARSED_TIMES.get(time);
+  if (ms === undefined) {
+    if (PARSED_TIMES.size >= 100_000) PARSED_TIMES.clear();
+    ms = Date.parse(time);
+    PARSED_TIMES.set(time, ms);
+  }
+  return ms;
+}
+
 /** Recent events: ordered by time, then event id; at most MAX_RECENT; a new list when changed. The two copies of a cross-account call appear once. */
 function pushRecent(list: EventSummary[], summary: EventSummary): EventSummary[] {
   for (const e of list) if (e.eventId === summary.eventId || (summary.sharedEventId !== undefined && e.sharedEventId === summary.sharedEventId)) return list;
   const last = list[list.length - 1];
   if (last !== undefined) {
-    const d = Date.parse(summary.time) - Date.parse(last.time);
+    const d = timeOf(summary.time) - timeOf(last.time);
     // In event-time order (the usual case) the new summary goes last: no sort, no parse of every element.
     if (!(d > 0 || (d === 0 && last.eventId < summary.eventId))) {
-      return [...list, summary].sort((a, b) => Date.parse(a.time) - Date.parse(b.time) || (a.eventId < b.eventId ? -1 : 1)).slice(-MAX_RECENT);
+      return [...list, summary].sort((a, b) => timeOf(a.time) - timeOf(b.time) || (a.eventId < b.eventId ? -1 : 1)).slice(-MAX_RECENT);
     }
   }
   const next = list.length >= MAX_RECENT ? list.slice(list.length - MAX_RECENT + 1) : list.slice();
@@ -194,7 +227,13 @@ export function planUpdate(event: AuditEvent, context: DetectionContext, input: 
     p.lastSeen = seen.lastSeen;
     material = true;
   }
-  let sightingIndex = principal.environments.findIndex((e) => e.environment === event.environment);
+  let sightingIndex = -1;
+  for (let k = 0; k < principal.environments.length; k++) {
+    if (principal.environments[k]!.environment === event.environment) {
+      sightingIndex = k;
+      break;
+    }
+  }
   if (sightingIndex < 0) {
     own().environments = [...principal.environments, { environment: event.environment, firstSeen: t, lastSeen: t, routine: {} }];
     sightingIndex = principal.environments.length - 1;
@@ -209,7 +248,13 @@ export function planUpdate(event: AuditEvent, context: DetectionContext, input: 
     const network = networkOf(event.actor.sourceIp);
     const family = event.actor.userAgentFamily;
     const sources = principal.sources;
-    const i = sources.findIndex((s) => s.network === network && s.family === family);
+    let i = -1;
+    for (let k = 0; k < sources.length; k++) {
+      if (sources[k]!.network === network && sources[k]!.family === family) {
+        i = k;
+        break;
+      }
+    }
     if (i < 0) {
       own().sources = [...sources, { network, family, firstSeen: t, lastSeen: t }].sort((a, b) => b.lastSeen - a.lastSeen).slice(0, MAX_SOURCES);
       material = true;
@@ -271,7 +316,13 @@ export function planUpdate(event: AuditEvent, context: DetectionContext, input: 
     const actor: ActorState = storedActor ?? { key: keys.actor, uses: [], recent: [], version: 0 };
     let uses = actor.uses;
     let actorMaterial = storedActor === undefined || finding !== undefined || event.action.errorCode !== undefined;
-    const useIndex = uses.findIndex((u) => u.principalKey === keys.principal && u.environment === event.environment);
+    let useIndex = -1;
+    for (let k = 0; k < uses.length; k++) {
+      if (uses[k]!.principalKey === keys.principal && uses[k]!.environment === event.environment) {
+        useIndex = k;
+        break;
+      }
+    }
     if (useIndex < 0) {
       const use: ActorUse = {
         principalKey: keys.principal,
@@ -313,7 +364,7 @@ export function planUpdate(event: AuditEvent, context: DetectionContext, input: 
       summary ??= summarise(event);
       const next: ActorState = {
         ...actor,
-        uses: (uses === actor.uses ? [...uses] : uses).sort((a, b) => b.lastSeen - a.lastSeen).slice(0, MAX_ACTOR_USES),
+        uses: byLastSeenDescending(uses === actor.uses ? [...uses] : uses, MAX_ACTOR_USES),
         recent: pushRecent(actor.recent, summary),
         version: actor.version + 1,
       };
