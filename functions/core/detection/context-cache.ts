@@ -2,14 +2,18 @@ import type { ActorState, ContextQuery, CreatedResource, DetectionContext, Princ
 
 /**
  * Read cache: the state items of the last events (principal, actor, lineage,
- * created resources), kept for a few seconds of wall-clock time. An event whose
+ * created resources), kept for two minutes of wall-clock time. An event whose
  * items are all cached is first evaluated on them; if it yields no finding and
  * changes nothing, that is the answer and it costs no request at all. Anything
  * else (a finding, a write) is re-evaluated on a fresh load, and writes are
  * conditional on versions, so a stale cache can cost a retry but never a write
  * on stale state. Duplicates of benign events need no processed-marker check.
+ * What staleness can cost: only an event that changes nothing on the cached view
+ * is answered from it, and every signal's first event changes state (a new use, a
+ * new source, a refusal, a destructive call), so another instance's write within
+ * the lifetime delays nothing but follow-up calls on the same state (docs/detection.md).
  */
-export const DEFAULT_CONTEXT_CACHE_MS = 20_000;
+export const DEFAULT_CONTEXT_CACHE_MS = 120_000;
 const CACHE_MAX_ITEMS = 20_000;
 
 export class ContextCache {

@@ -228,9 +228,15 @@ function hopSource(event: AuditEvent, history: History, hopStart: number): Actor
   return best;
 }
 
-/** How often an actor's "last used" time is refreshed in the store (coalescing). */
+/**
+ * How often an actor's "last used" time is refreshed in the store (coalescing):
+ * once per hop window, so a machine's use is written again only when the stored
+ * time would otherwise lapse out of the window. The hop test allows this much
+ * slack, so a hop is never missed; the cost is that an earlier use up to two
+ * windows before (not one) still counts as a hop source (docs/detection.md).
+ */
 export function actorRefreshMs(settings: DetectionSettings): number {
-  return Math.max(MINUTE, Math.floor((settings.hopWindowMinutes * MINUTE) / 2));
+  return Math.max(MINUTE, settings.hopWindowMinutes * MINUTE);
 }
 
 export function isEstablished(principal: PrincipalState | undefined, event: AuditEvent, settings: DetectionSettings): boolean {

@@ -17,8 +17,13 @@ import type { ActorState, ActorUse, DetectionContext, PrincipalState, RoutineAct
 export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;
 export const DAY = 24 * HOUR;
-/** A principal's lastSeen is refreshed at most this often (write coalescing). */
-export const PRINCIPAL_REFRESH_MS = HOUR;
+/**
+ * A principal's (and its environments') lastSeen is refreshed at most this often
+ * (write coalescing). Nothing judges an event on it — signals read firstSeen — it
+ * only sets the item's expiry, which adds this interval so an item never expires
+ * early. A day: a principal in daily use costs one refresh write a day, not one an hour.
+ */
+export const PRINCIPAL_REFRESH_MS = DAY;
 /** A source's lastSeen is refreshed at most this often. */
 export const SOURCE_REFRESH_MS = DAY;
 /** Sessions live at most 36 hours (GetSessionToken); keep lineage a little longer. */
@@ -307,7 +312,7 @@ export function planUpdate(event: AuditEvent, context: DetectionContext, input: 
     summary ??= summarise(event);
     p.recent = pushRecent(p.recent, summary);
     p.version += 1;
-    update.principal = { value: p, expiresAt: ttl(p.lastSeen + historyMs) };
+    update.principal = { value: p, expiresAt: ttl(p.lastSeen + PRINCIPAL_REFRESH_MS + historyMs) };
   }
 
   // Actor: which principals this machine used, where, and when.
