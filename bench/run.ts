@@ -29,9 +29,13 @@ const want = (section: string) => !only || only.has(section);
 
 const SIZES = quick
   ? { core: 5_000, corePairs: 5, profile: 0, dynamoWarmup: 800, dynamoMeasured: 500, dynamoPrincipals: 80, initRuns: 5, replay: 5_000, replayPerFile: 250, replayPairs: 5, replayMemory: false, filter: 10_000 }
-  : // The measured DynamoDB window is an hour (12,000 events at 200 a minute): a principal's lastSeen refreshes hourly, so a shorter window could miss (or only catch) the refresh.
+  : // The measured DynamoDB window is an hour (12,000 events at 200 a minute): it covers the refreshes the write rate depends on (see DYNAMO_MIN_WINDOW_MINUTES).
     { core: 200_000, corePairs: 5, profile: 50_000, dynamoWarmup: 12_000, dynamoMeasured: 12_000, dynamoPrincipals: 400, initRuns: 15, replay: 200_000, replayPerFile: 500, replayPairs: 5, replayMemory: true, filter: 100_000 };
-/** The longest refresh interval the DynamoDB write rate depends on (PRINCIPAL_REFRESH_MS): a shorter measured window measures nothing about it. */
+/**
+ * The DynamoDB write rate depends on refreshes: an actor use's once per hop window (15 min by
+ * default) and the generated roles' sessions rotating hourly. A window shorter than an hour
+ * measures them partly or not at all, so its figures are "not measured".
+ */
 const DYNAMO_MIN_WINDOW_MINUTES = 60;
 
 mkdirSync(WORK, { recursive: true });
@@ -204,7 +208,7 @@ const detectBytes = bundles ? n(bundles.bundleBytes.detect) : null;
 const dynamoWindowMinutes = dynamo ? dynamo.measuredEvents / dynamo.eventsPerMinute : 0;
 const dynamoNotMeasured =
   dynamo && dynamoWindowMinutes < DYNAMO_MIN_WINDOW_MINUTES
-    ? `measured window ${dynamoWindowMinutes.toFixed(1)} min < ${DYNAMO_MIN_WINDOW_MINUTES} min (the hourly lastSeen refresh)`
+    ? `measured window ${dynamoWindowMinutes.toFixed(1)} min < ${DYNAMO_MIN_WINDOW_MINUTES} min (refreshes per hop window, hourly session rotation)`
     : undefined;
 const goals: Goal[] = [
   { name: 'coreToParseRatio', value: n(results.coreToParseRatio), goal: '≤ 0.5', holds: null },
