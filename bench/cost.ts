@@ -77,6 +77,14 @@ export interface CostResult {
   timesCheaperThanGuardDuty: number;
   /** The AWS-service share at which the per-event cost meets the 1.50 goal. */
   breakEvenAwsServiceShareFor150: number;
+  /**
+   * The distributed topology (`detect` in each member account next to its default bus;
+   * evaluated on paper, see docs/performance.md): no cross-account fee per CloudTrail
+   * event (a default bus delivers AWS service events to its rules' targets for free);
+   * each finding crosses to the central bus (PutEvents + cross-account delivery); the
+   * rest (Lambda, DynamoDB through a resource policy, logs) is the same per event.
+   */
+  memberTopology: { costPerMillionDeliveredEventsUsd: number; partsPerMillionDeliveredUsd: CostParts };
   prices: typeof PRICES;
   assumptions: typeof ASSUMPTIONS;
   inputs: CostInputs;
@@ -103,6 +111,12 @@ export function costModel(inputs: CostInputs): CostResult {
     cloudWatchLogs: (M * (inputs.logBytesPerEvent + a.lambdaPlatformLogBytes) / 1024 ** 3) * p.cloudWatchLogsIngestUsdPerGb,
   };
   const perDelivered = Object.values(delivered).reduce((s, x) => s + x, 0);
+  const member: CostParts = {
+    ...delivered,
+    eventBridgeCrossAccount: 0,
+    eventBridgeFindings: inputs.findingsPerEvent * (p.eventBridgeCustomEventUsdPerMillion + p.eventBridgeCrossAccountUsdPerMillion),
+  };
+  const perDeliveredMember = Object.values(member).reduce((s, x) => s + x, 0);
   const kept = 1 - inputs.awsServiceShare;
   const perEvent = perDelivered * kept;
   const roundParts = (parts: CostParts, f = 1): CostParts =>
@@ -118,6 +132,7 @@ export function costModel(inputs: CostInputs): CostResult {
     guardDutyUsdPerMillion: p.guardDutyCloudTrailUsdPerMillion,
     timesCheaperThanGuardDuty: round(p.guardDutyCloudTrailUsdPerMillion / perEvent, 2),
     breakEvenAwsServiceShareFor150: round(Math.max(0, 1 - 1.5 / perDelivered), 3),
+    memberTopology: { costPerMillionDeliveredEventsUsd: round(perDeliveredMember), partsPerMillionDeliveredUsd: roundParts(member) },
     prices: PRICES,
     assumptions: ASSUMPTIONS,
     inputs,

@@ -1,46 +1,118 @@
 /**
- * `blastwall replay` end to end: a large generated CloudTrail S3 log file
- * (`{"Records":[…]}`, gzip) through the real CLI in a child process, exactly as a
- * user runs it (`node bin/blastwall.mjs replay --format json --config FILE FILE`),
- * parse and gunzip included. Throughput = records / wall time of the child.
+ * `blastwall replay` end to end, through the real CLI in a child process exactly as
+ * a user runs it (`node bin/blastwall.mjs replay --format json --config FILE PATH`),
+ * gunzip and parse included. Throughput = records / wall time of the child.
+ *
+ * Headline: a directory of many small CloudTrail log files, as `aws s3 sync` copies a
+ * trail's bucket (`AWSLogs/ACCOUNT/CloudTrail/REGION/YYYY/MM/DD/*.json.gz`, a few
+ * hundred records and a few hundred KB of JSON each, as CloudTrail writes them every
+ * five minutes per account and region). Beside it, the same records as one big file.
+ *
+ * Yardstick, in the same run: a fresh `node` that gunzips, `JSON.parse`s and walks the
+ * same files (bench/read-yardstick.mjs), alternated with the replay (read, replay,
+ * read, replay …, at least 5 pairs on the many files); replayToReadRatio is the
+ * median of the pairs' replay÷read throughput ratios, with min and max. And
+ * `gzip -dc | jq -c '.Records[]'` over the big file where `jq` is installed.
  *
  * Peak RSS: the child is started with `--import bench/rss-probe.mjs`, which writes
- * `process.resourceUsage().maxRSS` to a file when the process exits (no reliance on
- * /usr/bin/time).
+ * `process.resourceUsage().maxRSS` to a file when the process exits. Memory against
+ * input size: 60 files of 5,000 events against 6 of them (peakRssMbManyFiles).
  */
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { benchConfig, generate, type GeneratedStats } from './generate.ts';
 import { ROOT, WORK } from './bundles.ts';
+import { ratioStats, type RatioStats } from './core.ts';
+
+export interface ReplayRun {
+  records: number;
+  files: number;
+  bytesGz: number;
+  bytesJson: number;
+  wallMs: number;
+  eventsPerSec: number;
+  peakRssMb: number;
+  findings: number;
+}
 
 export interface ReplayResult {
+  /** Headline: many small files (median of the pairs). */
   replayEventsPerSec: number;
+  replayEventsPerSecSingleFile: number;
+  /** gunzip + JSON.parse + walk of the same many files in a fresh node (median of the pairs). */
+  readEventsPerSec: number;
+  replayToReadRatio: number;
+  replayToReadRatioStats: RatioStats;
+  jqEventsPerSec: number | null;
+  jqNote: string;
   peakRssMb: number;
-  replayRecords: number;
-  replayFileBytes: number;
-  replayWallMs: number;
-  replayExitCode: number | null;
-  replayFindings: number;
-  replaySummary: unknown;
+  peakRssMbSingleFile: number;
+  /** 60 files of 5,000 events; beside it the same for 6 files (full runs only). */
+  peakRssMbManyFiles: number | null;
+  peakRssMbTenthFiles: number | null;
+  peakRssGrowthForTenTimesInput: number | null;
+  manyFiles: ReplayRun[];
+  singleFile: ReplayRun;
+  cli: string;
   generated: GeneratedStats;
 }
 
-export async function measureReplay(opts: { events: number; seed?: number }): Promise<ReplayResult> {
-  const { records, stats } = generate({ events: opts.events, seed: opts.seed ?? 11 });
-  const file = join(WORK, `replay-${opts.events}.json.gz`);
-  const gz = gzipSync(Buffer.from(JSON.stringify({ Records: records })));
-  writeFileSync(file, gz);
-  const configFile = join(WORK, 'bench.config.json');
-  writeFileSync(configFile, JSON.stringify(benchConfig(), null, 2));
-  const rssFile = join(WORK, 'replay-rss.json');
-  rmSync(rssFile, { force: true });
+interface Written {
+  dir: string;
+  files: string[];
+  records: number;
+  bytesGz: number;
+  bytesJson: number;
+}
 
-  const args = ['--import', join(ROOT, 'bench', 'rss-probe.mjs'), join(ROOT, 'bin', 'blastwall.mjs'), 'replay', '--format', 'json', '--config', configFile, file];
+/** Splits records into CloudTrail-style log files: by account, then in time order, `perFile` records each. */
+function writeLogTree(name: string, records: Record<string, unknown>[], perFile: number): Written {
+  const dir = join(WORK, name);
+  rmSync(dir, { recursive: true, force: true });
+  const byAccount = new Map<string, Record<string, unknown>[]>();
+  for (const r of records) {
+    const account = String(r.recipientAccountId ?? '000000000000');
+    const list = byAccount.get(account) ?? [];
+    list.push(r);
+    byAccount.set(account, list);
+  }
+  const files: string[] = [];
+  let bytesGz = 0;
+  let bytesJson = 0;
+  for (const [account, list] of byAccount) {
+    for (let i = 0; i < list.length; i += perFile) {
+      const chunk = list.slice(i, i + perFile);
+      const t = String(chunk[0]!.eventTime);
+      const [y, m, d] = t.slice(0, 10).split('-');
+      const stamp = t.replace(/[-:]/g, '').slice(0, 13) + 'Z';
+      const folder = join(dir, 'AWSLogs', account, 'CloudTrail', 'us-east-1', y!, m!, d!);
+      mkdirSync(folder, { recursive: true });
+      const file = join(folder, `${account}_CloudTrail_us-east-1_${stamp}_${String(i / perFile).padStart(5, '0')}.json.gz`);
+      const json = Buffer.from(JSON.stringify({ Records: chunk }));
+      const gz = gzipSync(json);
+      writeFileSync(file, gz);
+      files.push(file);
+      bytesGz += gz.length;
+      bytesJson += json.length;
+    }
+  }
+  return { dir, files, records: records.length, bytesGz, bytesJson };
+}
+
+function writeOne(name: string, records: Record<string, unknown>[]): Written {
+  const file = join(WORK, `${name}.json.gz`);
+  const json = Buffer.from(JSON.stringify({ Records: records }));
+  const gz = gzipSync(json);
+  writeFileSync(file, gz);
+  return { dir: file, files: [file], records: records.length, bytesGz: gz.length, bytesJson: json.length };
+}
+
+async function runChild(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string; wallMs: number }> {
   const t0 = process.hrtime.bigint();
-  const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, BLASTWALL_RSS_FILE: rssFile }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     // Keep only the tail of stdout (the summary line) and a bounded stderr: the bench's own memory must not depend on the output.
     let out = '';
     let err = '';
@@ -53,23 +125,103 @@ export async function measureReplay(opts: { events: number; seed?: number }): Pr
     child.on('error', reject);
     child.on('close', (c) => resolve({ code: c, stdout: out, stderr: err }));
   });
-  const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  return { ...result, wallMs: Number(process.hrtime.bigint() - t0) / 1e6 };
+}
+
+async function replay(input: Written, configFile: string): Promise<ReplayRun> {
+  const rssFile = join(WORK, 'replay-rss.json');
+  rmSync(rssFile, { force: true });
+  const args = ['--import', join(ROOT, 'bench', 'rss-probe.mjs'), join(ROOT, 'bin', 'blastwall.mjs'), 'replay', '--format', 'json', '--config', configFile, input.dir];
+  const { code, stdout, stderr, wallMs } = await runChild(args, { BLASTWALL_RSS_FILE: rssFile });
   if (code !== 0 && code !== 3) throw new Error(`replay exited ${code}: ${stderr.slice(0, 2000)}`);
   const lines = stdout.trim().split('\n');
   const summary = JSON.parse(lines[lines.length - 1] ?? '{}') as { type?: string; events?: number; findings?: number };
   if (summary.type !== 'summary') throw new Error(`replay did not end with a summary line: ${lines[lines.length - 1]?.slice(0, 200)}`);
-  if (summary.events !== records.length) throw new Error(`replay read ${summary.events} of ${records.length} records: ${stderr.slice(0, 1000)}`);
+  if (summary.events !== input.records) throw new Error(`replay read ${summary.events} of ${input.records} records: ${stderr.slice(0, 1000)}`);
   if (!existsSync(rssFile)) throw new Error('the replay child did not report its peak RSS');
   const { maxRssKb } = JSON.parse(readFileSync(rssFile, 'utf8')) as { maxRssKb: number };
   return {
-    replayEventsPerSec: records.length / (wallMs / 1000),
+    records: input.records,
+    files: input.files.length,
+    bytesGz: input.bytesGz,
+    bytesJson: input.bytesJson,
+    wallMs,
+    eventsPerSec: input.records / (wallMs / 1000),
     peakRssMb: maxRssKb / 1024,
-    replayRecords: records.length,
-    replayFileBytes: gz.length,
-    replayWallMs: wallMs,
-    replayExitCode: code,
-    replayFindings: summary.findings ?? 0,
-    replaySummary: summary,
+    findings: summary.findings ?? 0,
+  };
+}
+
+async function read(input: Written): Promise<number> {
+  const { code, stdout, stderr, wallMs } = await runChild([join(ROOT, 'bench', 'read-yardstick.mjs'), ...input.files]);
+  if (code !== 0) throw new Error(`read yardstick failed: ${stderr.slice(0, 1000)}`);
+  if (Number(stdout) !== input.records) throw new Error(`read yardstick counted ${stdout} of ${input.records}`);
+  return input.records / (wallMs / 1000);
+}
+
+function jq(input: Written): { eventsPerSec: number | null; note: string } {
+  const which = spawnSync('sh', ['-c', 'command -v jq'], { encoding: 'utf8' });
+  if (which.status !== 0) return { eventsPerSec: null, note: 'jq is not installed: yardstick skipped' };
+  const t0 = process.hrtime.bigint();
+  const out = spawnSync('sh', ['-c', `gzip -dc '${input.files[0]}' | jq -c '.Records[]' | wc -l`], { encoding: 'utf8', maxBuffer: 1024 * 1024 });
+  const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (out.status !== 0 || Number(out.stdout.trim()) !== input.records) return { eventsPerSec: null, note: `jq failed: ${out.stderr.slice(0, 200)}` };
+  return { eventsPerSec: input.records / (wallMs / 1000), note: `gzip -dc | jq -c '.Records[]' | wc -l over the single file (${input.records} records)` };
+}
+
+export async function measureReplay(opts: { events: number; perFile?: number; pairs?: number; memory?: boolean; seed?: number }): Promise<ReplayResult> {
+  const { records, stats } = generate({ events: opts.events, seed: opts.seed ?? 11 });
+  const configFile = join(WORK, 'bench.config.json');
+  writeFileSync(configFile, JSON.stringify(benchConfig(), null, 2));
+  const many = writeLogTree(`replay-tree-${opts.events}`, records, opts.perFile ?? 500);
+  const single = writeOne(`replay-${opts.events}`, records);
+
+  // Warm the file cache (and the CLI's own start) once on both sides.
+  await read(many);
+  const pairs = Math.max(5, opts.pairs ?? 5);
+  const manyRuns: ReplayRun[] = [];
+  const reads: number[] = [];
+  const ratios: number[] = [];
+  for (let i = 0; i < pairs; i++) {
+    const readEps = await read(many);
+    const run = await replay(many, configFile);
+    reads.push(readEps);
+    manyRuns.push(run);
+    ratios.push(run.eventsPerSec / readEps);
+  }
+  const singleRun = await replay(single, configFile);
+  const j = jq(single);
+  const ratio = ratioStats(ratios);
+  const replayEps = ratioStats(manyRuns.map((r) => r.eventsPerSec)).median;
+
+  let peakRssMbManyFiles: number | null = null;
+  let peakRssMbTenthFiles: number | null = null;
+  if (opts.memory) {
+    const big = generate({ events: 300_000, seed: 31 }).records;
+    const sixty = writeLogTree('replay-rss-60', big, 5_000);
+    const six = writeLogTree('replay-rss-6', big.slice(0, 30_000), 5_000);
+    peakRssMbTenthFiles = (await replay(six, configFile)).peakRssMb;
+    peakRssMbManyFiles = (await replay(sixty, configFile)).peakRssMb;
+    rmSync(sixty.dir, { recursive: true, force: true });
+    rmSync(six.dir, { recursive: true, force: true });
+  }
+  const cli = existsSync(join(ROOT, 'dist', 'cli', 'blastwall.mjs')) ? 'dist/cli/blastwall.mjs (prebuilt bundle)' : 'bin/cli.ts through tsx';
+  return {
+    replayEventsPerSec: replayEps,
+    replayEventsPerSecSingleFile: singleRun.eventsPerSec,
+    readEventsPerSec: ratioStats(reads).median,
+    replayToReadRatio: ratio.median,
+    replayToReadRatioStats: ratio,
+    jqEventsPerSec: j.eventsPerSec,
+    jqNote: j.note,
+    peakRssMb: Math.max(...manyRuns.map((r) => r.peakRssMb)),
+    peakRssMbSingleFile: singleRun.peakRssMb,
+    peakRssMbManyFiles,
+    peakRssMbTenthFiles,
+    peakRssGrowthForTenTimesInput: peakRssMbManyFiles !== null && peakRssMbTenthFiles ? peakRssMbManyFiles / peakRssMbTenthFiles : null,
+    manyFiles: manyRuns,
+    singleFile: singleRun,
+    cli,
     generated: stats,
   };
 }

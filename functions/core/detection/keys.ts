@@ -49,8 +49,26 @@ export function actorKey(event: AuditEvent): string | undefined {
   return `${event.actor.sourceIp}|${event.actor.userAgentFamily}`;
 }
 
+/**
+ * Interned networks: the same source IP recurs on nearly every event of a machine, so
+ * its network is computed once and the same string handed out again (no regex, no
+ * string building on the hot path). Bounded: cleared when full.
+ */
+const NETWORKS = new Map<string, string>();
+const NETWORKS_MAX = 50_000;
+
 /** The network a source IP belongs to: /24 for IPv4, /64 for IPv6, the host name otherwise. */
 export function networkOf(ip: string): string {
+  let network = NETWORKS.get(ip);
+  if (network === undefined) {
+    if (NETWORKS.size >= NETWORKS_MAX) NETWORKS.clear();
+    network = computeNetwork(ip);
+    NETWORKS.set(ip, network);
+  }
+  return network;
+}
+
+function computeNetwork(ip: string): string {
   const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(ip);
   if (v4) return `${v4[1]}.${v4[2]}.${v4[3]}.0/24`;
   if (ip.includes(':')) {

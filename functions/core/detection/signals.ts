@@ -229,9 +229,15 @@ function hopSource(event: AuditEvent, history: History, hopStart: number): Actor
   return best;
 }
 
-/** How often an actor's "last used" time is refreshed in the store (coalescing). */
+/**
+ * How often an actor's "last used" time is refreshed in the store (coalescing):
+ * once per hop window, so a machine's use is written again only when the stored
+ * time would otherwise lapse out of the window. The hop test allows this much
+ * slack, so a hop is never missed; the cost is that an earlier use up to two
+ * windows before (not one) still counts as a hop source (docs/detection.md).
+ */
 export function actorRefreshMs(settings: DetectionSettings): number {
-  return Math.max(MINUTE, Math.floor((settings.hopWindowMinutes * MINUTE) / 2));
+  return Math.max(MINUTE, settings.hopWindowMinutes * MINUTE);
 }
 
 export function isEstablished(principal: PrincipalState | undefined, event: AuditEvent, settings: DetectionSettings): boolean {
@@ -287,12 +293,19 @@ export const firstUseInEnvironment: SignalFunction = (event, history) => {
 export const newSource: SignalFunction = (event, history) => {
   if (isServiceCall(event) || !isEstablished(history.principal, event, history.settings)) return undefined;
   const principal = history.principal!;
-  const known = principal.sources.filter((s) => s.firstSeen < event.timeMs);
-  if (known.length === 0) return undefined;
   const network = networkOf(event.actor.sourceIp);
   const family = event.actor.userAgentFamily;
-  const newNetwork = !known.some((s) => s.network === network);
-  const newFamily = !known.some((s) => s.family === family);
+  // One pass, no list built: the sources known before this event, and whether this network and tool are among them.
+  let knownCount = 0;
+  let newNetwork = true;
+  let newFamily = true;
+  for (const s of principal.sources) {
+    if (!(s.firstSeen < event.timeMs)) continue;
+    knownCount++;
+    if (s.network === network) newNetwork = false;
+    if (s.family === family) newFamily = false;
+  }
+  if (knownCount === 0) return undefined;
   if (!newNetwork && !newFamily) return undefined;
   const level = sensitivity(history, event.environment);
   const both = newNetwork && newFamily;
@@ -302,6 +315,8 @@ export const newSource: SignalFunction = (event, history) => {
     id: 'new-source',
     severity,
     get text() {
+      // Stored state is immutable: the list read here is the one judged above.
+      const known = principal.sources.filter((s) => s.firstSeen < event.timeMs);
       const usual = [...new Set(known.map((s) => `${s.network} (${s.family})`))].slice(0, 3).join(', ');
       const what = both ? `a network (${event.actor.sourceIp}) and a tool (${family})` : newNetwork ? `a network (${event.actor.sourceIp})` : `a tool (${family})`;
       return `${capitalise(describeCredential(event.credential))} has been in use for ${duration(event.timeMs - principal.firstSeen)}, always from ${usual}; now it is used from ${what} it was never used from.`;
