@@ -30,6 +30,7 @@ import { TABLE_SCHEMA } from '../functions/adapters/table-schema.ts';
 import { BLASTWALL_EVENT_SOURCE, DETAIL_TYPES, ENV_VARS, METRIC_NAMESPACE, SERVICE_NAME } from '../functions/core/telemetry-names.ts';
 import type { DeploymentSettings } from './config.ts';
 import { BlastwallFunction } from './constructs/blastwall-function.ts';
+import { History } from './constructs/history.ts';
 import { Monitoring } from './constructs/monitoring.ts';
 import { CLOUDTRAIL_DETAIL_TYPES } from './member-stack.ts';
 import type { ResourceNames } from './names.ts';
@@ -52,7 +53,8 @@ export const TABLE_ACCESS = {
   // dynamo-state-store.ts: BatchGetItem, PutItem / TransactWriteItems (Put, Update, ConditionCheck), UpdateItem.
   detect: {
     actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
-    keyPrefixes: ['CRED#', 'ACTOR#', 'SESSION#', 'RES#', 'EVT#'],
+    // SEEN#: the ledger of write events that arrived, for the reconciler (seen-ledger-dynamo.ts).
+    keyPrefixes: ['CRED#', 'ACTOR#', 'SESSION#', 'RES#', 'EVT#', 'SEEN#'],
   },
   // response-ledger-dynamodb.ts: Get, Put, Update, Delete, Query on findings, holds and the circuit breaker.
   respond: {
@@ -360,10 +362,21 @@ export class CentralStack extends Stack {
       this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(deployment.alarmEmail));
     }
 
+    // ── History: warm baseline on first deploy, reconciler of missed events (lib/constructs/history.ts) ──
+    const history = new History(this, 'History', {
+      names,
+      organizationId: deployment.organizationId,
+      table: this.table,
+      bus: this.bus,
+      environment: common,
+      logRetention: LOG_RETENTION,
+      alarmTopic: this.alarmTopic,
+    });
+
     const monitoring = new Monitoring(this, 'Monitoring', {
       topic: this.alarmTopic,
-      functions: { Detect: detect.function, Respond: respond.function, Page: page.function, Undo: undo.function },
-      deadLetterQueues: { Detect: this.deadLetterQueues.detect, Respond: this.deadLetterQueues.respond, Page: this.deadLetterQueues.page },
+      functions: { Detect: detect.function, Respond: respond.function, Page: page.function, Undo: undo.function, WarmUp: history.warmUp.function, Reconcile: history.reconcile.function },
+      deadLetterQueues: { Detect: this.deadLetterQueues.detect, Respond: this.deadLetterQueues.respond, Page: this.deadLetterQueues.page, History: history.deadLetterQueue },
       silenceAlarmMinutes: deployment.silenceAlarmMinutes,
       dashboardName: names.dashboard,
     });

@@ -27,6 +27,11 @@ export interface ResourceNames {
   slackSecret: string;
   pagerDutySecret: string;
   dashboard: string;
+  /** Read-only CloudTrail history role in every member account (us-east-1 stack), for warm-up and reconcile. */
+  historyReaderRole: string;
+  /** The central warm-up and reconcile functions' roles: the only principals the history role trusts. */
+  warmUpFunctionRole: string;
+  reconcileFunctionRole: string;
 }
 
 export function resourceNames(prefix: string): ResourceNames {
@@ -43,6 +48,9 @@ export function resourceNames(prefix: string): ResourceNames {
     slackSecret: `${lower}/slack`,
     pagerDutySecret: `${lower}/pagerduty`,
     dashboard: `${prefix}`,
+    historyReaderRole: `${prefix}-history-reader`,
+    warmUpFunctionRole: `${prefix}-warm-up-function`,
+    reconcileFunctionRole: `${prefix}-reconcile-function`,
   };
 }
 

@@ -59,20 +59,22 @@ describe('central bus', () => {
     t.hasResourceProperties('AWS::Events::Rule', { EventPattern: own(DETAIL_TYPES.restoreRequested), Targets: [target('Respond')] });
   });
 
-  it('every rule sits on the central bus, never the default bus', () => {
+  it('every rule sits on the central bus, never the default bus (the history schedules excepted: schedules are rules of the default bus)', () => {
     const busId = logicalId(t, 'AWS::Events::EventBus', 'Bus');
-    for (const rule of Object.values(t.findResources('AWS::Events::Rule'))) {
+    const rules = Object.values(t.findResources('AWS::Events::Rule'));
+    for (const rule of rules.filter((r) => !r.Properties.ScheduleExpression)) {
       expect(rule.Properties.EventBusName).toEqual({ Ref: busId });
     }
+    expect(rules.filter((r) => r.Properties.ScheduleExpression).map((r) => r.Properties.ScheduleExpression)).toEqual(['rate(15 minutes)', 'rate(15 minutes)']);
   });
 });
 
 describe('asynchronous delivery never drops silently', () => {
   it('every rule target has a dead-letter queue and an explicit retry policy', () => {
     const rules = Object.values(t.findResources('AWS::Events::Rule'));
-    expect(rules).toHaveLength(4);
+    expect(rules).toHaveLength(6);
     const targets = rules.flatMap((r) => r.Properties.Targets);
-    expect(targets).toHaveLength(5);
+    expect(targets).toHaveLength(7);
     for (const target of targets) {
       expect(target.DeadLetterConfig?.Arn, JSON.stringify(target)).toBeDefined();
       expect(target.RetryPolicy.MaximumRetryAttempts).toBeGreaterThan(0);
@@ -110,7 +112,7 @@ describe('asynchronous delivery never drops silently', () => {
 
   it('DLQs are encrypted and refuse plain-text transport', () => {
     const queues = t.findResources('AWS::SQS::Queue');
-    expect(Object.keys(queues)).toHaveLength(3);
+    expect(Object.keys(queues)).toHaveLength(4); // detect, respond, page, and the history schedules'
     for (const [id, q] of Object.entries(queues)) {
       expect(q.Properties.SqsManagedSseEnabled).toBe(true);
       t.hasResourceProperties('AWS::SQS::QueuePolicy', {
@@ -144,9 +146,9 @@ describe('state table', () => {
 });
 
 describe('functions', () => {
-  it('four functions, nodejs22.x on arm64, each with its own role and its own log group with retention', () => {
+  it('six functions (four + warm-up and reconcile), nodejs22.x on arm64, each with its own role and its own log group with retention', () => {
     const fns = t.findResources('AWS::Lambda::Function');
-    expect(Object.keys(fns)).toHaveLength(4);
+    expect(Object.keys(fns)).toHaveLength(6);
     const roles = new Set<string>();
     for (const fn of Object.values(fns)) {
       expect(fn.Properties.Runtime).toBe('nodejs22.x');
@@ -156,7 +158,7 @@ describe('functions', () => {
       expect(resources[logGroup]!.Type).toBe('AWS::Logs::LogGroup');
       expect(resources[logGroup]!.Properties.RetentionInDays).toBeGreaterThan(0);
     }
-    expect(roles.size).toBe(4);
+    expect(roles.size).toBe(6);
     // No CDK log-retention custom resource (its role would hold logs:* on *).
     expect(Object.keys(t.findResources('Custom::LogRetention'))).toHaveLength(0);
   });
@@ -278,8 +280,9 @@ describe('least privilege', () => {
     expect(put.Condition!['ForAllValues:StringEquals']!['events:detail-type']).toEqual([DETAIL_TYPES.restoreRequested]);
   });
 
-  it('only respond can reach another account: no other role has sts:AssumeRole', () => {
+  it('only respond (and the read-only history readers) can reach another account: detect, page and undo have no sts:AssumeRole', () => {
     for (const fn of ['Detect', 'Page', 'Undo']) expect(allActions(fn).filter((a) => a.startsWith('sts:'))).toEqual([]);
+    // (warm-up and reconcile assume only the read-only history role: test/history/history-infra.test.ts)
   });
 });
 

@@ -55,7 +55,7 @@ describe('npx cdk synth --no-notices (offline, example config)', () => {
   it('bundles each function as a minified ESM file with the SDK left external', () => {
     const central = template('Blastwall-Central');
     const functions = Object.entries<any>(central.Resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(4);
+    expect(functions).toHaveLength(6);
     for (const [id, fn] of functions) {
       const assetPath = fn.Metadata?.['aws:asset:path'];
       expect(assetPath, id).toBeDefined();
