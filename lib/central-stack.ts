@@ -210,8 +210,12 @@ export class CentralStack extends Stack {
         [ENV_VARS.tableName]: this.table.tableName,
         [ENV_VARS.slackSecretArn]: slackSecret.secretArn,
         [ENV_VARS.pagerDutySecretArn]: pagerDutySecret.secretArn,
+        // The credential's recent CloudTrail events under each page (functions/page/context.ts).
+        [ENV_VARS.historyRoleName]: names.historyReaderRole,
       },
       logRetention: LOG_RETENTION,
+      // Named: the member history role trusts it.
+      roleName: names.pageFunctionRole,
       asyncFailureQueue: this.deadLetterQueues.page,
     });
     const undo = new BlastwallFunction(this, 'Undo', {
@@ -372,6 +376,7 @@ export class CentralStack extends Stack {
       logRetention: LOG_RETENTION,
       alarmTopic: this.alarmTopic,
     });
+    history.allowReadingHistory(page.role);
 
     const monitoring = new Monitoring(this, 'Monitoring', {
       topic: this.alarmTopic,

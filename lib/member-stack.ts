@@ -204,10 +204,10 @@ export class MemberStack extends Stack {
     const centralRole = (name: string) => `arn:${Aws.PARTITION}:iam::${deployment.centralAccount}:role/${name}`;
     this.historyRole = new iam.Role(this, 'HistoryReaderRole', {
       roleName: names.historyReaderRole,
-      description: 'Blastwall history reader: CloudTrail LookupEvents only, for the central warm-up and reconcile functions',
+      description: 'Blastwall history reader: CloudTrail LookupEvents only, for the central warm-up, reconcile and page functions',
       maxSessionDuration: Duration.hours(1),
       assumedBy: new iam.AccountPrincipal(deployment.centralAccount).withConditions({
-        ArnEquals: { 'aws:PrincipalArn': [centralRole(names.warmUpFunctionRole), centralRole(names.reconcileFunctionRole)] },
+        ArnEquals: { 'aws:PrincipalArn': [centralRole(names.warmUpFunctionRole), centralRole(names.reconcileFunctionRole), centralRole(names.pageFunctionRole)] },
         StringEquals: { 'aws:PrincipalOrgID': deployment.organizationId },
       }),
       inlinePolicies: {
@@ -219,7 +219,7 @@ export class MemberStack extends Stack {
     (this.historyRole.node.defaultChild as iam.CfnRole).cfnOptions.condition = isHomeRegion;
     Validations.of(this.historyRole).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'cloudtrail:LookupEvents supports no resource-level permissions (it reads the account-region event history); the role allows that one read-only call and trusts only the central warm-up and reconcile roles.',
+      reason: 'cloudtrail:LookupEvents supports no resource-level permissions (it reads the account-region event history); the role allows that one read-only call and trusts only the central warm-up, reconcile and page roles.',
     });
 
     // ── Outputs ───────────────────────────────────────────────────────────────────────

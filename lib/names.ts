@@ -32,6 +32,8 @@ export interface ResourceNames {
   /** The central warm-up and reconcile functions' roles: the only principals the history role trusts. */
   warmUpFunctionRole: string;
   reconcileFunctionRole: string;
+  /** The central page function's role: it reads the credential's recent history for the page. */
+  pageFunctionRole: string;
 }
 
 export function resourceNames(prefix: string): ResourceNames {
@@ -51,6 +53,7 @@ export function resourceNames(prefix: string): ResourceNames {
     historyReaderRole: `${prefix}-history-reader`,
     warmUpFunctionRole: `${prefix}-warm-up-function`,
     reconcileFunctionRole: `${prefix}-reconcile-function`,
+    pageFunctionRole: `${prefix}-page-function`,
   };
 }
 

@@ -55,6 +55,25 @@ export class History extends Construct {
   readonly reconcile: BlastwallFunction;
   readonly missedEventsAlarm: cloudwatch.Alarm;
   readonly deadLetterQueue: sqs.Queue;
+  private readonly historyRoleArn: string;
+  private readonly historyRoleName: string;
+  private readonly organizationId: string | undefined;
+
+  /** Lets a role assume the read-only history role in any member account (inside the organisation). */
+  allowReadingHistory(role: iam.IRole): void {
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'AssumeMemberHistoryRole',
+        actions: ['sts:AssumeRole'],
+        resources: [this.historyRoleArn],
+        ...(this.organizationId ? { conditions: { StringEquals: { 'aws:ResourceOrgID': this.organizationId } } } : {}),
+      }),
+    );
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/${this.historyRoleName}]`,
+      reason: 'The read-only history role exists in every member account, which the organisation adds and removes over time; the account is the only wildcard, the role name is fixed and aws:ResourceOrgID keeps it inside the organisation.',
+    });
+  }
 
   constructor(scope: Construct, id: string, props: HistoryProps) {
     super(scope, id);
@@ -95,17 +114,13 @@ export class History extends Construct {
         resources: [props.table.tableArn],
         conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': access.keyPrefixes.map((p) => `${p}*`) } },
       });
-    const historyRoleArn = `arn:${partition}:iam::*:role/${names.historyReaderRole}`;
-    const assumeHistoryRole = new iam.PolicyStatement({
-      sid: 'AssumeMemberHistoryRole',
-      actions: ['sts:AssumeRole'],
-      resources: [historyRoleArn],
-      ...(props.organizationId ? { conditions: { StringEquals: { 'aws:ResourceOrgID': props.organizationId } } } : {}),
-    });
+    this.historyRoleArn = `arn:${partition}:iam::*:role/${names.historyReaderRole}`;
+    this.organizationId = props.organizationId;
+    this.historyRoleName = names.historyReaderRole;
     this.warmUp.role.addToPolicy(tableAccess(HISTORY_TABLE_ACCESS.warmUp));
-    this.warmUp.role.addToPolicy(assumeHistoryRole);
     this.reconcile.role.addToPolicy(tableAccess(HISTORY_TABLE_ACCESS.reconcile));
-    this.reconcile.role.addToPolicy(assumeHistoryRole);
+    this.allowReadingHistory(this.warmUp.role);
+    this.allowReadingHistory(this.reconcile.role);
     this.reconcile.role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'PublishFindings',
@@ -114,12 +129,6 @@ export class History extends Construct {
         conditions: { 'ForAllValues:StringEquals': { 'events:source': [BLASTWALL_EVENT_SOURCE], 'events:detail-type': [DETAIL_TYPES.finding] } },
       }),
     );
-    for (const fn of [this.warmUp, this.reconcile]) {
-      Validations.of(fn.role).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/${names.historyReaderRole}]`,
-        reason: 'The read-only history role exists in every member account, which the organisation adds and removes over time; the account is the only wildcard, the role name is fixed and aws:ResourceOrgID keeps it inside the organisation.',
-      });
-    }
 
     // First deploy: a custom resource whose provider is the function itself (it answers
     // CloudFormation at once, then works); the schedule continues it until done.

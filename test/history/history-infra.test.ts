@@ -19,6 +19,12 @@ const fnId = (name: string) => logicalId(central, 'AWS::Lambda::Function', `Hist
 const roleOf = (name: string) => logicalId(central, 'AWS::IAM::Role', `History${name}Role`);
 
 describe('central stack: warm-up and reconcile', () => {
+  it('page reads the credential history through the same role (its role is named for the member trust)', () => {
+    const pageFn = Object.entries(resources).find(([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith('PageFunction'))!;
+    expect(pageFn[1].Properties.Environment.Variables.HISTORY_ROLE_NAME).toBe('Blastwall-history-reader');
+    expect(Object.values(resources).some((r) => r.Type === 'AWS::IAM::Role' && r.Properties.RoleName === 'Blastwall-page-function')).toBe(true);
+  });
+
   it('both functions have fixed role names (the member history role trusts exactly those) and one run at a time', () => {
     expect(resources[roleOf('WarmUp')]!.Properties.RoleName).toBe('Blastwall-warm-up-function');
     expect(resources[roleOf('Reconcile')]!.Properties.RoleName).toBe('Blastwall-reconcile-function');
@@ -71,7 +77,7 @@ describe('central stack: warm-up and reconcile', () => {
 });
 
 describe('member stack: the read-only history role', () => {
-  it('exists once per account (us-east-1 stack), trusts only the central warm-up and reconcile roles, and may only LookupEvents', () => {
+  it('exists once per account (us-east-1 stack), trusts only the central warm-up, reconcile and page roles, and may only LookupEvents', () => {
     const member = (s.member.toJSON() as any).Resources as Record<string, any>;
     const [id, role] = Object.entries(member).find(([, r]) => r.Type === 'AWS::IAM::Role' && r.Properties.RoleName === 'Blastwall-history-reader')!;
     expect(id).toMatch(/^HistoryReaderRole/);
@@ -82,6 +88,7 @@ describe('member stack: the read-only history role', () => {
     expect(trust[0].Condition.ArnEquals['aws:PrincipalArn'].map(flat)).toEqual([
       'arn:${AWS::Partition}:iam::999999999999:role/Blastwall-warm-up-function',
       'arn:${AWS::Partition}:iam::999999999999:role/Blastwall-reconcile-function',
+      'arn:${AWS::Partition}:iam::999999999999:role/Blastwall-page-function',
     ]);
     expect(trust[0].Condition.StringEquals).toEqual({ 'aws:PrincipalOrgID': 'o-exampleorg1' });
     const statements = role.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);

@@ -261,9 +261,11 @@ describe('least privilege', () => {
     expect(put.Condition!['ForAllValues:StringEquals']!['events:detail-type']).toEqual([DETAIL_TYPES.response]);
   });
 
-  it('page: the table and the two secrets; no IAM, no STS, cannot publish events', () => {
+  it('page: the table and the two secrets, and only the read-only history role to assume (the page context); no IAM, cannot publish events', () => {
     const actions = allActions('Page');
-    expect(actions.filter((a) => /^(iam|sts|events):/.test(a))).toEqual([]);
+    expect(actions.filter((a) => /^(iam|events):/.test(a))).toEqual([]);
+    const sts = statementsOf('Page').filter((x) => actionsOf(x).some((a) => a.startsWith('sts:')));
+    expect(sts.map((x) => [actionsOf(x), flat(x.Resource)])).toEqual([[['sts:AssumeRole'], 'arn:${AWS::Partition}:iam::*:role/Blastwall-history-reader']]);
     const secrets = statementsOf('Page').filter((x) => actionsOf(x).includes('secretsmanager:GetSecretValue'));
     expect(secrets.map((x) => x.Resource)).toEqual([
       { Ref: logicalId(t, 'AWS::SecretsManager::Secret', 'SlackSecret') },
@@ -280,8 +282,8 @@ describe('least privilege', () => {
     expect(put.Condition!['ForAllValues:StringEquals']!['events:detail-type']).toEqual([DETAIL_TYPES.restoreRequested]);
   });
 
-  it('only respond (and the read-only history readers) can reach another account: detect, page and undo have no sts:AssumeRole', () => {
-    for (const fn of ['Detect', 'Page', 'Undo']) expect(allActions(fn).filter((a) => a.startsWith('sts:'))).toEqual([]);
+  it('only respond can act in another account: detect and undo have no sts:AssumeRole (page, warm-up and reconcile only the read-only history role)', () => {
+    for (const fn of ['Detect', 'Undo']) expect(allActions(fn).filter((a) => a.startsWith('sts:'))).toEqual([]);
     // (warm-up and reconcile assume only the read-only history role: test/history/history-infra.test.ts)
   });
 });
