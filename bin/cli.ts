@@ -13,7 +13,7 @@ const USAGE = `usage: blastwall <command> [options]
 commands:
   replay [--config FILE] [--format F] FILE|DIR...       backtest recorded CloudTrail (files or an S3 tree)
   backtest --since 14d [--format F] [--out FILE] ...    the same, pulled from CloudTrail itself
-  warm-up --table NAME [--since 14d] ...                 fill the state table from CloudTrail's last days
+  warm-up --table NAME [--since 14d] ...                fill the state table from CloudTrail's last days
   demo                                                  the incident Blastwall exists to stop, step by step
   help                                                  this text
 
