@@ -3,14 +3,14 @@
  * format: a new format (say `asff`) is a new entry in FORMATS and one case in
  * {@link createOutput}.
  *
- * The json format is the contract other tools read (see replay-command.ts): names
- * are fixed.
+ * The json format is the contract other tools read (findingLine / summaryLine in
+ * replay-command.ts): names are fixed.
  */
 import { createWriteStream } from 'node:fs';
-import { renderPageText } from '../../functions/core/paging/render-text.ts';
-import { describeApiCall } from '../../functions/core/response/plan.ts';
 import { UsageError, type Io } from './io.ts';
 import type { ReplayedFinding, ReplaySummary } from './replay-engine.ts';
+// The contract's shapes stay where they always were (other tools and branches edit them there).
+import { findingLine, findingText, summaryLine } from './replay-command.ts';
 import { createReportCollector, summaryText } from './report.ts';
 import { renderHtmlReport, type HtmlReportMeta } from './report-html.ts';
 
@@ -84,55 +84,4 @@ export function createOutput(format: OutputFormat, sink: Sink, meta: Omit<HtmlRe
       };
     }
   }
-}
-
-/** The JSON-lines contract for a finding. Names are fixed: other tools read them. */
-export function findingLine({ finding, eventIndex }: ReplayedFinding) {
-  return {
-    type: 'finding',
-    id: finding.id,
-    eventId: finding.eventId,
-    eventIndex,
-    time: finding.time,
-    eventName: finding.eventName,
-    account: finding.account,
-    environment: finding.environment,
-    severity: finding.severity,
-    credential: {
-      type: finding.credential.type,
-      accessKeyId: finding.credential.accessKeyId ?? null,
-      arn: finding.credential.arn ?? null,
-    },
-    reasons: finding.reasons.map((r) => ({ signal: r.signal, text: r.text })),
-    // What Blastwall would do: every entry is `planned` in a replay.
-    response: finding.response
-      .filter((a) => a.status === 'planned')
-      .map((a) => ({
-        action: a.action,
-        target: a.target,
-        mode: a.mode,
-        status: a.status,
-        ...(a.apiCall ? { call: describeApiCall(a) } : {}),
-        ...(a.detail ? { detail: a.detail } : {}),
-      })),
-    // What it deliberately would not do, and why (protected principal, page-only, below the revoke threshold …).
-    skipped: finding.response
-      .filter((a) => a.status !== 'planned')
-      .map((a) => ({ action: a.action, target: a.target, mode: a.mode, reason: a.detail ?? a.code ?? 'skipped' })),
-  };
-}
-
-export function summaryLine(summary: ReplaySummary) {
-  return {
-    type: 'summary',
-    events: summary.events,
-    rejected: summary.rejected,
-    findings: summary.findings,
-    revocations: summary.revocations,
-  };
-}
-
-export function findingText({ finding, eventIndex }: ReplayedFinding): string {
-  const rule = '─'.repeat(78);
-  return `${rule}\n#${eventIndex} ${finding.time}  ${finding.severity.toUpperCase()}  ${finding.eventName}  ${finding.account} (${finding.environment})\n${rule}\n${renderPageText(finding)}\n\n`;
 }

@@ -8,14 +8,14 @@
  */
 import { parseArgs } from 'node:util';
 import type { Finding } from '../../functions/core/finding.ts';
+import { renderPageText } from '../../functions/core/paging/render-text.ts';
+import { describeApiCall } from '../../functions/core/response/plan.ts';
 import { expandInputs } from './input-tree.ts';
 import { loadConfig } from './load-config.ts';
 import { createOutput, createSink, parseFormat } from './output-format.ts';
 import { createProgress } from './progress.ts';
-import { replayFiles } from './replay-engine.ts';
+import { replayFiles, type ReplayedFinding, type ReplaySummary } from './replay-engine.ts';
 import { UsageError, type Io } from './io.ts';
-
-export { findingLine, summaryLine } from './output-format.ts';
 
 export const EXIT = { ok: 0, usage: 2, rejected: 3 } as const;
 
@@ -81,6 +81,57 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
   });
   await output.end(summary);
   return summary.rejected > 0 ? EXIT.rejected : EXIT.ok;
+}
+
+/** The JSON-lines contract for a finding. Names are fixed: other tools read them. */
+export function findingLine({ finding, eventIndex }: ReplayedFinding) {
+  return {
+    type: 'finding',
+    id: finding.id,
+    eventId: finding.eventId,
+    eventIndex,
+    time: finding.time,
+    eventName: finding.eventName,
+    account: finding.account,
+    environment: finding.environment,
+    severity: finding.severity,
+    credential: {
+      type: finding.credential.type,
+      accessKeyId: finding.credential.accessKeyId ?? null,
+      arn: finding.credential.arn ?? null,
+    },
+    reasons: finding.reasons.map((r) => ({ signal: r.signal, text: r.text })),
+    // What Blastwall would do: every entry is `planned` in a replay.
+    response: finding.response
+      .filter((a) => a.status === 'planned')
+      .map((a) => ({
+        action: a.action,
+        target: a.target,
+        mode: a.mode,
+        status: a.status,
+        ...(a.apiCall ? { call: describeApiCall(a) } : {}),
+        ...(a.detail ? { detail: a.detail } : {}),
+      })),
+    // What it deliberately would not do, and why (protected principal, page-only, below the revoke threshold …).
+    skipped: finding.response
+      .filter((a) => a.status !== 'planned')
+      .map((a) => ({ action: a.action, target: a.target, mode: a.mode, reason: a.detail ?? a.code ?? 'skipped' })),
+  };
+}
+
+export function summaryLine(summary: ReplaySummary) {
+  return {
+    type: 'summary',
+    events: summary.events,
+    rejected: summary.rejected,
+    findings: summary.findings,
+    revocations: summary.revocations,
+  };
+}
+
+export function findingText({ finding, eventIndex }: ReplayedFinding): string {
+  const rule = '─'.repeat(78);
+  return `${rule}\n#${eventIndex} ${finding.time}  ${finding.severity.toUpperCase()}  ${finding.eventName}  ${finding.account} (${finding.environment})\n${rule}\n${renderPageText(finding)}\n\n`;
 }
 
 /** Paths as the user typed them, relative to the CLI's working directory (tests run it in-process elsewhere). */
