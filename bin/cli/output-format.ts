@@ -10,8 +10,8 @@ import { createWriteStream } from 'node:fs';
 import { UsageError, type Io } from './io.ts';
 import type { ReplayedFinding, ReplaySummary } from './replay-engine.ts';
 // The contract's shapes stay where they always were (other tools and branches edit them there).
-import { findingLine, findingText, summaryLine } from './replay-command.ts';
-import { createReportCollector, summaryText } from './report.ts';
+import { findingLine, findingText, summaryLine, summaryText } from './replay-command.ts';
+import { breakdownText, createReportCollector } from './report.ts';
 import { renderHtmlReport, type HtmlReportMeta } from './report-html.ts';
 
 export const FORMATS = ['text', 'json', 'html'] as const;
@@ -68,7 +68,7 @@ export function createOutput(format: OutputFormat, sink: Sink, meta: Omit<HtmlRe
           sink.write(findingText(result));
         },
         end: async (summary) => {
-          sink.write(summaryText(summary, collector.result()));
+          sink.write(summaryText(summary) + breakdownText(collector.result()));
           await sink.close();
         },
       };

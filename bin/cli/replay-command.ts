@@ -126,12 +126,29 @@ export function summaryLine(summary: ReplaySummary) {
     rejected: summary.rejected,
     findings: summary.findings,
     revocations: summary.revocations,
+    suppressed: summary.suppressed.length,
+    suppressedEvents: summary.suppressed,
+    expiredSuppressions: summary.expiredSuppressions,
   };
 }
 
 export function findingText({ finding, eventIndex }: ReplayedFinding): string {
   const rule = '─'.repeat(78);
   return `${rule}\n#${eventIndex} ${finding.time}  ${finding.severity.toUpperCase()}  ${finding.eventName}  ${finding.account} (${finding.environment})\n${rule}\n${renderPageText(finding)}\n\n`;
+}
+
+/** The totals and what the suppressions silenced, as every text summary starts. */
+export function summaryText(summary: ReplaySummary): string {
+  const bySeverity = summary.findings === 1 ? 'finding' : 'findings';
+  let text = `${summary.events} events read, ${summary.rejected} rejected, ${summary.duplicates} duplicate deliveries ignored; ${summary.findings} ${bySeverity}, ${summary.revocations} revocations planned.\n`;
+  if (summary.suppressed.length) {
+    const bySuppression = new Map<number, { reason: string; count: number }>();
+    for (const s of summary.suppressed) bySuppression.set(s.suppression, { reason: s.reason, count: (bySuppression.get(s.suppression)?.count ?? 0) + 1 });
+    text += `${summary.suppressed.length} suppressed (no finding, by detection.suppressions):\n`;
+    for (const [index, { reason, count }] of bySuppression) text += `  suppressions[${index}]: ${count} event${count === 1 ? '' : 's'} — ${reason}\n`;
+  }
+  for (const e of summary.expiredSuppressions) text += `suppressions[${e.index}] expired on ${e.expires} and no longer applies — ${e.reason}\n`;
+  return text;
 }
 
 /** Paths as the user typed them, relative to the CLI's working directory (tests run it in-process elsewhere). */

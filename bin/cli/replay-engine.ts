@@ -8,7 +8,8 @@ import type { BlastwallConfig } from '../../functions/core/config.ts';
 import type { Finding } from '../../functions/core/finding.ts';
 import { createPipeline } from '../../functions/core/pipeline.ts';
 import { isEnforcedRevocation } from '../../functions/core/response/plan.ts';
-import { detailsMatter } from '../../functions/core/detection/detector.ts';
+import { catalogueFor, detailsMatter } from '../../functions/core/detection/detector.ts';
+import { expiredSuppressions } from '../../functions/core/detection/suppressions.ts';
 import { createMemoryStateStore } from '../../functions/adapters/memory-state-store.ts';
 import { stat } from 'node:fs/promises';
 import { eachInputItem, InputError, openLogFileStream } from './read-input.ts';
@@ -32,6 +33,20 @@ export interface ReplaySummary {
    */
   revocations: number;
   duplicates: number;
+  /** Events a `detection.suppressions` entry silenced: counted and listed, never dropped silently. */
+  suppressed: SuppressedEvent[];
+  /** Suppressions whose expiry has passed (by the wall clock): they no longer apply. */
+  expiredSuppressions: { index: number; reason: string; expires: string }[];
+}
+
+export interface SuppressedEvent {
+  eventId: string;
+  time: string;
+  eventName: string;
+  /** The severity the finding would have had. */
+  severity: string;
+  suppression: number;
+  reason: string;
 }
 
 export interface ReplayHooks {
@@ -88,8 +103,17 @@ export async function replayFiles(
   hooks: ReplayHooks = {},
 ): Promise<ReplaySummary & { memory: ReplayMemory }> {
   const pipeline = createPipeline({ config, store: createMemoryStateStore() });
-  const summary: ReplaySummary = { events: 0, rejected: 0, findings: 0, revocations: 0, duplicates: 0 };
+  const summary: ReplaySummary = {
+    events: 0,
+    rejected: 0,
+    findings: 0,
+    revocations: 0,
+    duplicates: 0,
+    suppressed: [],
+    expiredSuppressions: expiredSuppressions(config.detection.suppressions, new Date()),
+  };
   const revoked = new Set<string>();
+  const catalogue = catalogueFor(config);
   const memory: ReplayMemory = { peakHeldEvents: 0, peakOpenFiles: 0 };
   let held = 0;
   const hold = (n: number) => {
@@ -103,7 +127,7 @@ export async function replayFiles(
     const result = pipeline.normalise(value);
     if (!result.ok) return { reason: result.reason };
     const event = result.event;
-    if (!hooks.onEvent && !detailsMatter(event)) {
+    if (!hooks.onEvent && !detailsMatter(event, catalogue)) {
       // Last added, first deleted (normalise adds them in this order): the object keeps a fast shape.
       delete event.additionalEventData;
       delete event.responseElements;
@@ -245,6 +269,10 @@ export async function replayFiles(
     }
     const finding = outcome.finding;
     if (finding) await report(finding, event, index);
+    if (outcome.suppressed) {
+      const { index: suppression, reason, severity } = outcome.suppressed;
+      summary.suppressed.push({ eventId: event.id, time: event.time, eventName: event.action.name, severity, suppression, reason });
+    }
     hooks.onEvent?.(event, index, finding);
   }
   hooks.progress?.done();

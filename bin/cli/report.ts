@@ -112,16 +112,17 @@ export function createReportCollector(options: { keepFindings?: boolean } = {}) 
 
 export type ReportCollector = ReturnType<typeof createReportCollector>;
 
-/** The totals line every text summary starts with (tests and users grep it). */
+/** The totals line (as the text summary's first line), for the HTML page. */
 export function totalsLine(summary: ReplaySummary): string {
   const noun = summary.findings === 1 ? 'finding' : 'findings';
-  return `${summary.events} events read, ${summary.rejected} rejected, ${summary.duplicates} duplicate deliveries ignored; ${summary.findings} ${noun}, ${summary.revocations} revocations planned.`;
+  const suppressed = summary.suppressed.length ? `; ${summary.suppressed.length} suppressed by detection.suppressions` : '';
+  return `${summary.events} events read, ${summary.rejected} rejected, ${summary.duplicates} duplicate deliveries ignored; ${summary.findings} ${noun}, ${summary.revocations} revocations planned${suppressed}.`;
 }
 
-/** The text summary: totals, then by environment, severity, signal and principal, the would-revoke list and suppression hints. */
-export function summaryText(summary: ReplaySummary, report: Report, top = 10): string {
-  const out: string[] = [totalsLine(summary)];
-  if (summary.findings === 0) return `${out[0]}\n`;
+/** After the totals: by environment, severity, signal and principal, the would-revoke list and suppression hints. */
+export function breakdownText(report: Report, top = 10): string {
+  const out: string[] = [];
+  if (report.first === undefined) return '';
   const table = (title: string, rows: Array<[string, number]>) => {
     out.push('', title);
     const shown = rows.slice(0, top);
@@ -129,7 +130,7 @@ export function summaryText(summary: ReplaySummary, report: Report, top = 10): s
     for (const [name, n] of shown) out.push(`  ${String(n).padStart(width)}  ${name}`);
     if (rows.length > shown.length) out.push(`  … and ${rows.length - shown.length} more`);
   };
-  out.push('', `Findings from ${report.first} to ${report.last}.`);
+  out.push(`Findings from ${report.first} to ${report.last}.`);
   table('By environment:', report.byEnvironment);
   table('By severity:', [...SEVERITIES].reverse().map((s) => [s, report.bySeverity[s]] as [string, number]).filter(([, n]) => n > 0));
   table('Noisiest signals:', report.bySignal);
@@ -143,5 +144,5 @@ export function summaryText(summary: ReplaySummary, report: Report, top = 10): s
     out.push('', 'What a suppression would silence (findings raised by this one signal alone; see detection.suppressions):');
     for (const h of hints) out.push(`  ${h.silenced} × ${h.signal} for ${h.principal}`);
   }
-  return `${out.join('\n')}\n`;
+  return `\n${out.join('\n')}\n`;
 }

@@ -6,6 +6,7 @@
  */
 import * as z from 'zod';
 import { SEVERITIES } from './audit-event.ts';
+import { ruleSchema, suppressionSchema } from './detection/rules-schema.ts';
 
 const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
 
@@ -74,6 +75,10 @@ const configSchema = z
         burstThreshold: z.number().int().min(2).max(1000).default(3),
         /** Names of Blastwall's own resources; changes to them are detector tamper. */
         ownResourcePrefix: z.string().min(1).max(64).default('Blastwall'),
+        /** The team's own catalogue entries, in the catalogue's data shape (docs/detection.md). */
+        rules: z.array(ruleSchema).max(500).default([]),
+        /** Time-bound, reasoned exceptions, applied before scoring; suppressed events are counted and listed. */
+        suppressions: z.array(suppressionSchema).max(500).default([]),
       })
       .strict()
       .default({
@@ -84,6 +89,8 @@ const configSchema = z
         burstWindowMinutes: 5,
         burstThreshold: 3,
         ownResourcePrefix: 'Blastwall',
+        rules: [],
+        suppressions: [],
       }),
     response: z
       .object({
@@ -132,6 +139,11 @@ const configSchema = z
   .superRefine((config, ctx) => {
     const seenNames = new Map<string, number>();
     const seenAccounts = new Map<string, string>();
+    const ruleIds = new Set<string>();
+    config.detection.rules.forEach((rule, i) => {
+      if (ruleIds.has(rule.id)) ctx.addIssue({ code: 'custom', path: ['detection', 'rules', i, 'id'], message: `duplicate rule id "${rule.id}"` });
+      ruleIds.add(rule.id);
+    });
     config.environments.forEach((env, i) => {
       if (seenNames.has(env.name)) {
         ctx.addIssue({ code: 'custom', path: ['environments', i, 'name'], message: `duplicate environment name "${env.name}"` });

@@ -30,6 +30,8 @@ export interface EventSummary {
   userAgentFamily: string;
   accessKeyId?: string;
   errorCode?: string;
+  /** Joins the two copies of a cross-account call (they are listed once). */
+  sharedEventId?: string;
 }
 
 export type ActionStatus = 'planned' | 'done' | 'skipped' | 'failed';

@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import type { Actor, AuditEvent, AuditResource, Credential, CredentialType, JsonObject } from './audit-event.ts';
 import type { EnvironmentResolver } from './environment.ts';
+import { UNKNOWN_ENVIRONMENT } from './config.ts';
 
 export const SUPPORTED_DETAIL_TYPES = [
   'AWS API Call via CloudTrail',
@@ -16,19 +17,43 @@ export const SUPPORTED_DETAIL_TYPES = [
   'AWS Service Event via CloudTrail',
 ] as const;
 
+/**
+ * Bounds on a record as a whole, from what AWS documents, never below what AWS emits.
+ *
+ * - `recordBytes`: CloudTrail's quotas page: "Event version 1.05 and newer: total event size
+ *   limit of 256 KB … CloudTrail does not send events over 256 KB to CloudWatch Logs or
+ *   EventBridge" (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/WhatIsCloudTrail-Limits.html).
+ *   Measured as the record's compact JSON in UTF-8 bytes (the form CloudTrail writes), with
+ *   256 KB read as 256 × 1024, the larger of the two readings.
+ * - `depth`: AWS documents no nesting limit for CloudTrail. Real records nest about a dozen
+ *   levels (11 is the deepest in test/fixtures/corpus); the deepest nesting an AWS API documents
+ *   for a caller's own data is DynamoDB's 32 levels, about 70 JSON levels in a record. 1,000 is
+ *   far above that and far below where the recursive `JSON.stringify` that later code uses
+ *   overflows the stack (about 4,500 levels on Node 20). Measured iteratively, as is everything
+ *   in this module that walks a record.
+ *
+ * No identifier has a length limit of its own: an eventID, requestID (Secrets Manager's
+ * StartSecretVersionDelete writes 142–143 characters), ARN or key id is bounded by the record.
+ */
+export const RECORD_LIMITS = {
+  recordBytes: 256 * 1024,
+  depth: 1_000,
+} as const;
+
+/**
+ * Limits that are not length limits on identifiers: display-only text is truncated (never
+ * rejected) at these lengths, and at most `resources` entries of `resources` are kept.
+ */
 export const LIMITS = {
-  eventName: 128,
-  eventSource: 128,
-  eventId: 128,
-  arn: 2048,
-  accessKeyId: 128,
   userAgent: 1024,
   sourceIp: 256,
-  region: 64,
-  errorCode: 256,
   errorMessage: 2048,
+  resourceText: 2048,
   resources: 200,
 } as const;
+
+/** eventName and eventSource are shapes, not free text: an AWS API name or service host name is short. */
+const NAME_MAX = 128;
 
 export type NormaliseResult = { ok: true; event: AuditEvent } | { ok: false; reason: string };
 
@@ -47,20 +72,20 @@ function own(obj: JsonObject, key: string): unknown {
   return Object.prototype.hasOwnProperty.call(obj, key) ? obj[key] : undefined;
 }
 
-function requiredString(obj: JsonObject, key: string, max: number, label = key): string {
+function requiredString(obj: JsonObject, key: string, max?: number, label = key): string {
   const value = own(obj, key);
-  if (value === undefined || value === null) reject(`${label} is missing`);
+  if (value === undefined || value === null) reject(missing(obj, label));
   if (typeof value !== 'string') reject(`${label} must be a string, got ${describe(value)}`);
   if (value.length === 0) reject(`${label} is empty`);
-  if (value.length > max) reject(`${label} is ${value.length} characters long; at most ${max} are accepted`);
+  if (max !== undefined && value.length > max) reject(`${label} is ${value.length} characters long; at most ${max} are accepted`);
   return value;
 }
 
-function optionalString(obj: JsonObject, key: string, max: number, label = key): string | undefined {
+/** An optional string: absent, null and '' are absent; any other type is refused. Its length is bounded by the record's size. */
+function optionalString(obj: JsonObject, key: string, label = key): string | undefined {
   const value = own(obj, key);
   if (value === undefined || value === null || value === '') return undefined;
   if (typeof value !== 'string') reject(`${label} must be a string, got ${describe(value)}`);
-  if (value.length > max) reject(`${label} is ${value.length} characters long; at most ${max} are accepted`);
   return value;
 }
 
@@ -76,10 +101,62 @@ function optionalObject(obj: JsonObject, key: string): JsonObject | undefined {
   return isObject(value) ? value : undefined;
 }
 
+/** The kind of a value, with its article: "an object", "a number", "null". */
 function describe(value: unknown): string {
   if (value === null) return 'null';
+  if (value === undefined) return 'nothing';
   if (Array.isArray(value)) return 'an array';
-  return typeof value === 'string' ? 'a string' : `a ${typeof value}`;
+  const kind = typeof value;
+  return /^[aeiou]/.test(kind) ? `an ${kind}` : `a ${kind}`;
+}
+
+/**
+ * Names other tools give CloudTrail's fields, so that a record exported from a SIEM or a
+ * data lake is refused with a reason that says so (matched also ignoring case, e.g. Panther's
+ * lower-cased `eventname`). Sources:
+ * - Elastic (Filebeat / Elastic Agent AWS module, ECS): `@timestamp`, `event.action`,
+ *   `event.provider`, `event.id`, `cloud.account.id`, `aws.cloudtrail.user_identity.*`
+ *   (https://www.elastic.co/guide/en/beats/filebeat/current/exported-fields-aws.html);
+ *   CrowdStrike Falcon LogScale's CloudTrail parser maps to the same names.
+ * - Microsoft Sentinel's `AWSCloudTrail` table: `TimeGenerated`, `AwsEventId`,
+ *   `UserIdentityType`, `UserIdentityArn`, `UserIdentityAccountId`
+ *   (https://learn.microsoft.com/azure/azure-monitor/reference/tables/awscloudtrail).
+ * - OCSF as written by Amazon Security Lake: `time`, `api.operation`, `api.service.name`,
+ *   `metadata.uid`, `actor`, `cloud.account.uid`
+ *   (https://docs.opensearch.org/docs/security-analytics/log-types-reference/cloudtrail).
+ * - Fivetran's CloudTrail connector: `event_time`, `event_name`, `event_source`,
+ *   `recipient_account_id`, `user_identity_*`
+ *   (https://fivetran.com/docs/connectors/applications/aws-cloudtrail/connector-schema).
+ */
+const OTHER_NAMES: Readonly<Record<string, readonly string[]>> = {
+  eventTime: ['@timestamp', 'TimeGenerated', 'time', 'event_time', 'timestamp'],
+  eventName: ['event.action', 'api.operation', 'event_name', 'aws.cloudtrail.event_name'],
+  eventSource: ['event.provider', 'api.service.name', 'event_source', 'aws.cloudtrail.event_source'],
+  userIdentity: ['aws.cloudtrail.user_identity', 'UserIdentityType', 'UserIdentityArn', 'user_identity', 'user_identity_type', 'actor'],
+  recipientAccountId: ['cloud.account.id', 'cloud.account.uid', 'RecipientAccountId', 'recipient_account_id'],
+};
+
+/** The value at a dotted name, read both as one flat key (`"event.action"`) and as a path (`event → action`). */
+function hasName(obj: JsonObject, name: string): boolean {
+  if (own(obj, name) !== undefined) return true;
+  if (!name.includes('.')) return false;
+  let node: unknown = obj;
+  for (const part of name.split('.')) {
+    if (!isObject(node)) return false;
+    node = own(node, part);
+  }
+  return node !== undefined;
+}
+
+/** "eventTime is missing", and when the record carries the field under another tool's name, which. */
+function missing(obj: JsonObject, field: string): string {
+  const found =
+    Object.keys(obj).find((k) => k !== field && k.toLowerCase() === field.toLowerCase()) ??
+    (OTHER_NAMES[field] ?? []).find((name) => name !== field && hasName(obj, name)) ??
+    // A prefix of the renamed field (`aws.cloudtrail.user_identity.arn` for userIdentity): flat keys only.
+    (OTHER_NAMES[field] ?? []).map((name) => Object.keys(obj).find((k) => k.startsWith(`${name}.`) || k.startsWith(`${name}_`))).find((k) => k !== undefined);
+  if (found === undefined) return `${field} is missing`;
+  return `${field} is missing; the record has ${found.slice(0, 60)} — a SIEM export? Blastwall reads CloudTrail's own field names`;
 }
 
 const EVENT_NAME = /^[A-Za-z0-9_.:\-]+$/;
@@ -143,18 +220,18 @@ function roleNameFromArn(arn: string | undefined): string | undefined {
 }
 
 function deriveCredential(identity: JsonObject, resolver: EnvironmentResolver): Credential {
-  const rawType = optionalString(identity, 'type', 64, 'userIdentity.type');
-  const accessKeyId = optionalString(identity, 'accessKeyId', LIMITS.accessKeyId, 'userIdentity.accessKeyId');
-  const arn = optionalString(identity, 'arn', LIMITS.arn, 'userIdentity.arn');
-  const accountId = optionalString(identity, 'accountId', 64, 'userIdentity.accountId');
-  const invokedBy = optionalString(identity, 'invokedBy', 256, 'userIdentity.invokedBy');
-  const userName = optionalString(identity, 'userName', 256, 'userIdentity.userName');
+  const rawType = optionalString(identity, 'type', 'userIdentity.type');
+  const accessKeyId = optionalString(identity, 'accessKeyId', 'userIdentity.accessKeyId');
+  const arn = optionalString(identity, 'arn', 'userIdentity.arn');
+  const accountId = optionalString(identity, 'accountId', 'userIdentity.accountId');
+  const invokedBy = optionalString(identity, 'invokedBy', 'userIdentity.invokedBy');
+  const userName = optionalString(identity, 'userName', 'userIdentity.userName');
   const sessionContext = optionalObject(identity, 'sessionContext');
   const issuer = sessionContext ? optionalObject(sessionContext, 'sessionIssuer') : undefined;
   const attributes = sessionContext ? optionalObject(sessionContext, 'attributes') : undefined;
-  const issuerArn = issuer ? optionalString(issuer, 'arn', LIMITS.arn, 'userIdentity.sessionContext.sessionIssuer.arn') : undefined;
-  const issuerType = issuer ? optionalString(issuer, 'type', 64, 'userIdentity.sessionContext.sessionIssuer.type') : undefined;
-  const issuerName = issuer ? optionalString(issuer, 'userName', 256, 'userIdentity.sessionContext.sessionIssuer.userName') : undefined;
+  const issuerArn = issuer ? optionalString(issuer, 'arn', 'userIdentity.sessionContext.sessionIssuer.arn') : undefined;
+  const issuerType = issuer ? optionalString(issuer, 'type', 'userIdentity.sessionContext.sessionIssuer.type') : undefined;
+  const issuerName = issuer ? optionalString(issuer, 'userName', 'userIdentity.sessionContext.sessionIssuer.userName') : undefined;
   const mfaRaw = attributes ? own(attributes, 'mfaAuthenticated') : undefined;
   const createdRaw = attributes ? own(attributes, 'creationDate') : undefined;
   const fromConsole = own(identity, 'sessionCredentialFromConsole');
@@ -224,9 +301,9 @@ function readResources(record: JsonObject): AuditResource[] {
   for (const item of raw.slice(0, LIMITS.resources)) {
     if (!isObject(item)) continue;
     const resource: AuditResource = {};
-    const arn = boundedText(item, 'ARN', LIMITS.arn) ?? boundedText(item, 'arn', LIMITS.arn);
-    const type = boundedText(item, 'type', 256);
-    const accountId = boundedText(item, 'accountId', 64);
+    const arn = boundedText(item, 'ARN', LIMITS.resourceText) ?? boundedText(item, 'arn', LIMITS.resourceText);
+    const type = boundedText(item, 'type', LIMITS.resourceText);
+    const accountId = boundedText(item, 'accountId', LIMITS.resourceText);
     if (arn) resource.arn = arn;
     if (type) resource.type = type;
     if (accountId) resource.accountId = accountId;
@@ -235,8 +312,14 @@ function readResources(record: JsonObject): AuditResource[] {
   return out;
 }
 
+/** An EventBridge envelope's record, with the account EventBridge says the event belongs to. */
+interface Unwrapped {
+  record: JsonObject;
+  envelopeAccount?: string;
+}
+
 /** Unwraps an EventBridge envelope; returns the CloudTrail record. */
-function unwrap(value: unknown): JsonObject {
+function unwrap(value: unknown): Unwrapped {
   if (!isObject(value)) reject(`expected a JSON object (a CloudTrail record or an EventBridge event), got ${describe(value)}`);
   const detailType = own(value, 'detail-type');
   if (detailType !== undefined) {
@@ -245,10 +328,169 @@ function unwrap(value: unknown): JsonObject {
       reject(`unsupported detail-type "${detailType.slice(0, 80)}": expected one of ${SUPPORTED_DETAIL_TYPES.map((t) => `"${t}"`).join(', ')}`);
     }
     const detail = own(value, 'detail');
+    if (detail === undefined || detail === null) reject('EventBridge detail is missing');
     if (!isObject(detail)) reject(`EventBridge detail must be an object, got ${describe(detail)}`);
-    return detail;
+    const account = own(value, 'account');
+    return typeof account === 'string' && account !== '' ? { record: detail, envelopeAccount: account } : { record: detail };
   }
-  return value;
+  return { record: value };
+}
+
+/**
+ * Refuses a record larger than CloudTrail writes or nested deeper than {@link RECORD_LIMITS}.depth,
+ * walking it with an explicit stack (never recursion) and stopping as soon as a bound is passed.
+ * The size counted is the record's compact JSON in UTF-8 bytes.
+ *
+ * Fast path: one walk checks the depth and sums a bound from above on the size (6 bytes per
+ * UTF-16 unit — `\u00XX` is the longest a character gets — and 24 per number or literal). A
+ * record under that bound (every real one but the largest) is within the limit without its
+ * exact size being counted; otherwise {@link exactSize} counts it.
+ */
+function checkBounds(record: JsonObject): void {
+  const { recordBytes, depth: maxDepth } = RECORD_LIMITS;
+  const keys = Object.keys(record);
+  let units = 0; // UTF-16 units of strings and keys
+  let other = 2 + keys.length; // brackets, commas, colons, scalars
+  // One pair of stacks for the whole walk: objects carry their depth, scalars are summed as met.
+  const values: unknown[] = [];
+  const depths: number[] = [];
+  for (const field of keys) {
+    units += field.length + 2;
+    const top = record[field];
+    if (typeof top === 'string') {
+      units += top.length + 2;
+      continue;
+    }
+    if (typeof top !== 'object' || top === null) {
+      other += 24;
+      continue;
+    }
+    values.push(top);
+    depths.push(2);
+    while (values.length) {
+      const value = values.pop();
+      if (typeof value === 'string') {
+        units += value.length + 2;
+        continue;
+      }
+      if (typeof value !== 'object' || value === null) {
+        other += 24;
+        continue;
+      }
+      const depth = depths.pop()!;
+      if (depth > maxDepth) reject(`${field.slice(0, 60)} nests deeper than ${maxDepth} levels; real CloudTrail records nest a few dozen at most`);
+      if (Array.isArray(value)) {
+        other += 2 + value.length;
+        for (let i = 0; i < value.length; i++) {
+          const child = value[i];
+          values.push(child);
+          if (typeof child === 'object' && child !== null) depths.push(depth + 1);
+        }
+      } else {
+        const members = Object.keys(value);
+        other += 2 + 2 * members.length;
+        for (const key of members) {
+          units += key.length + 2;
+          const child = (value as JsonObject)[key];
+          values.push(child);
+          if (typeof child === 'object' && child !== null) depths.push(depth + 1);
+        }
+      }
+    }
+  }
+  if (units * 6 + other > recordBytes) exactSize(record, keys);
+}
+/** The record's exact size as compact UTF-8 JSON, one top-level field at a time; refuses it past the bound, naming the largest field. */
+function exactSize(record: JsonObject, keys: readonly string[]): void {
+  const { recordBytes } = RECORD_LIMITS;
+  let total = 2 + Math.max(0, keys.length - 1); // {} and the commas between members
+  let largest = { field: '', bytes: 0 };
+  for (const field of keys) {
+    let bytes = stringBytes(field) + 1;
+    const values: unknown[] = [record[field]];
+    while (values.length) {
+      const value = values.pop();
+      if (typeof value === 'string') bytes += stringBytes(value);
+      else if (typeof value === 'number') bytes += Number.isFinite(value) ? String(value).length : 4;
+      else if (typeof value === 'boolean') bytes += value ? 4 : 5;
+      else if (value !== null && typeof value === 'object') {
+        if (Array.isArray(value)) {
+          bytes += 2 + Math.max(0, value.length - 1);
+          for (let i = value.length - 1; i >= 0; i--) values.push(value[i]);
+        } else {
+          const members = Object.keys(value);
+          bytes += 2 + Math.max(0, members.length - 1);
+          for (const key of members) {
+            bytes += stringBytes(key) + 1;
+            values.push((value as JsonObject)[key]);
+          }
+        }
+      } else bytes += 4; // null (and what JSON writes as null)
+      if (total + bytes > recordBytes) {
+        if (bytes > largest.bytes) largest = { field, bytes };
+        reject(
+          `the record is larger than ${recordBytes} bytes as JSON (${largest.field.slice(0, 60)} alone is ${largest.bytes === bytes ? 'at least ' : ''}${largest.bytes}): ` +
+            'CloudTrail writes no event larger than 256 KB',
+        );
+      }
+    }
+    total += bytes;
+    if (bytes > largest.bytes) largest = { field, bytes };
+  }
+}
+
+// Characters JSON escapes: the quote, the backslash, control characters.
+const NEEDS_ESCAPE = /["\\\u0000-\u001f]/;
+
+/** UTF-8 bytes of a string written as JSON, quotes included. */
+function stringBytes(s: string): number {
+  return NEEDS_ESCAPE.test(s) ? Buffer.byteLength(JSON.stringify(s), 'utf8') : Buffer.byteLength(s, 'utf8') + 2;
+}
+
+/**
+ * The account of an ARN (`arn:partition:service:region:account:resource`), or undefined
+ * when the ARN names none (an AWS-managed policy, a service) or is not an ARN.
+ */
+function arnAccount(arn: string | undefined): string | undefined {
+  if (!arn?.startsWith('arn:')) return undefined;
+  const account = arn.split(':', 6)[4];
+  return account ? account : undefined;
+}
+
+/**
+ * Forged identities. In every CloudTrail record the principal's own account —
+ * `userIdentity.accountId` — is the account in its ARN and in its session issuer's ARN, and an
+ * EventBridge event's `account` is the `recipientAccountId` of the record it carries
+ * (EventBridge sets it; a forwarding rule keeps it). A record that disagrees would make
+ * Blastwall judge the principal by one account's environment and act on another's.
+ *
+ * Not forgeries, and accepted: `recipientAccountId` ≠ `userIdentity.accountId` (a cross-account
+ * call: the record is written to both accounts); identities without an ARN (AWS services,
+ * web-identity and SAML users, `AWSAccount`); and disagreements between accounts the
+ * configuration does not name, as sanitised exports write them (Panther's hand-edited records
+ * mix `123451234516` and `123123123123` in one identity): those accounts all resolve to the
+ * `unknown` environment, whichever of them is believed.
+ */
+function checkIdentityAccounts(identity: JsonObject, credential: Credential, resolver: EnvironmentResolver): void {
+  const accountId = credential.accountId;
+  if (accountId === undefined) return;
+  const sessionContext = optionalObject(identity, 'sessionContext');
+  const issuer = sessionContext ? optionalObject(sessionContext, 'sessionIssuer') : undefined;
+  const issuerAccount = issuer ? own(issuer, 'accountId') : undefined;
+  const claims: [string, string | undefined][] = [
+    ['userIdentity.arn', arnAccount(credential.arn)],
+    ['userIdentity.sessionContext.sessionIssuer.arn', arnAccount(credential.issuerArn)],
+    ['userIdentity.sessionContext.sessionIssuer.accountId', typeof issuerAccount === 'string' && issuerAccount !== '' ? issuerAccount : undefined],
+  ];
+  for (const [field, other] of claims) {
+    if (other === undefined || other === accountId) continue;
+    if (!configured(resolver, accountId) && !configured(resolver, other)) continue;
+    reject(`userIdentity.accountId ${accountId.slice(0, 40)} disagrees with ${field} (account ${other.slice(0, 40)}): a forged identity?`);
+  }
+}
+
+function configured(resolver: EnvironmentResolver, account: string): boolean {
+  return resolver.forAccount(account) !== UNKNOWN_ENVIRONMENT;
 }
 
 /** Normalise one value; never throws for bad input. */
@@ -257,15 +499,17 @@ export function normaliseRecord(value: unknown, resolver: EnvironmentResolver): 
     return { ok: true, event: normaliseOrThrow(value, resolver) };
   } catch (error) {
     if (error instanceof Rejection) return { ok: false, reason: error.message };
-    return { ok: false, reason: `unreadable record: ${(error as Error).message ?? String(error)}` };
+    const message = error instanceof RangeError ? 'nested too deeply to read' : ((error as Error)?.message ?? String(error));
+    return { ok: false, reason: `unreadable record: ${message.slice(0, 200)}` };
   }
 }
 
 function normaliseOrThrow(value: unknown, resolver: EnvironmentResolver): AuditEvent {
-  const record = unwrap(value);
-  const eventName = requiredString(record, 'eventName', LIMITS.eventName);
+  const { record, envelopeAccount } = unwrap(value);
+  checkBounds(record);
+  const eventName = requiredString(record, 'eventName', NAME_MAX);
   if (!EVENT_NAME.test(eventName)) reject(`eventName "${eventName.slice(0, 60)}" has characters no AWS API name has`);
-  const eventSource = requiredString(record, 'eventSource', LIMITS.eventSource);
+  const eventSource = requiredString(record, 'eventSource', NAME_MAX);
   if (!EVENT_SOURCE.test(eventSource)) reject(`eventSource "${eventSource.slice(0, 60)}" is not a service host name`);
   const time = own(record, 'eventTime') === undefined && typeof own(record, 'p_event_time') === 'string'
     ? requiredString(record, 'p_event_time', 64, 'eventTime (p_event_time)')
@@ -273,18 +517,24 @@ function normaliseOrThrow(value: unknown, resolver: EnvironmentResolver): AuditE
   const timeMs = parseTime(time);
 
   const identity = own(record, 'userIdentity');
+  if (identity === undefined) reject(missing(record, 'userIdentity'));
   if (!isObject(identity)) reject(`userIdentity must be an object, got ${describe(identity)}`);
   const credential = deriveCredential(identity, resolver);
+  checkIdentityAccounts(identity, credential, resolver);
 
   // Sanitised exports sometimes drop eventID: derive a stable one so duplicates still collapse.
-  const id = optionalString(record, 'eventID', LIMITS.eventId) ?? derivedEventId(record, eventSource, eventName, time);
+  const id = optionalString(record, 'eventID') ?? derivedEventId(record, eventSource, eventName, time);
 
-  const recipient = optionalString(record, 'recipientAccountId', 64);
-  const account = recipient ?? credential.accountId;
-  if (!account) reject('recipientAccountId is missing and userIdentity has no accountId');
+  const recipient = optionalString(record, 'recipientAccountId');
+  if (recipient !== undefined && envelopeAccount !== undefined && recipient !== envelopeAccount) {
+    reject(`recipientAccountId ${recipient.slice(0, 40)} disagrees with the EventBridge envelope's account ${envelopeAccount.slice(0, 40)}: a forged record?`);
+  }
+  // Without recipientAccountId (records older than eventVersion 1.02), EventBridge's own account, else the caller's.
+  const account = recipient ?? envelopeAccount ?? credential.accountId;
+  if (!account) reject(missing(record, 'recipientAccountId').replace(/^recipientAccountId is missing/, 'recipientAccountId is missing and userIdentity has no accountId'));
   if (!ACCOUNT.test(account)) reject(`recipientAccountId "${account.slice(0, 40)}" is not an account id`);
 
-  const region = optionalString(record, 'awsRegion', LIMITS.region) ?? 'us-east-1';
+  const region = optionalString(record, 'awsRegion') ?? 'us-east-1';
   const userAgent = boundedText(record, 'userAgent', LIMITS.userAgent) ?? 'unknown';
   const actor: Actor = {
     sourceIp: boundedText(record, 'sourceIPAddress', LIMITS.sourceIp) ?? 'unknown',
@@ -293,8 +543,8 @@ function normaliseOrThrow(value: unknown, resolver: EnvironmentResolver): AuditE
   };
 
   const readOnlyRaw = own(record, 'readOnly');
-  const eventType = optionalString(record, 'eventType', 64) ?? 'AwsApiCall';
-  const errorCode = optionalString(record, 'errorCode', LIMITS.errorCode);
+  const eventType = optionalString(record, 'eventType') ?? 'AwsApiCall';
+  const errorCode = optionalString(record, 'errorCode');
   const errorMessage = boundedText(record, 'errorMessage', LIMITS.errorMessage);
   const resources = readResources(record);
   const requestParameters = optionalObject(record, 'requestParameters');
@@ -322,8 +572,8 @@ function normaliseOrThrow(value: unknown, resolver: EnvironmentResolver): AuditE
     },
     resources,
   };
-  const sharedEventId = optionalString(record, 'sharedEventID', LIMITS.eventId);
-  const requestId = optionalString(record, 'requestID', LIMITS.eventId);
+  const sharedEventId = optionalString(record, 'sharedEventID');
+  const requestId = optionalString(record, 'requestID');
   if (sharedEventId) event.sharedEventId = sharedEventId;
   if (requestId) event.requestId = requestId;
   if (errorCode) event.action.errorCode = errorCode;
@@ -334,13 +584,65 @@ function normaliseOrThrow(value: unknown, resolver: EnvironmentResolver): AuditE
   return event;
 }
 
+/**
+ * A stable id for a record without eventID: SHA-256 of the JSON of what identifies the call.
+ * The JSON is written by {@link writeJson} (iterative), byte for byte what `JSON.stringify`
+ * writes, so ids derived before this was iterative stay the same.
+ */
 function derivedEventId(record: JsonObject, eventSource: string, eventName: string, time: string): string {
   const requestId = own(record, 'requestID');
   const identity = own(record, 'userIdentity');
   const principal = isObject(identity) ? own(identity, 'arn') ?? own(identity, 'principalId') : undefined;
   const params = own(record, 'requestParameters');
-  const basis = JSON.stringify([eventSource, eventName, time, requestId ?? null, principal ?? null, own(record, 'sourceIPAddress') ?? null, params ?? null]);
-  return `derived-${createHash('sha256').update(basis).digest('hex').slice(0, 32)}`;
+  const hash = createHash('sha256');
+  writeJson([eventSource, eventName, time, requestId ?? null, principal ?? null, own(record, 'sourceIPAddress') ?? null, params ?? null], (chunk) => hash.update(chunk));
+  return `derived-${hash.digest('hex').slice(0, 32)}`;
+}
+
+/**
+ * Writes a JSON value as `JSON.stringify` would (no indentation), in chunks, with an explicit
+ * stack instead of recursion: any depth, no stack overflow. Like `JSON.stringify`: object
+ * members whose value is undefined, a function or a symbol are left out, and such array
+ * elements, NaN and ±Infinity are written as null; Number, String and Boolean objects are
+ * written as their value. (No `toJSON`: records are parsed JSON, which has none.)
+ */
+export function writeJson(root: unknown, out: (chunk: string) => void): void {
+  // Work items: a value to write, or a literal to emit (closing brackets, commas, keys).
+  const stack: ({ v: unknown } | string)[] = [{ v: root }];
+  while (stack.length) {
+    const item = stack.pop()!;
+    if (typeof item === 'string') {
+      out(item);
+      continue;
+    }
+    let v = item.v;
+    if (v instanceof Number || v instanceof String || v instanceof Boolean) v = v.valueOf();
+    if (v === null || v === undefined || typeof v === 'function' || typeof v === 'symbol') out('null');
+    else if (typeof v === 'string') out(JSON.stringify(v));
+    else if (typeof v === 'number') out(Number.isFinite(v) ? String(v) : 'null');
+    else if (typeof v === 'boolean') out(v ? 'true' : 'false');
+    else if (typeof v === 'bigint') out(String(v));
+    else if (Array.isArray(v)) {
+      out('[');
+      stack.push(']');
+      for (let i = v.length - 1; i >= 0; i--) {
+        stack.push({ v: v[i] });
+        if (i > 0) stack.push(',');
+      }
+    } else {
+      const obj = v as JsonObject;
+      const keys = Object.keys(obj).filter((k) => {
+        const x = obj[k];
+        return x !== undefined && typeof x !== 'function' && typeof x !== 'symbol';
+      });
+      out('{');
+      stack.push('}');
+      for (let i = keys.length - 1; i >= 0; i--) {
+        stack.push({ v: obj[keys[i]!] });
+        stack.push(`${i > 0 ? ',' : ''}${JSON.stringify(keys[i])}:`);
+      }
+    }
+  }
 }
 
 /** Older records lack `readOnly`: infer from the verb, as CloudTrail itself does. */

@@ -8,6 +8,8 @@ export const SERVICE_NAME = 'blastwall';
 export const METRICS = {
   /** detect: records that failed validation (hostile or malformed input). */
   eventsRejected: 'EventsRejected',
+  /** detect: events a `detection.suppressions` entry silenced (each also logged with its reason). */
+  suppressedEvents: 'SuppressedEvents',
   /** detect: duplicate deliveries dropped by the processed-event ledger. */
   duplicateEvents: 'DuplicateEvents',
   /** detect: findings emitted, with a `Severity` dimension. */

@@ -70,6 +70,11 @@ export function createDetectHandler(deps: DetectDeps) {
     const { pipeline, logger, metrics } = deps;
     const outcome = await pipeline.detect(event, now());
     const finding = outcome.finding;
+    if (outcome.suppressed) {
+      // Never silent: counted, and logged with the suppression's reason and the severity it would have had.
+      metrics.addMetric(METRICS.suppressedEvents, MetricUnit.Count, 1);
+      logger.info('suppressed by detection.suppressions', { eventId: event.id, eventName: event.action.name, ...outcome.suppressed });
+    }
     // A late event can change the findings of later events it precedes (same ids, higher severity): publish each.
     for (const later of outcome.additionalFindings ?? []) {
       await deps.publish(DETAIL_TYPES.finding, later);

@@ -30,14 +30,20 @@ const prefix = config.detection.ownResourcePrefix;
 
 describe('catalogue predicates', () => {
   it('DeleteDBInstance: high; critical without final snapshot; backups in blast radius when automated backups go too', () => {
-    expect(matchCatalogue(call('DeleteDBInstance', 'rds.amazonaws.com', { dBInstanceIdentifier: 'db', skipFinalSnapshot: false, finalDBSnapshotIdentifier: 'final' }), prefix)).toMatchObject({
-      severity: 'high',
+    const withFinal = matchCatalogue(call('DeleteDBInstance', 'rds.amazonaws.com', { dBInstanceIdentifier: 'db', skipFinalSnapshot: false, finalDBSnapshotIdentifier: 'final' }), prefix)!;
+    expect(withFinal).toMatchObject({ severity: 'high', destroysBackups: false });
+    // deleteAutomatedBackups absent defaults to true: the reason says what is lost.
+    expect(withFinal.description).toBe('deletes an RDS database instance with a final snapshot (a backup is kept); its automated backups are deleted (deleteAutomatedBackups defaults to true)');
+    // No final snapshot and deleteAutomatedBackups absent: the automated backups go too.
+    expect(matchCatalogue(call('DeleteDBInstance', 'rds.amazonaws.com', { dBInstanceIdentifier: 'db', skipFinalSnapshot: true }), prefix)).toMatchObject({ severity: 'critical', destroysBackups: true });
+    expect(matchCatalogue(call('DeleteDBInstance', 'rds.amazonaws.com', { dBInstanceIdentifier: 'db', skipFinalSnapshot: true, deleteAutomatedBackups: false }), prefix)).toMatchObject({
+      severity: 'critical',
       destroysBackups: false,
+      description: 'deletes an RDS database instance without a final snapshot (its automated backups are retained)',
     });
-    expect(matchCatalogue(call('DeleteDBInstance', 'rds.amazonaws.com', { dBInstanceIdentifier: 'db', skipFinalSnapshot: true }), prefix)?.severity).toBe('critical');
     const worst = matchCatalogue(call('DeleteDBInstance', 'rds.amazonaws.com', { dBInstanceIdentifier: 'db', skipFinalSnapshot: 'true', deleteAutomatedBackups: true }), prefix)!;
-    expect(worst).toMatchObject({ severity: 'critical', destroysBackups: true, targets: [{ type: 'rds:db', name: 'db' }] });
-    expect(worst.description).toBe('deletes an RDS database instance without a final snapshot and deletes its automated backups');
+    expect(worst).toMatchObject({ severity: 'critical', destroysBackups: true, targets: [{ type: 'rds:db', name: 'db', keys: ['db'] }] });
+    expect(worst.description).toBe('deletes an RDS database instance without a final snapshot, and deletes its automated backups (deleteAutomatedBackups is true, or absent: it defaults to true)');
   });
 
   it('parameter-only entries: versioning suspended yes, enabled no; retention 0; PITR off; management events dropped', () => {
@@ -53,7 +59,8 @@ describe('catalogue predicates', () => {
   it("changes to Blastwall's own resources are detector tamper; the same calls elsewhere are not", () => {
     const own = matchCatalogue(call('UpdateFunctionCode20150331v2', 'lambda.amazonaws.com', { functionName: `arn:aws:lambda:eu-west-1:${PROD}:function:BlastwallDetect` }), prefix)!;
     expect(own).toMatchObject({ category: 'detector-tamper', severity: 'critical' });
-    expect(matchCatalogue(call('UpdateFunctionCode20150331v2', 'lambda.amazonaws.com', { functionName: 'orders-api' }), prefix)).toBeUndefined();
+    // Elsewhere a hand-made code update is persistence (medium), never detector tamper.
+    expect(matchCatalogue(call('UpdateFunctionCode20150331v2', 'lambda.amazonaws.com', { functionName: 'orders-api' }), prefix)).toMatchObject({ category: 'persistence', severity: 'medium' });
     expect(matchCatalogue(call('PutRolePolicy', 'iam.amazonaws.com', { roleName: 'BlastwallResponder', policyName: 'x' }), prefix)?.category).toBe('detector-tamper');
     expect(matchCatalogue(call('DeleteTable', 'dynamodb.amazonaws.com', { tableName: 'blastwall-state' }), prefix)?.category).toBe('detector-tamper');
     expect(matchCatalogue(call('DeleteTable', 'dynamodb.amazonaws.com', { tableName: 'orders' }), prefix)?.category).toBe('data-destruction');
@@ -129,15 +136,33 @@ describe('scoring table', () => {
     const mitigated = score([{ id: 'destructive-call', severity: 'high', text: '' }, { id: 'deletes-own-recent-creation', severity: 'info', text: '', mitigating: true }]);
     expect(mitigated.severity).toBe('info');
     expect(mitigated.adjustments[0]).toMatch(/Lowered from high to info/);
+    // Its own trail, deleted minutes after creating it: still a finding, medium, never a revocation on its own.
+    const ownLog = score([
+      { id: 'logging-tamper', severity: 'critical', text: '' },
+      { id: 'deletes-own-recent-creation', severity: 'info', text: '', mitigating: true },
+    ]);
+    expect(ownLog.severity).toBe('medium');
+    expect(ownLog.adjustments[0]).toMatch(/Lowered from critical to medium \(not further, because of "logging-tamper"\)/);
     const blocked = score([
       { id: 'logging-tamper', severity: 'critical', text: '' },
+      { id: 'credential-hop', severity: 'high', text: '' },
       { id: 'deletes-own-recent-creation', severity: 'info', text: '', mitigating: true },
     ]);
     expect(blocked.severity).toBe('critical');
   });
 
-  it('keys: role sessions share the role as principal, access keys are their own', () => {
+  it("keys: an IAM user's access key, session tokens and console session are one principal; a role's sessions are one", () => {
     const a = call('ListTables', 'dynamodb.amazonaws.com', {});
-    expect(principalKey(a.credential)).toBe('key:AKIAOPSEXAMPLE000001');
+    expect(principalKey(a.credential)).toBe(`user:arn:aws:iam::${PROD}:user/ops`);
+    const token = call('ListTables', 'dynamodb.amazonaws.com', {}, { userIdentity: { type: 'IAMUser', arn: `arn:aws:iam::${PROD}:user/ops`, accountId: PROD, accessKeyId: 'ASIAOPSTOKEN00000001', userName: 'ops' } });
+    expect(token.credential.type).toBe('user-session');
+    expect(principalKey(token.credential)).toBe(principalKey(a.credential));
+    const console_ = call('ListTables', 'dynamodb.amazonaws.com', {}, {
+      userIdentity: { type: 'IAMUser', arn: `arn:aws:iam::${PROD}:user/ops`, accountId: PROD, accessKeyId: 'ASIAOPSCONSOLE000001', userName: 'ops', sessionCredentialFromConsole: 'true' },
+    });
+    expect(console_.credential.type).toBe('console-session');
+    expect(principalKey(console_.credential)).toBe(principalKey(a.credential));
+    const noArn = call('ListTables', 'dynamodb.amazonaws.com', {}, { userIdentity: { type: 'IAMUser', accountId: PROD, accessKeyId: 'AKIAOPSEXAMPLE000009' } });
+    expect(principalKey(noArn.credential)).toBe('key:AKIAOPSEXAMPLE000009');
   });
 });

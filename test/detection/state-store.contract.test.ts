@@ -162,7 +162,7 @@ describe('DynamoDB store: requests per event, TTL, outage', () => {
     expect(items.Items!.length).toBeGreaterThan(0);
     for (const item of items.Items!) expect(Number(item['expiresAt']?.N)).toBeGreaterThan(Date.parse('2025-03-01') / 1000);
     const kinds = new Set(items.Items!.map((i) => i['pk']!.S!.split('#')[0]));
-    expect([...kinds].sort()).toEqual(['ACTOR', 'CRED', 'EVT', 'RES']);
+    expect([...kinds].sort()).toEqual(['ACTOR', 'CRED', 'EVT', 'RES', 'SESSION']);
     client.destroy();
   }, 60_000);
 

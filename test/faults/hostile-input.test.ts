@@ -10,8 +10,14 @@
  *   - rejects with a reason that names what is wrong, logs that reason, and counts
  *     it in the EventsRejected metric (one per rejected event, no more, no less).
  */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { RECORD_LIMITS } from '../../functions/core/normalise.ts';
 import { createMemoryStateStore } from '../../functions/adapters/memory-state-store.ts';
 import { METRICS } from '../../functions/core/telemetry-names.ts';
 import { detectHarness, envelopeOf, loadScenario } from './support/harness.ts';
@@ -31,6 +37,12 @@ function withAt(record: Record<string, unknown>, path: string[], replacement: un
   for (const key of path.slice(0, -1)) node = node[key] as Record<string, unknown>;
   node[path[path.length - 1]!] = replacement;
   return copy;
+}
+
+function nestedObject(levels: number): Record<string, unknown> {
+  let deep: Record<string, unknown> = { leaf: true };
+  for (let i = 1; i < levels; i++) deep = { n: deep };
+  return deep;
 }
 
 const prototypeKeys = () => Object.getOwnPropertyNames(Object.prototype).sort().join(',');
@@ -176,6 +188,26 @@ describe('detect handler under hostile input', () => {
     for (const p of h.published) expect(() => JSON.stringify(p.finding)).not.toThrow();
   });
 
+  // Failed before: "unreadable record: Maximum call stack size exceeded" (derivedEventId JSON.stringified the parameters).
+  it('records without eventID: processed with a derived id; with 10,000-deep parameters, rejected naming the field and counted', async () => {
+    const h = detectHarness(createMemoryStateStore());
+    const { eventID: _drop, ...withoutId } = base;
+    const processed = await expectHandled(h, envelopeOf({ ...withoutId, requestParameters: { nested: { a: [1, { b: 2 }] } } }));
+    expect(processed.status).toBe('processed');
+    const deep = await expectHandled(h, envelopeOf({ ...withoutId, requestParameters: nestedObject(10_000) }));
+    expect(deep).toEqual({ status: 'rejected', reason: `requestParameters nests deeper than ${RECORD_LIMITS.depth} levels; real CloudTrail records nest a few dozen at most` });
+    expectRejectionsAccounted(h, [(deep as { reason: string }).reason]);
+  });
+
+  it(`the deepest record accepted (${RECORD_LIMITS.depth} levels) goes through detection, the finding and the bus without a stack overflow`, async () => {
+    const h = detectHarness(createMemoryStateStore());
+    const destructive = loadScenario('incident').find((r) => String(r.eventName).startsWith('Delete'))!;
+    const params = nestedObject(RECORD_LIMITS.depth - 1); // the record is level 1
+    const r = await expectHandled(h, envelopeOf({ ...destructive, eventID: 'deepest-accepted', requestParameters: params, responseElements: params, additionalEventData: params }));
+    expect(r.status).toBe('processed');
+    expect(h.published.length).toBeGreaterThan(0);
+  });
+
   it('__proto__, constructor and prototype keys anywhere never reach Object.prototype', async () => {
     const h = detectHarness(createMemoryStateStore());
     const poison = '{"__proto__":{"polluted":"yes","isAdmin":true},"constructor":{"prototype":{"polluted":"yes"}},"prototype":{"admin":1}}';
@@ -257,5 +289,36 @@ describe('detect handler under hostile input', () => {
     const r = await h.deliver(base);
     expect(r.status).toBe('processed');
     expect(h.telemetry.metricTotals()[METRICS.eventsRejected]).toBe(2);
+  });
+});
+
+describe('blastwall replay (node bin/blastwall.mjs) under hostile shapes', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'blastwall-hostile-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  // Failed before: line 1 was rejected as "unreadable record: Maximum call stack size exceeded".
+  it('a record without eventID and 10,000-deep parameters is rejected with its reason; one without eventID alone is processed', async () => {
+    const { eventID: _drop, ...withoutId } = base;
+    const file = join(dir, 'hostile.jsonl');
+    // Written as text: JSON.stringify itself overflows the stack at this depth.
+    const deepObject = `${'{"n":'.repeat(9_999)}{"leaf":true}${'}'.repeat(9_999)}`;
+    const deepArray = `${'['.repeat(10_000)}${']'.repeat(10_000)}`;
+    const plain = JSON.stringify(withoutId);
+    writeFileSync(
+      file,
+      [`${plain.slice(0, -1)},"requestParameters":${deepObject}}`, plain, `${plain.slice(0, -1)},"resources":${deepArray}}`, deepArray].join('\n'),
+    );
+    const run = await promisify(execFile)(process.execPath, ['bin/blastwall.mjs', 'replay', '--format', 'json', file], { timeout: 60_000 }).then(
+      (r) => ({ code: 0, ...r }),
+      (e: { code: number; stdout: string; stderr: string }) => e,
+    );
+    expect(run.code).toBe(3);
+    expect(run.stderr.trim().split('\n')).toEqual([
+      `${file}:1: requestParameters nests deeper than ${RECORD_LIMITS.depth} levels; real CloudTrail records nest a few dozen at most`,
+      `${file}:3: resources nests deeper than ${RECORD_LIMITS.depth} levels; real CloudTrail records nest a few dozen at most`,
+      `${file}:4: expected a JSON object (a CloudTrail record or an EventBridge event), got an array`,
+    ]);
+    const summary = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
+    expect(summary).toMatchObject({ type: 'summary', events: 1, rejected: 3 });
   });
 });

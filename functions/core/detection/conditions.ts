@@ -18,6 +18,15 @@ export type Condition =
   | { param: string; exists: boolean }
   /** The value is an empty array, empty object, empty string or missing. */
   | { param: string; empty: true }
+  /** A numeric value at least this large (`maxCount` ≥ 10). */
+  | { param: string; atLeast: number }
+  /** A value that is not the calling IAM user's own name (`CreateAccessKey` for another user). Absent counts as the caller. */
+  | { param: string; notCaller: true }
+  /**
+   * A value that names an account outside the configuration (a 12-digit id in no
+   * environment and not the receiving account), or `all` / `*` (everyone).
+   */
+  | { param: string; foreignAccount: true }
   | { all: readonly Condition[] }
   | { any: readonly Condition[] }
   | { not: Condition };
@@ -89,12 +98,37 @@ function rawAt(event: AuditEvent, path: string): unknown {
   return value;
 }
 
-export function evaluate(condition: Condition, event: AuditEvent): boolean {
-  if ('all' in condition) return condition.all.every((c) => evaluate(c, event));
-  if ('any' in condition) return condition.any.some((c) => evaluate(c, event));
-  if ('not' in condition) return !evaluate(condition.not, event);
+/** What a condition may know beyond the event: the accounts the configuration lists. */
+export interface ConditionScope {
+  knownAccounts?: ReadonlySet<string>;
+}
+const NO_SCOPE: ConditionScope = {};
+
+/** 12-digit ids inside a value (`123456789012`, `arn:aws:iam::123456789012:root`). */
+const ACCOUNT_IN_VALUE = /(?<![0-9])[0-9]{12}(?![0-9])/g;
+
+function foreign(value: unknown, event: AuditEvent, scope: ConditionScope): boolean {
+  if (typeof value !== 'string' && typeof value !== 'number') return false;
+  const text = String(value);
+  if (text === '*' || text.toLowerCase() === 'all') return true;
+  for (const id of text.match(ACCOUNT_IN_VALUE) ?? []) {
+    if (id !== event.account && !(scope.knownAccounts?.has(id) ?? false)) return true;
+  }
+  return false;
+}
+
+export function evaluate(condition: Condition, event: AuditEvent, scope: ConditionScope = NO_SCOPE): boolean {
+  if ('all' in condition) return condition.all.every((c) => evaluate(c, event, scope));
+  if ('any' in condition) return condition.any.some((c) => evaluate(c, event, scope));
+  if ('not' in condition) return !evaluate(condition.not, event, scope);
   if ('empty' in condition) return isEmpty(rawAt(event, condition.param));
   const values = valuesAt(event, condition.param);
+  if ('atLeast' in condition) return values.some((v) => (typeof v === 'number' || typeof v === 'string') && Number(v) >= condition.atLeast);
+  if ('notCaller' in condition) {
+    const caller = event.credential.principalName;
+    return values.some((v) => typeof v === 'string' && v !== caller);
+  }
+  if ('foreignAccount' in condition) return values.some((v) => foreign(v, event, scope));
   if ('exists' in condition) return (values.length > 0) === condition.exists;
   if ('equals' in condition) return values.some((v) => same(v, condition.equals));
   if ('in' in condition) return values.some((v) => condition.in.some((e) => same(v, e)));
@@ -112,6 +146,9 @@ export function describeCondition(condition: Condition): string {
   if ('not' in condition) return `not ${describeCondition(condition.not)}`;
   const p = condition.param.replace(/^requestParameters\./, '');
   if ('empty' in condition) return `${p} is empty`;
+  if ('atLeast' in condition) return `${p} ≥ ${condition.atLeast}`;
+  if ('notCaller' in condition) return `${p} is not the caller`;
+  if ('foreignAccount' in condition) return `${p} names an account outside the configuration (or everyone)`;
   if ('exists' in condition) return condition.exists ? `${p} is set` : `${p} is not set`;
   if ('equals' in condition) return `${p} = ${JSON.stringify(condition.equals)}`;
   if ('in' in condition) return `${p} in ${JSON.stringify(condition.in)}`;

@@ -15,7 +15,10 @@ import { severityRank } from '../audit-event.ts';
 import type { BlastwallConfig, ResponseMode } from '../config.ts';
 import type { EnvironmentResolver } from '../environment.ts';
 import type { EventSummary, Finding, Reason } from '../finding.ts';
-import { type CatalogueMatch, catalogueReads, createdResources, matchCatalogue } from './catalogue.ts';
+import { INTENT_CATEGORIES } from './catalogue.ts';
+import { BUILT_IN, type CatalogueMatch, type CompiledCatalogue, compileCatalogue, type MatchOptions } from './catalogue.ts';
+import { compileSuppressions, type SuppressionHit } from './suppressions.ts';
+import { burstStatus, deniedStatus, planBurst, planDenied, planSessionSources, sessionTheft } from './history-signals.ts';
 import { actorKey, credentialKey, describeCredential, isServiceCall, networkOf, principalKey } from './keys.ts';
 import { FINDING_THRESHOLD, type Signal, score } from './scoring.ts';
 import { actorRefreshMs, type DetectionSettings, evaluateSignals, type History, isBefore, ROUTINE_KEPT } from './signals.ts';
@@ -48,6 +51,8 @@ export interface DetectionOutcome {
   finding?: Finding;
   /** For duplicates: whether the finding was already published (if false the caller re-publishes the same finding). */
   published: boolean;
+  /** The event matched a suppression: no finding, but it is reported (with the severity it would have had). */
+  suppressed?: SuppressionHit & { severity: Finding['severity'] };
   /**
    * Findings of *other*, later events that this (late) event changes: the finding
    * the later event would have had, had this one arrived in time — new, or the
@@ -125,6 +130,7 @@ export function summarise(event: AuditEvent): EventSummary {
   };
   if (event.credential.accessKeyId) summary.accessKeyId = event.credential.accessKeyId;
   if (event.action.errorCode) summary.errorCode = event.action.errorCode;
+  if (event.sharedEventId) summary.sharedEventId = event.sharedEventId;
   return summary;
 }
 
@@ -209,6 +215,9 @@ export interface DetectorDeps {
 export function createDetector(deps: DetectorDeps): Detector {
   const { store, config, resolver } = deps;
   const settings = config.detection;
+  const catalogue = catalogueFor(config);
+  const matchOptions: MatchOptions = { ownPrefix: settings.ownResourcePrefix, knownAccounts: knownAccounts(config) };
+  const suppressions = compileSuppressions(settings.suppressions ?? []);
   // A local store's reads are free: the cache would only add work (and a second evaluation of every writing event).
   const cache = new ContextCache(deps.contextCacheMs ?? (store.local ? 0 : DEFAULT_CONTEXT_CACHE_MS), deps.now ?? Date.now);
   /** Markers of re-scored findings this instance produced (finding id → marker key), for markPublished. */
@@ -227,11 +236,11 @@ export function createDetector(deps: DetectorDeps): Detector {
       credential: credentialKey(event.credential),
       actor: actorKey(event),
     };
-    const match = matchCatalogue(event, settings.ownResourcePrefix);
+    const match = catalogue.match(event, matchOptions);
     const query: ContextQuery = {
       eventId: eventKey(event),
       principalKey: keys.principal,
-      resources: match?.targets.length ? match.targets.slice(0, 20).map((t) => ({ account: event.account, type: t.type, name: t.name })) : NO_RESOURCES,
+      resources: match?.targets.length ? resourceRefs(event, match) : NO_RESOURCES,
     };
     if (event.sharedEventId) query.sharedEventId = event.sharedEventId;
     if (keys.actor) query.actorKey = keys.actor;
@@ -239,7 +248,7 @@ export function createDetector(deps: DetectorDeps): Detector {
     return { event, keys, match, query };
   };
 
-  const evaluate = ({ event, keys, match }: Prepared, context: DetectionContext) => {
+  const evaluate = ({ event, keys, match: candidate }: Prepared, context: DetectionContext) => {
     const history: History = {
       settings,
       resolver,
@@ -247,6 +256,14 @@ export function createDetector(deps: DetectorDeps): Detector {
       credentialKey: keys.credential,
       created: context.created,
     };
+    // An entry that is a hit only in numbers is no hit until the burst is complete.
+    const burst = candidate?.entry.burst ? burstStatus(event, candidate, context.principal) : undefined;
+    const match = candidate?.entry.burst && !burst ? undefined : candidate;
+    if (burst) history.burst = burst;
+    const denied = deniedStatus(event, context.principal);
+    if (denied) history.denied = denied;
+    const theft = sessionTheft(event, context.lineage);
+    if (theft) history.theft = theft;
     if (keys.actor) history.actorKey = keys.actor;
     if (match) history.match = match;
     if (context.principal) history.principal = context.principal;
@@ -254,13 +271,13 @@ export function createDetector(deps: DetectorDeps): Detector {
     if (context.lineage) history.lineage = context.lineage;
     const signals = evaluateSignals(event, history);
     const scored = score(signals);
-    const finding =
-      severityRank(scored.severity) >= severityRank(FINDING_THRESHOLD)
-        ? buildFinding(event, context, signals, scored.severity, scored.adjustments, match, resolver)
-        : undefined;
+    const wouldFind = severityRank(scored.severity) >= severityRank(FINDING_THRESHOLD);
+    const suppression = wouldFind && suppressions.size ? suppressions.match(event, match) : undefined;
+    const finding = wouldFind && !suppression ? buildFinding(event, context, signals, scored.severity, scored.adjustments, match, resolver) : undefined;
+    const suppressed = suppression ? { ...suppression, severity: scored.severity } : undefined;
     const mitigated = signals.some((s) => s.id === 'deletes-own-recent-creation');
-    const update = planUpdate(event, context, { keys, match, finding, settings, countsTowardBurst: !mitigated, resolver });
-    return { finding, update };
+    const update = planUpdate(event, context, { keys, match, candidate, finding, settings, countsTowardBurst: !mitigated, resolver, catalogue, theft, burstHit: burst !== undefined, deniedHit: denied !== undefined });
+    return { finding, update, suppressed };
   };
 
   /**
@@ -343,8 +360,8 @@ export function createDetector(deps: DetectorDeps): Detector {
 
       const cached = cache.context(query);
       if (cached) {
-        const { finding, update } = evaluate(prepared, cached);
-        if (!finding && isEmptyUpdate(update)) return withLater({ duplicate: false, published: false }, prepared, cached.actor);
+        const { finding, update, suppressed } = evaluate(prepared, cached);
+        if (!finding && !suppressed && isEmptyUpdate(update)) return withLater({ duplicate: false, published: false }, prepared, cached.actor);
       }
 
       for (let attempt = 0; ; attempt++) {
@@ -355,8 +372,9 @@ export function createDetector(deps: DetectorDeps): Detector {
           // A retry after a crash may not have published what the first delivery re-scored: look again.
           return withLater({ duplicate: true, finding: context.processed.finding, published: context.processed.published }, prepared, context.actor);
         }
-        const { finding, update } = evaluate(prepared, context);
+        const { finding, update, suppressed } = evaluate(prepared, context);
         const outcome: DetectionOutcome = finding ? { duplicate: false, finding, published: false } : { duplicate: false, published: false };
+        if (suppressed) outcome.suppressed = suppressed;
         if (isEmptyUpdate(update)) return withLater(outcome, prepared, context.actor);
         try {
           await store.save(update);
@@ -375,6 +393,36 @@ export function createDetector(deps: DetectorDeps): Detector {
       else await store.markPublished(eventKey(event), id, event.sharedEventId);
     },
   };
+}
+
+/** The catalogue a config detects with: the built-in entries plus the team's own `detection.rules`. */
+const compiled = new WeakMap<BlastwallConfig, CompiledCatalogue>();
+export function catalogueFor(config: BlastwallConfig): CompiledCatalogue {
+  const rules = (config.detection.rules ?? []) as CompiledCatalogue['entries'];
+  if (rules.length === 0) return BUILT_IN;
+  let catalogue = compiled.get(config);
+  if (!catalogue) {
+    catalogue = compileCatalogue(rules);
+    compiled.set(config, catalogue);
+  }
+  return catalogue;
+}
+
+/** Every account the configuration names: sharing with one of them is not sharing outside. */
+function knownAccounts(config: BlastwallConfig): ReadonlySet<string> {
+  return new Set(config.environments.flatMap((e) => e.accounts));
+}
+
+/** The state keys of the resources a call acts on: every canonical key of every target, bounded. */
+function resourceRefs(event: AuditEvent, match: CatalogueMatch): ContextQuery['resources'] {
+  const refs: ContextQuery['resources'] = [];
+  for (const t of match.targets) {
+    for (const name of t.keys) {
+      if (refs.length >= 20) return refs;
+      refs.push({ account: event.account, type: t.type, name });
+    }
+  }
+  return refs;
 }
 
 function modeFor(resolver: EnvironmentResolver, environment: string): ResponseMode {
@@ -463,6 +511,8 @@ const HEADLINES: Record<string, string> = {
   'root-use': 'as the root user',
   'first-use-in-environment': 'for the first time in that environment',
   burst: 'in a burst of destructive calls',
+  'stolen-session': 'with a session that was until now used by another machine (stolen?)',
+  'denied-burst': 'after being refused many times within minutes',
   'console-login-without-mfa': 'without MFA',
 };
 
@@ -479,7 +529,15 @@ function summarySentence(event: AuditEvent, top: Signal | undefined, match: Cata
 
 interface PlanInput {
   keys: { principal: string; credential: string; actor: string | undefined };
+  /** The catalogue hit as judged (a burst entry only when its burst is complete). */
   match: CatalogueMatch | undefined;
+  /** The catalogue entry the call belongs to, burst complete or not (its calls are recorded). */
+  candidate?: CatalogueMatch | undefined;
+  catalogue?: CompiledCatalogue;
+  burstHit?: boolean;
+  deniedHit?: boolean;
+  /** A second machine using this session (recorded as such). */
+  theft?: ReturnType<typeof sessionTheft>;
   finding: Finding | undefined;
   settings: DetectionSettings;
   /** False for deletions of the principal's own recent creations: cleaning up is not a burst. */
@@ -487,9 +545,14 @@ interface PlanInput {
   resolver: EnvironmentResolver;
 }
 
-/** Recent events: ordered by time, then event id; at most MAX_RECENT; a new list when changed. */
+/** The id of the call: the shared id of a cross-account call's two copies, else the event id. */
+export function callId(event: AuditEvent): string {
+  return event.sharedEventId ?? event.id;
+}
+
+/** Recent events: ordered by time, then event id; at most MAX_RECENT; a new list when changed. The two copies of a cross-account call appear once. */
 function pushRecent(list: EventSummary[], summary: EventSummary): EventSummary[] {
-  for (const e of list) if (e.eventId === summary.eventId) return list;
+  for (const e of list) if (e.eventId === summary.eventId || (summary.sharedEventId !== undefined && e.sharedEventId === summary.sharedEventId)) return list;
   const last = list[list.length - 1];
   if (last !== undefined) {
     const d = Date.parse(summary.time) - Date.parse(last.time);
@@ -549,12 +612,12 @@ const MAX_KEPT_PARAMETERS = 2048;
  * leaves — so they need not be kept (`blastwall replay` drops them right after
  * normalising; state never stores them).
  */
-export function detailsMatter(event: AuditEvent): boolean {
+export function detailsMatter(event: AuditEvent, catalogue: CompiledCatalogue = BUILT_IN): boolean {
   const { eventSource, name } = event.action;
   return (
     (eventSource === 'sts.amazonaws.com' && MINTING_CALLS.has(name)) ||
     (eventSource === 'signin.amazonaws.com' && name === 'ConsoleLogin') ||
-    catalogueReads(event)
+    catalogue.reads(event)
   );
 }
 
@@ -563,9 +626,9 @@ export function detailsMatter(event: AuditEvent): boolean {
  * (see {@link detailsMatter}), and not when large or deeply nested (item size,
  * hostile input).
  */
-export function trimmed(event: AuditEvent): AuditEvent {
+export function trimmed(event: AuditEvent, catalogue: CompiledCatalogue = BUILT_IN): AuditEvent {
   const copy: AuditEvent = { ...event, resources: event.resources.slice(0, 20) };
-  if (!detailsMatter(event)) {
+  if (!detailsMatter(event, catalogue)) {
     // Last added, first deleted (normalise adds them in this order): the object keeps a fast shape.
     delete copy.additionalEventData;
     delete copy.responseElements;
@@ -610,13 +673,14 @@ function ttl(ms: number): number {
  */
 export function planUpdate(event: AuditEvent, context: DetectionContext, input: PlanInput): StateUpdate {
   const { keys, match, finding, settings, resolver } = input;
+  const catalogue = input.catalogue ?? BUILT_IN;
   const t = event.timeMs;
   const update: StateUpdate = {};
   let summary: EventSummary | undefined;
   const historyMs = settings.historyDays * DAY;
 
   // Principal history.
-  const isDestructive = match !== undefined && !event.action.errorCode;
+  const isDestructive = match !== undefined && !INTENT_CATEGORIES.has(match.category) && !event.action.errorCode;
   const stored = context.principal;
   // `principal` is `stored` until something changes; then a shallow copy this event owns.
   let principal: PrincipalState = stored ?? { key: keys.principal, firstSeen: t, lastSeen: t, environments: [], sources: [], destructive: [], recent: [], version: 0 };
@@ -656,8 +720,10 @@ export function planUpdate(event: AuditEvent, context: DetectionContext, input: 
   }
   if (isDestructive) {
     const p = own();
-    if (input.countsTowardBurst && !p.destructive.some((d) => d.eventId === event.id)) {
-      p.destructive = [...p.destructive, { time: t, eventId: event.id }].sort((a, b) => a.time - b.time).slice(-MAX_DESTRUCTIVE);
+    // The two copies of a cross-account call are one call (their shared id), also when processed at the same time.
+    const call = callId(event);
+    if (input.countsTowardBurst && !p.destructive.some((d) => d.eventId === event.id || d.eventId === call)) {
+      p.destructive = [...p.destructive, { time: t, eventId: call }].sort((a, b) => a.time - b.time).slice(-MAX_DESTRUCTIVE);
     }
     // A set of the earliest calls (union, bounded): the same whatever the arrival order, never doubled by a duplicate.
     const environments = p.environments === stored?.environments ? [...p.environments] : p.environments;
@@ -669,14 +735,25 @@ export function planUpdate(event: AuditEvent, context: DetectionContext, input: 
     const routine: RoutineAction = prior ? { ...prior } : { events: [], firstSeen: t, lastSeen: t };
     delete routine.count;
     delete routine.lastEventId;
-    if (!(routine.events ?? []).some((e) => e.id === event.id)) {
-      routine.events = [...(routine.events ?? []), { id: event.id, time: t }]
+    if (!(routine.events ?? []).some((e) => e.id === event.id || e.id === call)) {
+      routine.events = [...(routine.events ?? []), { id: call, time: t }]
         .sort((a, b) => a.time - b.time || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
         .slice(0, ROUTINE_KEPT);
     }
     routine.firstSeen = Math.min(routine.firstSeen, t);
     routine.lastSeen = Math.max(routine.lastSeen, t);
     sighting.routine[event.action.name] = routine;
+  }
+  // Calls only suspicious in numbers, and refusals: recorded until they are a habit.
+  const bursts = input.candidate?.entry.burst ? planBurst(event, input.candidate, principal, input.burstHit ?? false) : undefined;
+  if (bursts) {
+    own().bursts = bursts;
+    material = true;
+  }
+  const denied = planDenied(event, principal, input.deniedHit ?? false);
+  if (denied) {
+    own().denied = denied;
+    material = true;
   }
   if (material) {
     const p = own();
@@ -702,7 +779,7 @@ export function planUpdate(event: AuditEvent, context: DetectionContext, input: 
         environment: event.environment,
         firstSeen: t,
         lastSeen: t,
-        first: trimmed(event),
+        first: trimmed(event, catalogue),
       };
       if (event.credential.accessKeyId) use.accessKeyId = event.credential.accessKeyId;
       uses = [...uses, use];
@@ -719,7 +796,7 @@ export function planUpdate(event: AuditEvent, context: DetectionContext, input: 
           use.firstSeen = seen.firstSeen;
           use.lastSeen = seen.lastSeen;
         }
-        if (earlier) use.first = trimmed(event);
+        if (earlier) use.first = trimmed(event, catalogue);
         if (use.lastSeen > prior.lastSeen) {
           use.credentialKey = keys.credential;
           use.description = describeCredential(event.credential);
@@ -744,12 +821,14 @@ export function planUpdate(event: AuditEvent, context: DetectionContext, input: 
     }
   }
 
-  // Lineage: a minting call names the new session key.
+  // Lineage: a minting call names the new session key; a session's own item records the machines it is used from.
   const minted = mintedSession(event, context);
   if (minted) update.lineage = [{ value: minted, expiresAt: ttl(t + LINEAGE_TTL_MS) }];
+  const sessionSources = planSessionSources(event, context.lineage, input.theft);
+  if (sessionSources) (update.lineage ??= []).push({ value: sessionSources, expiresAt: ttl(t + LINEAGE_TTL_MS) });
 
   // Resources created, for "deletes what it created".
-  const created = createdResources(event);
+  const created = catalogue.created(event);
   if (created.length) {
     update.created = created.map((r) => ({
       value: { account: event.account, type: r.type, name: r.name, creatorPrincipal: keys.principal, createdAt: t, eventId: event.id },
@@ -793,5 +872,10 @@ function mintedSession(event: AuditEvent, context: DetectionContext): SessionLin
     ].slice(0, MAX_LINEAGE),
   };
   if (sessionArn) lineage.sessionArn = sessionArn;
+  // Minted for an AWS service (a Lambda function, an ECS task, an instance profile …): the session belongs inside AWS.
+  if (minter.type === 'aws-service' || minter.invokedBy) {
+    const service = minter.invokedBy ?? (event.actor.sourceIp.endsWith('.amazonaws.com') ? event.actor.sourceIp : undefined);
+    if (service) lineage.mintedFor = service;
+  }
   return lineage;
 }

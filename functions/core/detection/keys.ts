@@ -1,9 +1,11 @@
 /**
  * Identity keys used by detection state. Pure functions of the audit event.
  *
- * - principal key: what history is kept for. A long-term key is its own principal
- *   (`key:AKIA…`); role sessions are ephemeral, so their history is the role's
- *   (`role:arn…`); session tokens belong to their user; root to its account.
+ * - principal key: what history is kept for — the identity, not one of its
+ *   credentials. An IAM user's access keys, the session tokens they mint and its
+ *   console session are one principal (`user:arn…`); a role's sessions are one
+ *   principal (`role:arn…`); root is its account. A key whose record names no
+ *   user ARN (hand-edited exports) is its own principal (`key:AKIA…`).
  * - credential key: what can be revoked (the access key id when there is one).
  * - actor key: one machine — source IP + user-agent family. AWS services acting on
  *   someone's behalf are not actors.
@@ -13,7 +15,7 @@ import type { AuditEvent, Credential } from '../audit-event.ts';
 export function principalKey(credential: Credential): string {
   switch (credential.type) {
     case 'access-key':
-      return `key:${credential.accessKeyId ?? credential.arn ?? 'unknown'}`;
+      return credential.arn?.includes(':user/') ? `user:${credential.arn}` : `key:${credential.accessKeyId ?? credential.arn ?? 'unknown'}`;
     case 'role-session':
     case 'identity-center':
     case 'aws-service':

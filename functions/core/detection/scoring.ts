@@ -19,6 +19,13 @@ export const SIGNAL_IDS = [
   'security-control-tamper',
   'identity-change',
   'exposure',
+  'credential-access',
+  'persistence',
+  'privilege-escalation',
+  'execution',
+  'lateral-movement',
+  'denied-burst',
+  'stolen-session',
   'backups-in-blast-radius',
   'burst',
   'credential-hop',
@@ -52,6 +59,22 @@ export const SIGNAL_TABLE: Record<SignalId, { meaning: string; severity: string 
   'security-control-tamper': { meaning: 'The call weakens a security control (GuardDuty, Security Hub, deletion protection, MFA, organisation guard-rails …).', severity: 'Catalogue severity; never lowered by environment.' },
   'identity-change': { meaning: 'The call creates or changes credentials or permissions.', severity: 'Catalogue severity (low; high for administrator access or a trust policy open to anyone).' },
   exposure: { meaning: 'The call makes data reachable from outside (public snapshot, bucket policy for "*" …).', severity: 'Catalogue severity.' },
+  'credential-access': {
+    meaning: 'The call reads secrets, passwords or instance user data in numbers (a burst by a principal that does not usually make such calls).',
+    severity: 'Catalogue severity; one step lower in a low-sensitivity environment; one step lower when refused.',
+  },
+  persistence: { meaning: 'The call leaves a way back in: keys or passwords for another user, a backdoored function, a trust anchor, a federation token.', severity: 'Catalogue severity; one step lower in a low-sensitivity environment; one step lower when refused.' },
+  'privilege-escalation': { meaning: "The call takes over another identity's access (another user's console password …).", severity: 'Catalogue severity; one step lower in a low-sensitivity environment; one step lower when refused.' },
+  execution: { meaning: "The call runs code on instances, changes their start-up script, or launches capacity for someone else's workload (GPU instances, model access).", severity: 'Catalogue severity; one step lower in a low-sensitivity environment; one step lower when refused.' },
+  'lateral-movement': { meaning: 'The call moves from the AWS API onto instances (SSH keys pushed, serial console).', severity: 'Catalogue severity; one step lower in a low-sensitivity environment; one step lower when refused.' },
+  'denied-burst': {
+    meaning: 'The principal was refused (AccessDenied, UnauthorizedOperation …) many times within minutes, and is not usually refused: someone is probing what the credential may do.',
+    severity: 'medium in a high-sensitivity environment, low elsewhere.',
+  },
+  'stolen-session': {
+    meaning: 'One role session (the same ASIA key) used from a second network and tool family during its lifetime: a session lives on one machine, so a second one is theft. AWS services acting for the session are not a second source.',
+    severity: 'high in a high-sensitivity environment, medium elsewhere; critical when the session was minted for an AWS service (EC2, Lambda, ECS, CodeBuild …) and is now used from outside AWS with a human tool.',
+  },
   'backups-in-blast-radius': { meaning: 'The call also destroys the backups that would restore the data.', severity: 'high; medium in a low-sensitivity environment.' },
   burst: { meaning: 'The same principal made several destructive calls within the burst window (deletions of its own recent creations do not count).', severity: 'high in a high-sensitivity environment, medium elsewhere.' },
   'credential-hop': {
@@ -67,9 +90,16 @@ export const SIGNAL_TABLE: Record<SignalId, { meaning: string; severity: string 
   },
   'root-use': { meaning: 'The account root user made the call. Root cannot be revoked by policy.', severity: 'high.' },
   'console-login-without-mfa': { meaning: 'A console sign-in succeeded without MFA.', severity: 'high for root; medium for an IAM user in a high-sensitivity environment, low elsewhere.' },
-  'deletes-own-recent-creation': { meaning: 'Mitigating: every resource deleted was created by the same principal within recentCreationHours.', severity: 'lowers three steps (high becomes info, critical becomes low).' },
+  'deletes-own-recent-creation': {
+    meaning:
+      'Mitigating: every resource deleted was created by the same principal (an IAM user with its keys, session tokens and console session; a role with all its sessions) within recentCreationHours, whatever form each call names it by (name, id, ARN, Secrets Manager suffix).',
+    severity: 'lowers three steps (high becomes info, critical becomes low); for logging tamper (a trail, log group or flow log of its own) only down to medium.',
+  },
   'routine-in-low-environment': { meaning: 'Mitigating: in a low-sensitivity environment, this principal has made this destructive call at least 3 times over more than a day.', severity: 'lowers one step.' },
 };
+
+/** Catalogue signals of an attacker at work that destroy nothing by themselves. */
+export const ATTACK_SIGNALS: readonly SignalId[] = ['credential-access', 'persistence', 'privilege-escalation', 'execution', 'lateral-movement'];
 
 /** Signals that count as "destructive" in combinations. */
 export const DESTRUCTIVE_SIGNALS: readonly SignalId[] = ['destructive-call', 'logging-tamper', 'detector-tamper', 'security-control-tamper', 'backups-in-blast-radius', 'exposure'];
@@ -91,6 +121,8 @@ export const COMBINATIONS: readonly Combination[] = [
   { all: [['session-lineage', 'cross-environment'], DESTRUCTIVE_SIGNALS], raiseBy: 1, atLeast: 'high', why: 'a destructive call by a credential that came from a less sensitive environment' },
   { all: [['new-source'], DESTRUCTIVE_SIGNALS], raiseBy: 1, atLeast: 'medium', why: 'a destructive call by an established credential from a machine it never used' },
   { all: [['credential-hop'], ['new-source']], atLeast: 'high', why: 'an established credential picked up by a machine that just used another environment' },
+  { all: [['stolen-session'], [...DESTRUCTIVE_SIGNALS, ...ATTACK_SIGNALS]], atLeast: 'critical', why: 'a destructive or attacking call with a stolen session' },
+  { all: [['credential-hop'], ATTACK_SIGNALS], atLeast: 'high', why: 'an attacking call by an actor that just hopped to this credential' },
   { all: [['console-login-without-mfa'], ['new-source', 'first-use-in-environment']], raiseBy: 1, why: 'a sign-in without MFA from a new place' },
 ];
 
@@ -99,10 +131,13 @@ export interface Mitigation {
   lowerBy: number;
   /** Not applied when any of these is present at `low` or above. */
   blockedBy: readonly SignalId[];
+  /** Instead of lowering, cap at this severity when one of `capWhen` is present (and no blocker). */
+  cap?: { when: readonly SignalId[]; atMost: Severity };
 }
 
 const BLOCKERS: readonly SignalId[] = [
   'credential-hop',
+  'stolen-session',
   'logging-tamper',
   'detector-tamper',
   'security-control-tamper',
@@ -113,7 +148,8 @@ const BLOCKERS: readonly SignalId[] = [
 ];
 
 export const MITIGATIONS: readonly Mitigation[] = [
-  { signal: 'deletes-own-recent-creation', lowerBy: 3, blockedBy: BLOCKERS },
+  // Deleting a trail, log group or flow log it created minutes earlier is a teardown too, but it blinds: say so at medium, never revoke for it alone.
+  { signal: 'deletes-own-recent-creation', lowerBy: 3, blockedBy: BLOCKERS.filter((id) => id !== 'logging-tamper'), cap: { when: ['logging-tamper'], atMost: 'medium' } },
   { signal: 'routine-in-low-environment', lowerBy: 1, blockedBy: BLOCKERS },
 ];
 
@@ -123,8 +159,13 @@ export const FINDING_THRESHOLD: Severity = 'low';
 /** How a destructive call's catalogue severity moves with the environment's sensitivity (tamper categories are never lowered). */
 export const ENVIRONMENT_ADJUSTMENT: Record<'low' | 'high' | 'unknown', number> = { low: -1, unknown: 0, high: 0 };
 
-/** How a failed call (AccessDenied …) is weighed: steps down, never below `low`. */
+/**
+ * How a failed call (AccessDenied …) is weighed: steps down, never below `low`.
+ * A refused deletion changed nothing (two steps); a refused attempt to read
+ * secrets, run code or persist shows intent as much as a success would (one step).
+ */
 export const FAILED_ATTEMPT_ADJUSTMENT = -2;
+export const FAILED_ATTEMPT_ADJUSTMENT_FOR_INTENT = -1;
 
 export function shift(severity: Severity, steps: number, floor: Severity = 'info'): Severity {
   const rank = Math.min(SEVERITIES.length - 1, Math.max(severityRank(floor), severityRank(severity) + steps));
@@ -157,6 +198,12 @@ export function score(signals: readonly Signal[]): Score {
       continue;
     }
     const before = severity;
+    const capping = mitigation.cap?.when.find((id) => evidence.has(id));
+    if (mitigation.cap && capping) {
+      if (severityRank(severity) > severityRank(mitigation.cap.atMost)) severity = mitigation.cap.atMost;
+      if (severity !== before) adjustments.push(`Lowered from ${before} to ${severity} (not further, because of "${capping}"): ${mitigation.signal.replace(/-/g, ' ')}.`);
+      continue;
+    }
     severity = shift(severity, -mitigation.lowerBy);
     if (severity !== before) adjustments.push(`Lowered from ${before} to ${severity}: ${mitigation.signal.replace(/-/g, ' ')}.`);
   }

@@ -10,10 +10,11 @@ import type { AuditEvent, Severity } from '../audit-event.ts';
 import { severityRank } from '../audit-event.ts';
 import type { BlastwallConfig } from '../config.ts';
 import type { EnvironmentResolver } from '../environment.ts';
-import type { CatalogueMatch, Category } from './catalogue.ts';
+import { type CatalogueMatch, type Category, DESTRUCTION_CATEGORIES } from './catalogue.ts';
 import { describeCredential, isServiceCall, networkOf } from './keys.ts';
-import { ENVIRONMENT_ADJUSTMENT, FAILED_ATTEMPT_ADJUSTMENT, type Signal, type SignalId, shift } from './scoring.ts';
+import { ENVIRONMENT_ADJUSTMENT, FAILED_ATTEMPT_ADJUSTMENT, FAILED_ATTEMPT_ADJUSTMENT_FOR_INTENT, type Signal, type SignalId, shift } from './scoring.ts';
 import type { ActorState, ActorUse, CreatedResource, PrincipalState, SessionLineage } from './state-store.ts';
+import { type BurstStatus, type DeniedStatus, type SessionTheft } from './history-signals.ts';
 
 export type DetectionSettings = BlastwallConfig['detection'];
 
@@ -29,6 +30,12 @@ export interface History {
   actor?: ActorState;
   lineage?: SessionLineage;
   created: CreatedResource[];
+  /** For a catalogue entry that is a hit only in numbers: the burst it is part of. */
+  burst?: BurstStatus;
+  /** Refusals of this principal within the denied-burst window, when they make a burst. */
+  denied?: DeniedStatus;
+  /** A second machine using this session, if any. */
+  theft?: SessionTheft;
 }
 
 export type SignalFunction = (event: AuditEvent, history: History) => Signal | undefined;
@@ -75,6 +82,11 @@ const CATEGORY_SIGNAL: Record<Category, SignalId> = {
   'security-control-tamper': 'security-control-tamper',
   'identity-change': 'identity-change',
   exposure: 'exposure',
+  'credential-access': 'credential-access',
+  persistence: 'persistence',
+  'privilege-escalation': 'privilege-escalation',
+  execution: 'execution',
+  'lateral-movement': 'lateral-movement',
 };
 
 const NEVER_LOWERED: readonly Category[] = ['logging-tamper', 'detector-tamper', 'security-control-tamper'];
@@ -99,11 +111,19 @@ export const catalogueCall: SignalFunction = (event, history) => {
   let text = `${capitalise(describeCredential(event.credential))} ${failed(event) ? 'tried to call' : 'called'} ${match.entry.eventSource.split('.')[0]}:${event.action.name}, which ${match.description}${
     match.targets.length ? ` (${match.targets.map((t) => t.name).slice(0, 3).join(', ')})` : ''
   }, in ${envLabel(env)}.`;
+  if (history.burst) {
+    text += ` It is ${history.burst.count} ${match.entry.burst!.noun} by this principal within ${match.entry.burst!.windowMinutes} minutes (${history.burst.calls} calls), and it does not usually make them.`;
+  }
   if (failed(event)) {
-    severity = shift(severity, FAILED_ATTEMPT_ADJUSTMENT, 'low');
-    text += ` AWS refused it (${event.action.errorCode}), so nothing changed, but someone is trying.`;
+    severity = shift(severity, isDestruction(match.category) ? FAILED_ATTEMPT_ADJUSTMENT : FAILED_ATTEMPT_ADJUSTMENT_FOR_INTENT, 'low');
+    text += isDestruction(match.category)
+      ? ` AWS refused it (${event.action.errorCode}), so nothing changed, but someone is trying.`
+      : ` AWS refused it (${event.action.errorCode}); the attempt shows intent all the same.`;
   }
   if (notes.length) text += ` Weighed accordingly: ${notes.join('; ')}.`;
+  if (match.entry.sources.some((s) => s.kind === 'config')) {
+    text += ` (Your own rule ${match.entry.id}, from detection.rules; sources: ${match.entry.sources.map((s) => `${s.kind}: ${s.ref}`).join('; ')}.)`;
+  }
   return { id: CATEGORY_SIGNAL[match.category], severity, text };
 };
 
@@ -121,8 +141,11 @@ export const backupsInBlastRadius: SignalFunction = (event, history) => {
 /** Several destructive calls by one principal within the burst window. */
 export const burst: SignalFunction = (event, history) => {
   if (!history.match || failed(event) || !isDestruction(history.match.category)) return undefined;
+  // A burst of deletions of its own recent creations is a teardown, not a burst.
+  if (ownRecentCreations(event, history)) return undefined;
   const windowMs = history.settings.burstWindowMinutes * MINUTE;
-  const earlier = (history.principal?.destructive ?? []).filter((d) => isBefore(d.time, d.eventId, event) && d.time > event.timeMs - windowMs);
+  const call = event.sharedEventId ?? event.id;
+  const earlier = (history.principal?.destructive ?? []).filter((d) => d.eventId !== call && isBefore(d.time, d.eventId, event) && d.time > event.timeMs - windowMs);
   const count = earlier.length + 1;
   if (count < history.settings.burstThreshold) return undefined;
   return {
@@ -133,7 +156,7 @@ export const burst: SignalFunction = (event, history) => {
 };
 
 function isDestruction(category: Category): boolean {
-  return category !== 'identity-change' && category !== 'exposure';
+  return DESTRUCTION_CATEGORIES.has(category);
 }
 
 /** Principal's home environment differs from the environment that received the call. */
@@ -311,23 +334,72 @@ export const consoleLoginWithoutMfa: SignalFunction = (event, history) => {
   };
 };
 
-/** Mitigating: everything deleted was created by the same principal recently. */
-export const deletesOwnRecentCreation: SignalFunction = (event, history) => {
+/**
+ * The creations (by this principal, in this account, within recentCreationHours)
+ * of every resource this call acts on — matched on the canonical keys of both
+ * calls, so a name, an id and an ARN of the same resource meet — or undefined
+ * when any target was not its own recent creation.
+ */
+export function ownRecentCreations(event: AuditEvent, history: History): CreatedResource[] | undefined {
   const match = history.match;
   if (!match || match.targets.length === 0 || !isDestruction(match.category)) return undefined;
   const since = event.timeMs - history.settings.recentCreationHours * HOUR;
-  const mine = match.targets.map((t) =>
-    history.created.find(
-      (c) => c.type === t.type && c.name === t.name && c.account === event.account && c.creatorPrincipal === history.principalKey && c.createdAt <= event.timeMs && c.createdAt >= since,
-    ),
-  );
-  if (mine.some((m) => m === undefined)) return undefined;
-  const oldest = Math.min(...mine.map((m) => m!.createdAt));
+  const mine: CreatedResource[] = [];
+  for (const t of match.targets) {
+    const found = history.created.find(
+      (c) =>
+        c.type === t.type && t.keys.includes(c.name) && c.account === event.account && c.creatorPrincipal === history.principalKey && c.createdAt <= event.timeMs && c.createdAt >= since,
+    );
+    if (!found) return undefined;
+    mine.push(found);
+  }
+  return mine;
+}
+
+/** Mitigating: everything deleted was created by the same principal recently. */
+export const deletesOwnRecentCreation: SignalFunction = (event, history) => {
+  const mine = ownRecentCreations(event, history);
+  if (!mine) return undefined;
+  const oldest = Math.min(...mine.map((m) => m.createdAt));
+  const what = history.match!.targets.map((t) => t.name).slice(0, 3).join(', ');
+  const blinding = history.match!.category === 'logging-tamper';
   return {
     id: 'deletes-own-recent-creation',
     severity: 'info',
     mitigating: true,
-    text: `It deletes ${match.targets.map((t) => t.name).slice(0, 3).join(', ')}, which the same principal created ${duration(event.timeMs - oldest)} earlier: cleaning up its own work.`,
+    text: `It deletes ${what}, which the same principal created ${duration(event.timeMs - oldest)} earlier: cleaning up its own work${
+      blinding ? ' — but it is a log it created, and logs going away is how attackers hide, so it stays a finding' : ''
+    }.`,
+  };
+};
+
+/** Refused many times within minutes, by a principal that is not usually refused. */
+export const deniedBurst: SignalFunction = (event, history) => {
+  const denied = history.denied;
+  if (!denied) return undefined;
+  return {
+    id: 'denied-burst',
+    severity: sensitivity(history, event.environment) === 'high' ? 'medium' : 'low',
+    text: `${capitalise(describeCredential(event.credential))} was refused ${denied.count} times within ${denied.windowMinutes} minutes (${denied.calls.slice(0, 3).join(', ')}${
+      denied.calls.length > 3 ? ' …' : ''
+    }), and it is not usually refused: someone is probing what this credential may do.`,
+  };
+};
+
+/** One role session used from a second machine. */
+export const stolenSession: SignalFunction = (event, history) => {
+  const theft = history.theft;
+  if (!theft) return undefined;
+  const high = sensitivity(history, event.environment) === 'high';
+  let severity: Severity = high ? 'high' : 'medium';
+  if (theft.serviceSessionFromOutside) severity = shift(severity, 1);
+  return {
+    id: 'stolen-session',
+    severity,
+    text:
+      `Session ${event.credential.accessKeyId} of role ${event.credential.principalName ?? 'unknown'} was used from ${theft.first.network} (${theft.first.family}) since ${new Date(theft.first.firstSeen).toISOString()}; ` +
+      `now the same session is used from ${event.actor.sourceIp} (${event.actor.userAgentFamily}), another network and another tool. A session lives on one machine: this looks like a stolen session.` +
+      (theft.serviceSessionFromOutside ? ` It was minted for ${theft.mintedFor}, and it is now used by a person's tool (${event.actor.userAgentFamily}) from outside AWS.` : ''),
   };
 };
 
@@ -363,6 +435,8 @@ export const SIGNALS: readonly SignalFunction[] = [
   firstUseInEnvironment,
   rootUse,
   consoleLoginWithoutMfa,
+  deniedBurst,
+  stolenSession,
   deletesOwnRecentCreation,
   routineInLowEnvironment,
 ];

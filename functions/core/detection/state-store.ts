@@ -45,6 +45,23 @@ export interface EnvironmentSighting {
   routine: Record<string, RoutineAction>;
 }
 
+/** Calls of one catalogue entry that are only suspicious in numbers (see `history-signals.ts`). */
+export interface BurstRecord {
+  /** The principal's first such call: older than a day means a habit, and nothing more is recorded. */
+  firstSeen: number;
+  /** The calls within the entry's window (each counting `n` items). */
+  events: { time: number; id: string; n: number }[];
+  /** When the last burst was reported (one finding per burst). */
+  hitAt?: number;
+}
+
+/** Refusals (AccessDenied …) of one principal. */
+export interface DeniedRecord {
+  firstSeen: number;
+  events: { time: number; id: string; name: string }[];
+  hitAt?: number;
+}
+
 /** History of one principal (`CRED#<principal key>`). Times are event times in epoch ms. */
 export interface PrincipalState {
   key: string;
@@ -56,6 +73,9 @@ export interface PrincipalState {
   destructive: { time: number; eventId: string }[];
   /** The last material events (first sightings, destructive calls, findings), oldest first. */
   recent: EventSummary[];
+  /** Per catalogue entry id: calls only suspicious in numbers. */
+  bursts?: Record<string, BurstRecord>;
+  denied?: DeniedRecord;
   /** Optimistic-concurrency version; 0 means "never stored". */
   version: number;
 }
@@ -100,12 +120,31 @@ export interface LineageLink {
   eventId: string;
 }
 
-/** `SESSION#<ASIA…>`: the chain that minted this session key, nearest first. */
+/** A machine (network + tool family) a session was used from. */
+export interface SessionSource {
+  network: string;
+  family: string;
+  firstSeen: number;
+  eventId: string;
+  /** The AWS service the first use shows the session runs in (`lambda.amazonaws.com` …). */
+  service?: string;
+  /** A second machine: the session was already used elsewhere when this one appeared. */
+  suspect?: boolean;
+}
+
+/**
+ * `SESSION#<ASIA…>`: the chain that minted this session key, nearest first, and
+ * the machines it has been used from. A session first seen without its minting
+ * event (minted before history) has an empty chain and counts from its first use.
+ */
 export interface SessionLineage {
   accessKeyId: string;
   /** The session's principal ARN as the minting response named it. */
   sessionArn?: string;
   chain: LineageLink[];
+  /** The AWS service that asked for this session (an `AssumeRole` by `lambda.amazonaws.com` …). */
+  mintedFor?: string;
+  sources?: SessionSource[];
 }
 
 /** `RES#<account>#<type>#<name>`: a resource created recently, and by whom. */

@@ -1,0 +1,137 @@
+/**
+ * Catalogue: backup-destruction. Data, one entry per call family, each with its sources.
+ * Test cases stand beside it in `backup-destruction.cases.ts`.
+ */
+import type { CatalogueEntry } from './types.ts';
+import { docs, sigma, panther, elastic, rp, isFalse } from './types.ts';
+
+export const BACKUP_DESTRUCTION: readonly CatalogueEntry[] = [
+  // ── RDS ───────────────────────────────────────────────────────────────────
+  {
+    id: 'rds.delete-snapshot',
+    eventSource: 'rds.amazonaws.com',
+    eventNames: ['DeleteDBSnapshot', 'DeleteDBClusterSnapshot'],
+    category: 'backup-destruction',
+    severity: 'high',
+    what: 'deletes an RDS snapshot',
+    sources: [docs('RDS API Reference: DeleteDBSnapshot / DeleteDBClusterSnapshot'), panther('AWS.RDS.SnapshotDeleted'), elastic('AWS RDS Snapshot Deleted')],
+    destroysBackups: true,
+    target: { type: 'rds:snapshot', paths: [rp('dBSnapshotIdentifier'), rp('dBClusterSnapshotIdentifier')] },
+  },
+  {
+    id: 'rds.delete-automated-backup',
+    eventSource: 'rds.amazonaws.com',
+    eventNames: ['DeleteDBInstanceAutomatedBackup', 'DeleteDBClusterAutomatedBackup'],
+    category: 'backup-destruction',
+    severity: 'high',
+    what: 'deletes retained RDS automated backups',
+    sources: [docs('RDS API Reference: DeleteDBInstanceAutomatedBackup'), panther('AWS.RDS.AutomatedBackupDeleted')],
+    destroysBackups: true,
+  },
+  {
+    id: 'rds.modify-backup-or-protection',
+    eventSource: 'rds.amazonaws.com',
+    eventNames: ['ModifyDBInstance', 'ModifyDBCluster'],
+    category: 'backup-destruction',
+    severity: 'medium',
+    what: 'changes an RDS database',
+    when: { any: [{ param: rp('backupRetentionPeriod'), equals: 0 }, isFalse('deletionProtection')] },
+    sources: [docs('RDS API Reference: ModifyDBInstance (BackupRetentionPeriod, DeletionProtection)'), panther('AWS.RDS.DeletionProtectionDisabled'), elastic('AWS RDS DB Instance or Cluster Deletion Protection Disabled')],
+    modifiers: [
+      { when: { param: rp('backupRetentionPeriod'), equals: 0 }, severity: 'high', text: 'to keep no automated backups (retention 0)', destroysBackups: true },
+      { when: isFalse('deletionProtection'), severity: 'medium', text: 'to turn deletion protection off', category: 'security-control-tamper' },
+    ],
+    target: { type: 'rds:db', paths: [rp('dBInstanceIdentifier'), rp('dBClusterIdentifier')] },
+  },
+  // ── EC2 / EBS ─────────────────────────────────────────────────────────────
+  {
+    id: 'ec2.delete-snapshot',
+    eventSource: 'ec2.amazonaws.com',
+    eventNames: ['DeleteSnapshot'],
+    category: 'backup-destruction',
+    severity: 'high',
+    what: 'deletes an EBS snapshot',
+    destroysBackups: true,
+    sources: [docs('EC2 API Reference: DeleteSnapshot'), elastic('AWS EC2 Snapshot Activity')],
+    target: { type: 'ec2:snapshot', paths: [rp('snapshotId')] },
+  },
+  // ── S3 ────────────────────────────────────────────────────────────────────
+  {
+    id: 's3.suspend-versioning',
+    eventSource: 's3.amazonaws.com',
+    eventNames: ['PutBucketVersioning'],
+    category: 'backup-destruction',
+    severity: 'high',
+    what: 'suspends versioning on an S3 bucket (deleted objects can no longer be recovered)',
+    destroysBackups: true,
+    when: { param: rp('VersioningConfiguration.Status'), equals: 'Suspended' },
+    sources: [docs('S3 API Reference: PutBucketVersioning'), panther('AWS.S3.SuspendVersioning'), sigma('aws_s3_data_management_tampering.yml')],
+    target: { type: 's3:bucket', paths: [rp('bucketName')] },
+  },
+  {
+    id: 's3.delete-replication',
+    eventSource: 's3.amazonaws.com',
+    eventNames: ['DeleteBucketReplication'],
+    category: 'backup-destruction',
+    severity: 'medium',
+    what: 'removes replication from an S3 bucket (its off-site copy stops)',
+    destroysBackups: true,
+    sources: [docs('S3 API Reference: DeleteBucketReplication'), panther('AWS.S3.DeleteBucketReplication'), sigma('aws_s3_data_management_tampering.yml')],
+    target: { type: 's3:bucket', paths: [rp('bucketName')] },
+  },
+  // ── DynamoDB ──────────────────────────────────────────────────────────────
+  {
+    id: 'dynamodb.delete-backup',
+    eventSource: 'dynamodb.amazonaws.com',
+    eventNames: ['DeleteBackup'],
+    category: 'backup-destruction',
+    severity: 'high',
+    what: 'deletes a DynamoDB on-demand backup',
+    destroysBackups: true,
+    sources: [docs('DynamoDB API Reference: DeleteBackup')],
+  },
+  {
+    id: 'dynamodb.disable-pitr',
+    eventSource: 'dynamodb.amazonaws.com',
+    eventNames: ['UpdateContinuousBackups'],
+    category: 'backup-destruction',
+    severity: 'high',
+    what: 'turns off point-in-time recovery on a DynamoDB table',
+    destroysBackups: true,
+    when: { param: rp('pointInTimeRecoverySpecification.pointInTimeRecoveryEnabled'), equals: false },
+    sources: [docs('DynamoDB API Reference: UpdateContinuousBackups')],
+    target: { type: 'dynamodb:table', paths: [rp('tableName')] },
+    ownResourcePaths: [rp('tableName')],
+  },
+  // ── AWS Backup ────────────────────────────────────────────────────────────
+  {
+    id: 'backup.delete-recovery-point',
+    eventSource: 'backup.amazonaws.com',
+    eventNames: ['DeleteRecoveryPoint'],
+    category: 'backup-destruction',
+    severity: 'critical',
+    what: 'deletes an AWS Backup recovery point',
+    destroysBackups: true,
+    sources: [docs('AWS Backup API Reference: DeleteRecoveryPoint')],
+  },
+  {
+    id: 'backup.delete-vault',
+    eventSource: 'backup.amazonaws.com',
+    eventNames: ['DeleteBackupVault', 'DeleteBackupVaultLockConfiguration', 'DeleteBackupVaultAccessPolicy'],
+    category: 'backup-destruction',
+    severity: 'critical',
+    what: 'deletes an AWS Backup vault or removes its lock',
+    destroysBackups: true,
+    sources: [docs('AWS Backup API Reference: DeleteBackupVault / DeleteBackupVaultLockConfiguration')],
+  },
+  {
+    id: 'backup.delete-plan',
+    eventSource: 'backup.amazonaws.com',
+    eventNames: ['DeleteBackupPlan', 'DeleteBackupSelection'],
+    category: 'backup-destruction',
+    severity: 'high',
+    what: 'deletes an AWS Backup plan (no new backups will be taken)',
+    destroysBackups: true,
+    sources: [docs('AWS Backup API Reference: DeleteBackupPlan')],
+  },
+];
