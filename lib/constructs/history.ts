@@ -5,7 +5,7 @@
  * alarm on missed events. Both read CloudTrail in the member accounts through the
  * read-only history role the member stacks deploy (lib/member-stack.ts).
  */
-import { CustomResource, Duration, Stack } from 'aws-cdk-lib';
+import { CustomResource, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -15,7 +15,6 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import { Validations } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { DEFAULT_WARM_UP_DAYS } from '../../functions/warm-up/warm-up.ts';
 import { BLASTWALL_EVENT_SOURCE, DETAIL_TYPES, ENV_VARS, METRICS } from '../../functions/core/telemetry-names.ts';
