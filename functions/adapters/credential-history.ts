@@ -42,18 +42,19 @@ export async function credentialRecentEvents(
   const now = options.now ?? new Date();
   const max = Math.min(options.max ?? CONTEXT_MAX_EVENTS, 50);
   const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(), options.timeoutMs ?? CONTEXT_TIMEOUT_MS);
   const context: CredentialContext = { ...target, events: [] };
-  try {
+  const timeoutMs = options.timeoutMs ?? CONTEXT_TIMEOUT_MS;
+  const read = async () => {
     const pages = lookupEventPages(
       client,
       { start: new Date(now.getTime() - (options.lookbackHours ?? CONTEXT_LOOKBACK_HOURS) * 3_600_000), end: now, attribute: { key: 'AccessKeyId', value: target.accessKeyId } },
       // One page, one attempt: no retry can fit in a second.
       { maxPages: 1, pageSize: max, abortSignal: abort.signal, retry: { attempts: 1, baseMs: 0, maxMs: 0, sleep: async () => {} } },
     );
+    const events: CredentialEvent[] = [];
     for await (const page of pages) {
       for (const r of page.records.slice(0, max) as Array<Record<string, unknown>>) {
-        context.events.push({
+        events.push({
           time: cut(r.eventTime, 40),
           eventName: cut(r.eventName),
           eventSource: cut(r.eventSource),
@@ -64,8 +65,23 @@ export async function credentialRecentEvents(
         });
       }
     }
+    return events;
+  };
+  // The abort ends the HTTP request; the race also bounds what comes before it (assuming the
+  // history role on a cold start), which an abort signal does not reach.
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      abort.abort();
+      reject(new Error('timeout'));
+    }, timeoutMs);
+  });
+  const reading = read();
+  reading.catch(() => {}); // after a timeout its rejection (the abort) is expected and has no reader
+  try {
+    context.events = await Promise.race([reading, late]);
   } catch (error) {
-    context.error = abort.signal.aborted ? `CloudTrail did not answer within ${options.timeoutMs ?? CONTEXT_TIMEOUT_MS} ms` : `${(error as Error).name}: ${cut((error as Error).message, 200)}`;
+    context.error = abort.signal.aborted ? `CloudTrail did not answer within ${timeoutMs} ms` : `${(error as Error).name}: ${cut((error as Error).message, 200)}`;
   } finally {
     clearTimeout(timer);
   }

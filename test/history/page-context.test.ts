@@ -101,6 +101,17 @@ describe('credentialRecentEvents (real CloudTrail client → stand-in)', () => {
       await silent.close();
     }
   });
+
+  it('is bounded even before the request: slow credentials (assuming the role on a cold start) cannot hold the page', async () => {
+    const slowCredentials = regionalClients(async () => {
+      await new Promise((r) => setTimeout(r, 3000));
+      return { accessKeyId: 'AKIAPAGECONTEXT00001', secretAccessKey: 'x' };
+    });
+    const t0 = Date.now();
+    const ctx = await credentialRecentEvents(slowCredentials('eu-west-1'), { accessKeyId: KEY, account: '333333333333', region: 'eu-west-1' }, { now: NOW, timeoutMs: 200 });
+    expect(ctx.error).toBe('CloudTrail did not answer within 200 ms');
+    expect(Date.now() - t0).toBeLessThan(2500);
+  });
 });
 
 describe('the page with its context', () => {
