@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only core,dynamo,bundles,replay,filter]`
+ * `npm run bench [-- --quick] [-- --only core,dynamo,bundles,replay,filter,config]`
  *
  * Measures speed, DynamoDB use, bundle size, cold start, replay throughput and
  * memory, and the cost per million events; prints a table with each goal and
@@ -128,6 +128,16 @@ if (replay) {
   details.replay = replay;
 }
 
+// Config at cold start: 1,000 accounts in 8 environments, read from AppConfig (the loopback stand-in).
+const configLoad = await section('config', async () => {
+  const { measureConfigLoad } = await import('./config.ts');
+  return measureConfigLoad({ runs: quick ? 3 : 9, accounts: 1000, environments: 8 });
+});
+if (configLoad) {
+  results.configColdLoadMs = configLoad.configColdLoadMs;
+  details.config = configLoad;
+}
+
 const filter = await section('filter', async () => {
   const { measureFilter } = await import('./filter.ts');
   return measureFilter({ events: SIZES.filter });
@@ -174,6 +184,7 @@ const goals: Goal[] = [
   { name: 'initRatio', value: n(results.initRatio), goal: '≤ 1.5', holds: null },
   { name: 'replayEventsPerSec', value: n(results.replayEventsPerSec), goal: '≥ 50000', holds: null },
   { name: 'costPerMillionEventsUsd', value: n(results.costPerMillionEventsUsd), goal: '≤ 1.50', holds: null },
+  { name: 'configColdLoadMs', value: n(results.configColdLoadMs), goal: '≤ 100', holds: null },
 ];
 for (const g of goals) {
   if (g.value === null) continue;
@@ -236,6 +247,12 @@ if (cost) {
   row('GuardDuty, per million CloudTrail mgmt events', cost.guardDutyUsdPerMillion, undefined, 2);
 }
 if (filter) row('AWS-service share of the real corpus (%)', 100 * filter.awsServiceShareCorpus, undefined, 2);
+if (configLoad) {
+  row('configColdLoadMs (1,000 accounts from AppConfig, loopback)', configLoad.configColdLoadMs, 'configColdLoadMs', 1);
+  row('  configModuleImportMs (read + Powertools, zod, schema load)', configLoad.configModuleImportMs, undefined, 1);
+  row('  sdkClientLoadMs (SDK module load, any AWS call pays it)', configLoad.sdkClientLoadMs, undefined, 1);
+  row('  configReadMs (warm process)', configLoad.configReadMs, undefined, 1);
+}
 
 const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length), ['metric', 'value', 'goal', ''][i]!.length));
 const line = (cells: string[]) => cells.map((c, i) => (i === 1 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');

@@ -7,12 +7,14 @@
  *                            central bus ──(Blastwall Finding)──▶ respond, page
  *                            central bus ──(Blastwall Response)─▶ page
  *                            central bus ──(Restore Requested)──▶ respond
+ *                            central bus ──(Finding, Response)──▶ security-hub (config securityHub.enabled)
  *   Slack button ──▶ undo (Function URL) ──▶ central bus
+ *   The functions read the config from AWS AppConfig at cold start (constructs/config-store.ts).
  *
  * Each function has its own role with exactly its own permissions: detect cannot
  * revoke, respond cannot read the Slack token, page cannot touch IAM.
  */
-import { CfnOutput, Duration, RemovalPolicy, SecretValue, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, SecretValue, Stack, Token, Validations, type StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -32,7 +34,11 @@ import type { DeploymentSettings } from './config.ts';
 import { BlastwallFunction } from './constructs/blastwall-function.ts';
 import { History } from './constructs/history.ts';
 import { Monitoring } from './constructs/monitoring.ts';
+import { SecurityHubIntegration } from './constructs/security-hub-integration.ts';
+import { Prevention } from './constructs/prevention.ts';
+import { ConfigStore } from './constructs/config-store.ts';
 import { CLOUDTRAIL_DETAIL_TYPES } from './member-stack.ts';
+import { CENTRAL_FUNCTIONS, functionRoleName, HISTORY_FUNCTIONS, PREVENTION_FUNCTIONS } from '../functions/core/response/own-principals.ts';
 import type { ResourceNames } from './names.ts';
 
 export interface CentralStackProps extends StackProps {
@@ -84,6 +90,9 @@ export class CentralStack extends Stack {
   readonly deadLetterQueues: Record<'detect' | 'respond' | 'page', sqs.Queue>;
   readonly alarmTopic: sns.Topic;
   readonly undoUrl: lambda.FunctionUrl;
+  /** Present when the config enables `securityHub`. */
+  readonly securityHub?: SecurityHubIntegration;
+  readonly prevention: Prevention;
 
   constructor(scope: Construct, id: string, props: CentralStackProps) {
     super(scope, id, props);
@@ -168,14 +177,15 @@ export class CentralStack extends Stack {
     }
 
     // ── Functions ─────────────────────────────────────────────────────────────────────
-    // Blastwall's own roles are never revoked: every role named with the prefix (central
-    // function roles, member forwarders) and the responder role in every account.
-    const ownRoleArns = [
-      `arn:${this.partition}:iam::*:role/${names.prefix}*`,
-      `arn:${this.partition}:iam::*:role/${config.response.responderRoleName}`,
-    ].join(',');
+    // Blastwall's own roles are never revoked — by exact ARN, never by a name glob (a role an
+    // attacker names `Blastwall-anything` must not be immune). respond, detect and `blastwall
+    // replay` compute the full list from the config (functions/core/response/own-principals.ts);
+    // the function roles below are named from the same module, and their ARNs are passed too.
+    const ownRoleArns = JSON.stringify([...CENTRAL_FUNCTIONS, ...PREVENTION_FUNCTIONS, ...HISTORY_FUNCTIONS].map((fn) => `arn:${this.partition}:iam::${this.account}:role/${functionRoleName(names.prefix, fn)}`));
+    // The config: read from AppConfig at cold start (lib/constructs/config-store.ts), not an environment variable.
+    const configStore = new ConfigStore(this, 'Config', { config, prefix: names.prefix });
     const common = {
-      [ENV_VARS.config]: JSON.stringify(config),
+      ...configStore.environmentVariables,
       [ENV_VARS.ownRoleArns]: ownRoleArns,
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
       POWERTOOLS_METRICS_NAMESPACE: METRIC_NAMESPACE,
@@ -188,6 +198,7 @@ export class CentralStack extends Stack {
       timeout: Duration.seconds(30),
       environment: { ...common, [ENV_VARS.tableName]: this.table.tableName, [ENV_VARS.eventBusName]: this.bus.eventBusName },
       logRetention: LOG_RETENTION,
+      roleName: names.functionRole('detect'),
       asyncFailureQueue: this.deadLetterQueues.detect,
     });
     const respond = new BlastwallFunction(this, 'Respond', {
@@ -197,7 +208,7 @@ export class CentralStack extends Stack {
       timeout: Duration.seconds(60),
       environment: { ...common, [ENV_VARS.tableName]: this.table.tableName, [ENV_VARS.eventBusName]: this.bus.eventBusName },
       logRetention: LOG_RETENTION,
-      roleName: names.respondFunctionRole,
+      roleName: names.functionRole('respond'),
       asyncFailureQueue: this.deadLetterQueues.respond,
     });
     const page = new BlastwallFunction(this, 'Page', {
@@ -214,8 +225,8 @@ export class CentralStack extends Stack {
         [ENV_VARS.historyRoleName]: names.historyReaderRole,
       },
       logRetention: LOG_RETENTION,
-      // Named: the member history role trusts it.
-      roleName: names.pageFunctionRole,
+      // Named: the member history role trusts it (and the responder's deny lists it).
+      roleName: names.functionRole('page'),
       asyncFailureQueue: this.deadLetterQueues.page,
     });
     const undo = new BlastwallFunction(this, 'Undo', {
@@ -234,8 +245,10 @@ export class CentralStack extends Stack {
         [ENV_VARS.slackSecretArn]: slackSecret.secretArn,
       },
       logRetention: LOG_RETENTION,
+      roleName: names.functionRole('undo'),
     });
     this.functions = { detect, respond, page, undo };
+    for (const fn of Object.values(this.functions)) configStore.grantRead(fn.role);
 
     // ── Permissions: each function exactly its own ────────────────────────────────────
     const tableAccess = (fn: FunctionName) =>
@@ -280,7 +293,8 @@ export class CentralStack extends Stack {
     undo.role.addToPolicy(putEvents('PublishRestoreRequests', DETAIL_TYPES.restoreRequested));
 
     Validations.of(respond.role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/${config.response.responderRoleName}]`,
+      // With @aws-cdk/core:enablePartitionLiterals the partition is a literal when the region is known.
+      id: `AwsSolutions-IAM5[Resource::arn:${Token.isUnresolved(this.partition) ? '<AWS::Partition>' : this.partition}:iam::*:role/${config.response.responderRoleName}]`,
       reason:
         'The responder role exists in every member account, which the organisation adds and removes over time; the account is the only wildcard, the role name is fixed and aws:ResourceOrgID keeps it inside the organisation.',
     });
@@ -362,6 +376,7 @@ export class CentralStack extends Stack {
       masterKey: topicKey,
       enforceSSL: true,
     });
+    configStore.alarmTo(this.alarmTopic);
     if (deployment.alarmEmail) {
       this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(deployment.alarmEmail));
     }
@@ -377,6 +392,8 @@ export class CentralStack extends Stack {
       alarmTopic: this.alarmTopic,
     });
     history.allowReadingHistory(page.role);
+    configStore.grantRead(history.warmUp.role);
+    configStore.grantRead(history.reconcile.role);
 
     const monitoring = new Monitoring(this, 'Monitoring', {
       topic: this.alarmTopic,
@@ -385,6 +402,27 @@ export class CentralStack extends Stack {
       silenceAlarmMinutes: deployment.silenceAlarmMinutes,
       dashboardName: names.dashboard,
     });
+
+    // ── Security Hub (config securityHub.enabled): its own function and target, so it never delays a page ──
+    if (config.securityHub.enabled) {
+      this.securityHub = new SecurityHubIntegration(this, 'SecurityHub', { bus: this.bus, alarmTopic: this.alarmTopic, logRetention: LOG_RETENTION, targetRetry: TARGET_RETRY });
+    }
+    // ── Prevention: the daily audit and the hourly backup watchdog (lib/constructs/prevention.ts) ──
+    this.prevention = new Prevention(this, 'Prevention', {
+      config,
+      deployment,
+      names,
+      bus: this.bus,
+      table: this.table,
+      page: page.function,
+      pageDeadLetterQueue: this.deadLetterQueues.page,
+      alarmTopic: this.alarmTopic,
+      logRetention: LOG_RETENTION,
+      targetRetry: TARGET_RETRY,
+      configStore,
+    });
+    configStore.grantRead(this.prevention.audit.role);
+    configStore.grantRead(this.prevention.watchdog.role);
 
     // ── Outputs ───────────────────────────────────────────────────────────────────────
     new CfnOutput(this, 'UndoFunctionUrl', {

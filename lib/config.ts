@@ -24,10 +24,11 @@ export const CONFIG_FILE_ENV = 'BLASTWALL_CONFIG_FILE';
 export const GLOBAL_EVENTS_REGION = 'us-east-1';
 
 /**
- * Lambda allows 4 KB for all environment variables together; the config travels as one of them
- * (`BLASTWALL_CONFIG`). Leave room for the others (ARNs, names).
+ * The config travels as an AWS AppConfig hosted configuration written inline into the central
+ * stack's template (CloudFormation's limit is 1 MB per template): half of it for the config.
+ * A 1,000-account organisation's config is about 30 KB.
  */
-export const MAX_CONFIG_ENV_BYTES = 3000;
+export const MAX_CONFIG_BYTES = 512 * 1024;
 
 export interface ResolvedConfigPath {
   path: string;
@@ -78,9 +79,9 @@ export function prepareConfig(config: BlastwallConfig, source: string): Omit<Loa
     issues.push('detection.ownResourcePrefix: the CDK app names stacks, the bus and roles with it, so it must be letters and digits (max 32), starting with a letter');
   }
   const configBytes = Buffer.byteLength(JSON.stringify(config), 'utf8');
-  if (configBytes > MAX_CONFIG_ENV_BYTES) {
+  if (configBytes > MAX_CONFIG_BYTES) {
     issues.push(
-      `(root): the validated config is ${configBytes} bytes as JSON; Lambda environment variables are limited to 4 KB in total, so it must stay under ${MAX_CONFIG_ENV_BYTES} bytes (use ARN globs instead of long lists)`,
+      `(root): the validated config is ${configBytes} bytes as JSON; it is deployed inline in the central stack's template, so it must stay under ${MAX_CONFIG_BYTES} bytes (use ARN globs instead of long lists)`,
     );
   }
   if (issues.length > 0 || !d.organizationId || !d.centralAccount) {

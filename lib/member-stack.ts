@@ -24,6 +24,8 @@ import type { Construct } from 'constructs';
 import type { BlastwallConfig } from '../functions/core/config.ts';
 import { GLOBAL_EVENTS_REGION, type DeploymentSettings } from './config.ts';
 import { centralBusArn, PROTECTED_TAG_KEY, respondFunctionRoleArn, type ResourceNames } from './names.ts';
+import { preventionRoleArns, READER_ACTIONS } from './constructs/prevention.ts';
+import { ownRoleArns } from '../functions/core/response/own-principals.ts';
 
 export const CLOUDTRAIL_DETAIL_TYPES = [
   'AWS API Call via CloudTrail',
@@ -76,6 +78,7 @@ export class MemberStack extends Stack {
   readonly forwarderRole: iam.Role;
   readonly responderRole: iam.Role;
   readonly historyRole: iam.Role;
+  readonly readerRole: iam.Role;
   readonly deadLetterQueue: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: MemberStackProps) {
@@ -141,7 +144,10 @@ export class MemberStack extends Stack {
     });
     const account = Aws.ACCOUNT_ID;
     const arn = (resource: string) => `arn:${Aws.PARTITION}:iam::${account}:${resource}`;
-    const prefixRoles = [arn(`role/${names.prefix}*`), arn(`role/${config.response.responderRoleName}`), arn(`user/${names.prefix}*`)];
+    // Blastwall's own roles by exact ARN (the list respond and `blastwall replay` protect, from
+    // the same function): this account's responder and forwarders, the central function roles.
+    // No name glob: `Blastwall-anything` created by someone else gets no immunity here either.
+    const ownRoles = ownRoleArns(config, Aws.PARTITION, { memberAccount: account });
 
     this.responderRole = new iam.Role(this, 'ResponderRole', {
       roleName: config.response.responderRoleName,
@@ -178,7 +184,7 @@ export class MemberStack extends Stack {
               sid: 'NeverTouchBlastwall',
               effect: iam.Effect.DENY,
               actions: [...RESPONDER_WRITE_ACTIONS],
-              resources: prefixRoles,
+              resources: ownRoles,
             }),
             new iam.PolicyStatement({
               sid: 'NeverTouchProtectedPrincipals',
@@ -207,7 +213,7 @@ export class MemberStack extends Stack {
       description: 'Blastwall history reader: CloudTrail LookupEvents only, for the central warm-up, reconcile and page functions',
       maxSessionDuration: Duration.hours(1),
       assumedBy: new iam.AccountPrincipal(deployment.centralAccount).withConditions({
-        ArnEquals: { 'aws:PrincipalArn': [centralRole(names.warmUpFunctionRole), centralRole(names.reconcileFunctionRole), centralRole(names.pageFunctionRole)] },
+        ArnEquals: { 'aws:PrincipalArn': [centralRole(names.warmUpFunctionRole), centralRole(names.reconcileFunctionRole), centralRole(names.functionRole('page'))] },
         StringEquals: { 'aws:PrincipalOrgID': deployment.organizationId },
       }),
       inlinePolicies: {
@@ -221,6 +227,41 @@ export class MemberStack extends Stack {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'cloudtrail:LookupEvents supports no resource-level permissions (it reads the account-region event history); the role allows that one read-only call and trusts only the central warm-up, reconcile and page roles.',
     });
+
+    // ── Reader (us-east-1 only): the scheduled audit and the backup watchdog read through it ──
+    // Read-only: exactly the List/Describe/Get calls the audit collector and the backup
+    // inventory make (lib/constructs/prevention.ts READER_ACTIONS; checked by the evaluator tests).
+    this.readerRole = new iam.Role(this, 'ReaderRole', {
+      roleName: config.audit.readerRoleName,
+      description: 'Blastwall reader: assumed only by the central audit and backup-watchdog functions; read-only IAM and backup inventory',
+      maxSessionDuration: Duration.hours(1),
+      assumedBy: new iam.AccountPrincipal(deployment.centralAccount).withConditions({
+        ArnEquals: { 'aws:PrincipalArn': preventionRoleArns(names, deployment, Aws.PARTITION) },
+        StringEquals: { 'aws:PrincipalOrgID': deployment.organizationId },
+      }),
+      inlinePolicies: {
+        ReadOnly: new iam.PolicyDocument({
+          statements: [
+            new iam.PolicyStatement({ sid: 'ReadIamForTheAudit', actions: [...READER_ACTIONS.iam], resources: ['*'] }),
+            new iam.PolicyStatement({ sid: 'ListUsersAccessKeys', actions: [...READER_ACTIONS.iamUsers], resources: [arn('user/*')] }),
+            new iam.PolicyStatement({ sid: 'ReadBackupInventory', actions: [...READER_ACTIONS.backups], resources: ['*'] }),
+            new iam.PolicyStatement({ sid: 'ReadTablesRecoverySettings', actions: [...READER_ACTIONS.tables], resources: [`arn:${Aws.PARTITION}:dynamodb:*:${account}:table/*`] }),
+          ],
+        }),
+      },
+    });
+    (this.readerRole.node.defaultChild as iam.CfnRole).cfnOptions.condition = isHomeRegion;
+    Validations.of(this.readerRole).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'GetAccountAuthorizationDetails, GenerateCredentialReport/GetCredentialReport and the List/Describe calls of RDS, EC2, DynamoDB ListTables and AWS Backup accept only "*" (account-wide reads); every action is read-only, and the role is assumable only by the two central prevention functions.',
+    });
+    for (const resource of ['iam::<AWS::AccountId>:user/*', 'dynamodb:*:<AWS::AccountId>:table/*']) {
+      Validations.of(this.readerRole).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:${resource}]`,
+        reason: 'The audit lists the access keys of every user, and the watchdog reads the recovery settings of every table, of its own account: the set is only known at run time; both calls are read-only.',
+      });
+    }
 
     // ── Outputs ───────────────────────────────────────────────────────────────────────
     new CfnOutput(this, 'ForwardRuleArn', { value: this.rule.attrArn });

@@ -8,6 +8,7 @@
  * responder role refuses to touch.
  */
 import type { DeploymentSettings } from './config.ts';
+import { forwarderRoleName, functionRoleName, historyReaderRoleName, type CentralFunction } from '../functions/core/response/own-principals.ts';
 
 export interface ResourceNames {
   prefix: string;
@@ -19,6 +20,8 @@ export interface ResourceNames {
   centralBus: string;
   /** The central `respond` function's role; the only principal the member responder role trusts. */
   respondFunctionRole: string;
+  /** Every central function's role name (functions/core/response/own-principals.ts: the names respond and replay protect). */
+  functionRole(fn: CentralFunction): string;
   /** Member forwarder role name in a region; the only principals the central bus admits. */
   forwarderRole(region: string): string;
   /** IAM ARN pattern of every member forwarder role (any account, any region). */
@@ -32,8 +35,6 @@ export interface ResourceNames {
   /** The central warm-up and reconcile functions' roles: the only principals the history role trusts. */
   warmUpFunctionRole: string;
   reconcileFunctionRole: string;
-  /** The central page function's role: it reads the credential's recent history for the page. */
-  pageFunctionRole: string;
 }
 
 export function resourceNames(prefix: string): ResourceNames {
@@ -44,16 +45,16 @@ export function resourceNames(prefix: string): ResourceNames {
     memberStack: (region) => `${prefix}-Member-${region}`,
     memberTemplateStack: `${prefix}-MemberTemplate`,
     centralBus: `${prefix}-central`,
-    respondFunctionRole: `${prefix}-respond-function`,
-    forwarderRole: (region) => `${prefix}-forwarder-${region}`,
+    respondFunctionRole: functionRoleName(prefix, 'respond'),
+    functionRole: (fn) => functionRoleName(prefix, fn),
+    forwarderRole: (region) => forwarderRoleName(prefix, region),
     forwarderRoleArnPattern: (partition) => `arn:${partition}:iam::*:role/${prefix}-forwarder-*`,
     slackSecret: `${lower}/slack`,
     pagerDutySecret: `${lower}/pagerduty`,
     dashboard: `${prefix}`,
-    historyReaderRole: `${prefix}-history-reader`,
-    warmUpFunctionRole: `${prefix}-warm-up-function`,
-    reconcileFunctionRole: `${prefix}-reconcile-function`,
-    pageFunctionRole: `${prefix}-page-function`,
+    historyReaderRole: historyReaderRoleName(prefix),
+    warmUpFunctionRole: functionRoleName(prefix, 'warm-up'),
+    reconcileFunctionRole: functionRoleName(prefix, 'reconcile'),
   };
 }
 

@@ -124,7 +124,7 @@ export async function backtestCommand(args: string[], io: Io, now = new Date()):
       kind === 'lake'
         ? `backtest of CloudTrail Lake ${v['event-data-store']}, ${since.toISOString()} → ${until.toISOString()}`
         : `backtest of ${history.accounts.length} account${history.accounts.length === 1 ? '' : 's'} × ${regions.join(', ')}, ${since.toISOString()} → ${until.toISOString()}`;
-    const output = createOutput(format, createSink(io, v.out), { title: 'Blastwall backtest', scope, configSource });
+    const output = createOutput(format, createSink(io, v.out), { title: 'Blastwall backtest', scope, configSource }, { config, notice: (text) => io.stderr(text) });
     const summary = await replayFiles(files, config, {
       onRejected: (file, line, reason) => io.stderr(`${file.slice(spoolDir.length + 1)}:${line}: ${reason}\n`),
       onFinding: (result) => output.finding(result),

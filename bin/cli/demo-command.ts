@@ -1,5 +1,5 @@
 /**
- * `blastwall demo`: the incident Blastwall exists to stop (DESIGN.md), replayed
+ * `blastwall demo`: the incident Blastwall exists to stop (docs/architecture.md), replayed
  * through the real pipeline on the embedded store, told step by step: what it saw,
  * what it would revoke (the exact API call) and the page on-call would get.
  */
@@ -35,7 +35,7 @@ export async function demoCommand(_args: string[], io: Io): Promise<number> {
   const history = seen.filter((s) => s.event.timeMs < last - INCIDENT_WINDOW_MS);
   const incident = seen.filter((s) => s.event.timeMs >= last - INCIDENT_WINDOW_MS);
 
-  out('Blastwall demo: the incident in DESIGN.md, replayed through the real detection pipeline');
+  out('Blastwall demo: the incident in docs/architecture.md, replayed through the real detection pipeline');
   out('(embedded state store; nothing leaves this machine; nothing is revoked).');
   out();
   out('Environments (built-in example config):');

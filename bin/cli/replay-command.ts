@@ -8,18 +8,18 @@
  */
 import { parseArgs } from 'node:util';
 import type { Finding } from '../../functions/core/finding.ts';
-import { renderPageText } from '../../functions/core/paging/render-text.ts';
-import { describeApiCall } from '../../functions/core/response/plan.ts';
 import { expandInputs } from './input-tree.ts';
 import { loadConfig } from './load-config.ts';
 import { createOutput, createSink, parseFormat } from './output-format.ts';
 import { createProgress } from './progress.ts';
-import { replayFiles, type ReplayedFinding, type ReplaySummary } from './replay-engine.ts';
+import { replayFiles } from './replay-engine.ts';
 import { UsageError, type Io } from './io.ts';
+
+export { findingLine, summaryLine } from './output-format.ts';
 
 export const EXIT = { ok: 0, usage: 2, rejected: 3 } as const;
 
-export const REPLAY_USAGE = `usage: blastwall replay [--config FILE] [--format text|json|html] [--out FILE] FILE|DIR...
+export const REPLAY_USAGE = `usage: blastwall replay [--config FILE] [--format text|json|html|asff|ocsf] [--out FILE] FILE|DIR...
 
 Runs recorded CloudTrail (S3 log files .json/.json.gz, JSON arrays, JSON lines,
 EventBridge events) through Blastwall's detection on an embedded state store and
@@ -36,6 +36,12 @@ events of all files are merged in event-time order.
   --format json    JSON lines: a "finding" object per finding, then a "summary"
   --format html    one self-contained page: timeline chart, would-revoke list, top
                    principals and signals, every finding with its reasons
+  --format asff    a JSON array of AWS Security Finding Format findings, for
+                   aws securityhub batch-import-findings --findings file://FILE
+                   (imported into deployment.centralAccount/centralRegion of the config,
+                   else each finding's own account and region)
+  --format ocsf    JSON lines of OCSF 1.3 Detection Findings (class 2004), for Security Lake
+                   and SIEMs; with asff and ocsf the summary goes to stderr
   --out FILE       write the report to FILE instead of stdout
 
 Exit status: 0 all records read; 3 some records rejected (listed on stderr as
@@ -68,11 +74,16 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
   const files = await expandInputs(parsed.positionals.map((p) => resolveFrom(io.cwd, p)));
   if (format === 'text') io.stderr(`config: ${source}\n`);
 
-  const output = createOutput(format, createSink(io, parsed.values.out), {
-    title: 'Blastwall replay',
-    scope: `replay of ${files.length} file${files.length === 1 ? '' : 's'} (${parsed.positionals.join(' ')})`,
-    configSource: source,
-  });
+  const output = createOutput(
+    format,
+    createSink(io, parsed.values.out),
+    {
+      title: 'Blastwall replay',
+      scope: `replay of ${files.length} file${files.length === 1 ? '' : 's'} (${parsed.positionals.join(' ')})`,
+      configSource: source,
+    },
+    { config, notice: (text) => io.stderr(text) },
+  );
   const summary = await replayFiles(files, config, {
     onRejected: (file, line, reason) => io.stderr(`${file}:${line}: ${reason}\n`),
     onWarning: (file, message) => io.stderr(`${file}: warning: ${message}\n`),
@@ -81,74 +92,6 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
   });
   await output.end(summary);
   return summary.rejected > 0 ? EXIT.rejected : EXIT.ok;
-}
-
-/** The JSON-lines contract for a finding. Names are fixed: other tools read them. */
-export function findingLine({ finding, eventIndex }: ReplayedFinding) {
-  return {
-    type: 'finding',
-    id: finding.id,
-    eventId: finding.eventId,
-    eventIndex,
-    time: finding.time,
-    eventName: finding.eventName,
-    account: finding.account,
-    environment: finding.environment,
-    severity: finding.severity,
-    credential: {
-      type: finding.credential.type,
-      accessKeyId: finding.credential.accessKeyId ?? null,
-      arn: finding.credential.arn ?? null,
-    },
-    reasons: finding.reasons.map((r) => ({ signal: r.signal, text: r.text })),
-    // What Blastwall would do: every entry is `planned` in a replay.
-    response: finding.response
-      .filter((a) => a.status === 'planned')
-      .map((a) => ({
-        action: a.action,
-        target: a.target,
-        mode: a.mode,
-        status: a.status,
-        ...(a.apiCall ? { call: describeApiCall(a) } : {}),
-        ...(a.detail ? { detail: a.detail } : {}),
-      })),
-    // What it deliberately would not do, and why (protected principal, page-only, below the revoke threshold …).
-    skipped: finding.response
-      .filter((a) => a.status !== 'planned')
-      .map((a) => ({ action: a.action, target: a.target, mode: a.mode, reason: a.detail ?? a.code ?? 'skipped' })),
-  };
-}
-
-export function summaryLine(summary: ReplaySummary) {
-  return {
-    type: 'summary',
-    events: summary.events,
-    rejected: summary.rejected,
-    findings: summary.findings,
-    revocations: summary.revocations,
-    suppressed: summary.suppressed.length,
-    suppressedEvents: summary.suppressed,
-    expiredSuppressions: summary.expiredSuppressions,
-  };
-}
-
-export function findingText({ finding, eventIndex }: ReplayedFinding): string {
-  const rule = '─'.repeat(78);
-  return `${rule}\n#${eventIndex} ${finding.time}  ${finding.severity.toUpperCase()}  ${finding.eventName}  ${finding.account} (${finding.environment})\n${rule}\n${renderPageText(finding)}\n\n`;
-}
-
-/** The totals and what the suppressions silenced, as every text summary starts. */
-export function summaryText(summary: ReplaySummary): string {
-  const bySeverity = summary.findings === 1 ? 'finding' : 'findings';
-  let text = `${summary.events} events read, ${summary.rejected} rejected, ${summary.duplicates} duplicate deliveries ignored; ${summary.findings} ${bySeverity}, ${summary.revocations} revocations planned.\n`;
-  if (summary.suppressed.length) {
-    const bySuppression = new Map<number, { reason: string; count: number }>();
-    for (const s of summary.suppressed) bySuppression.set(s.suppression, { reason: s.reason, count: (bySuppression.get(s.suppression)?.count ?? 0) + 1 });
-    text += `${summary.suppressed.length} suppressed (no finding, by detection.suppressions):\n`;
-    for (const [index, { reason, count }] of bySuppression) text += `  suppressions[${index}]: ${count} event${count === 1 ? '' : 's'} — ${reason}\n`;
-  }
-  for (const e of summary.expiredSuppressions) text += `suppressions[${e.index}] expired on ${e.expires} and no longer applies — ${e.reason}\n`;
-  return text;
 }
 
 /** Paths as the user typed them, relative to the CLI's working directory (tests run it in-process elsewhere). */

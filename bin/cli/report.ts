@@ -126,17 +126,29 @@ export function suppressionEntry(h: SuppressionHint): Record<string, string> {
   return { principal: h.principal, action: h.action, environment: h.environment, reason: 'WHY this is routine', expires: 'YYYY-MM-DD' };
 }
 
-/** The totals line (as the text summary's first line), for the HTML page. */
+/** The totals line every text summary starts with (tests and users grep it). */
 export function totalsLine(summary: ReplaySummary): string {
   const noun = summary.findings === 1 ? 'finding' : 'findings';
-  const suppressed = summary.suppressed.length ? `; ${summary.suppressed.length} suppressed by detection.suppressions` : '';
-  return `${summary.events} events read, ${summary.rejected} rejected, ${summary.duplicates} duplicate deliveries ignored; ${summary.findings} ${noun}, ${summary.revocations} revocations planned${suppressed}.`;
+  return `${summary.events} events read, ${summary.rejected} rejected, ${summary.duplicates} duplicate deliveries ignored; ${summary.findings} ${noun}, ${summary.revocations} revocations planned.`;
 }
 
-/** After the totals: by environment, severity, signal and principal, the would-revoke list and suppression hints. */
-export function breakdownText(report: Report, top = 10): string {
+/** The text summary: totals, then by environment, severity, signal and principal, the would-revoke list and suppression hints. */
+/** What detection.suppressions silenced (never silently) and which suppressions expired. */
+function suppressionLines(summary: ReplaySummary): string[] {
   const out: string[] = [];
-  if (report.first === undefined) return '';
+  if (summary.suppressed.length) {
+    const bySuppression = new Map<number, { reason: string; count: number }>();
+    for (const s of summary.suppressed) bySuppression.set(s.suppression, { reason: s.reason, count: (bySuppression.get(s.suppression)?.count ?? 0) + 1 });
+    out.push(`${summary.suppressed.length} suppressed (no finding, by detection.suppressions):`);
+    for (const [index, { reason, count }] of bySuppression) out.push(`  suppressions[${index}]: ${count} event${count === 1 ? '' : 's'} — ${reason}`);
+  }
+  for (const e of summary.expiredSuppressions) out.push(`suppressions[${e.index}] expired on ${e.expires} and no longer applies — ${e.reason}`);
+  return out;
+}
+
+export function summaryText(summary: ReplaySummary, report: Report, top = 10): string {
+  const out: string[] = [totalsLine(summary), ...suppressionLines(summary)];
+  if (summary.findings === 0) return `${out.join('\n')}\n`;
   const table = (title: string, rows: Array<[string, number]>) => {
     out.push('', title);
     const shown = rows.slice(0, top);
@@ -144,7 +156,7 @@ export function breakdownText(report: Report, top = 10): string {
     for (const [name, n] of shown) out.push(`  ${String(n).padStart(width)}  ${name}`);
     if (rows.length > shown.length) out.push(`  … and ${rows.length - shown.length} more`);
   };
-  out.push(`Findings from ${report.first} to ${report.last}.`);
+  out.push('', `Findings from ${report.first} to ${report.last}.`);
   table('By environment:', report.byEnvironment);
   table('By severity:', [...SEVERITIES].reverse().map((s) => [s, report.bySeverity[s]] as [string, number]).filter(([, n]) => n > 0));
   table('Noisiest signals:', report.bySignal);
@@ -158,5 +170,5 @@ export function breakdownText(report: Report, top = 10): string {
     out.push('', 'What a suppression would silence (the repeated findings; if one is routine, add its entry to detection.suppressions with a reason and an expiry):');
     for (const h of hints) out.push(`  ${h.silenced} findings (${h.signals.join(', ')}): ${JSON.stringify(suppressionEntry(h))}`);
   }
-  return `\n${out.join('\n')}\n`;
+  return `${out.join('\n')}\n`;
 }

@@ -31,6 +31,7 @@ import {
   PutItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import { createHash } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { BlastwallConfig } from '../core/config.ts';
 import {
@@ -67,16 +68,29 @@ interface Key {
 const keyOf = (k: Key): Item => ({ [PK]: { S: k.pk }, [SK]: { S: k.sk } });
 const id = (k: Key) => `${k.pk}\u0000${k.sk}`;
 
+/**
+ * DynamoDB limits a partition key to 2048 bytes; a key built from event text (a resource
+ * name from request parameters, a principal ARN) may be longer. Past 1024 bytes the part
+ * after the prefix is replaced by its SHA-256: the same text always gives the same key.
+ */
+export const MAX_KEY_BYTES = 1024;
+
+export function boundKey(k: Key): Key {
+  if (Buffer.byteLength(k.pk) <= MAX_KEY_BYTES) return k;
+  const prefix = k.pk.slice(0, k.pk.indexOf('#') + 1);
+  return { pk: `${prefix}sha256:${createHash('sha256').update(k.pk).digest('hex')}`, sk: k.sk };
+}
+
 export function resourceItemKey(r: { account: string; type: string; name: string }): Key {
-  return { pk: `RES#${r.account}#${r.type}#${r.name}`, sk: 'CREATED' };
+  return boundKey({ pk: `RES#${r.account}#${r.type}#${r.name}`, sk: 'CREATED' });
 }
 
 const keys = {
-  processed: (eventId: string): Key => ({ pk: `EVT#${eventId}`, sk: 'EVT' }),
-  shared: (sharedEventId: string): Key => ({ pk: `EVT#shared:${sharedEventId}`, sk: 'SHARED' }),
-  principal: (principalKey: string): Key => ({ pk: `CRED#${principalKey}`, sk: 'STATE' }),
-  actor: (actorKey: string): Key => ({ pk: `ACTOR#${actorKey}`, sk: 'STATE' }),
-  session: (accessKeyId: string): Key => ({ pk: `SESSION#${accessKeyId}`, sk: 'LINEAGE' }),
+  processed: (eventId: string): Key => boundKey({ pk: `EVT#${eventId}`, sk: 'EVT' }),
+  shared: (sharedEventId: string): Key => boundKey({ pk: `EVT#shared:${sharedEventId}`, sk: 'SHARED' }),
+  principal: (principalKey: string): Key => boundKey({ pk: `CRED#${principalKey}`, sk: 'STATE' }),
+  actor: (actorKey: string): Key => boundKey({ pk: `ACTOR#${actorKey}`, sk: 'STATE' }),
+  session: (accessKeyId: string): Key => boundKey({ pk: `SESSION#${accessKeyId}`, sk: 'LINEAGE' }),
 };
 
 /**
@@ -125,8 +139,82 @@ function dataOf<T>(item: Item | undefined): T | undefined {
   return decodeItemData<T>(item?.['data']);
 }
 
-function itemFor(key: Key, value: unknown, expiresAt: number, extra: Item = {}): Item {
-  return { ...keyOf(key), data: { B: encodeItemData(value) }, [TTL]: { N: String(expiresAt) }, ...extra };
+/**
+ * DynamoDB refuses an item over 400 KB (attribute names and values), and a refused save
+ * would send the event to the DLQ and lose its finding. Whatever an event's resources and
+ * parameters hold, the encoded `data` of every item is kept under this budget (the rest of
+ * an item — keys, TTL, version, flags — is well under 3 KB).
+ */
+export const ITEM_DATA_BUDGET = 300 * 1024;
+
+export type ItemKind = 'principal' | 'actor' | 'lineage' | 'created' | 'processed';
+
+/** A deep copy with every string longer than `maxString` cut and every array cut to its first `maxArray` items. */
+export function shrink(value: unknown, maxString: number, maxArray = Number.POSITIVE_INFINITY): unknown {
+  if (typeof value === 'string') return value.length > maxString ? `${value.slice(0, maxString)}…` : value;
+  if (Array.isArray(value)) return value.slice(0, maxArray).map((v) => shrink(v, maxString, maxArray));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, shrink(v, maxString, maxArray)]));
+  return value;
+}
+
+type Compactor = (value: any, round: number) => unknown;
+
+/** A kept event without what can be large: its resources and parameters. */
+const bareEvent = (e: any) => {
+  if (!e) return e;
+  const { requestParameters: _p, responseElements: _r, additionalEventData: _a, ...rest } = e;
+  return { ...rest, resources: [] };
+};
+
+/**
+ * Step by step, least loss first: what is dropped first is what only refines detection
+ * (a hop's first event's resources and parameters, older recent events), never the
+ * identity of the item or its version. Each step returns a new value (the detector keeps
+ * its own objects); undefined when there is nothing left to drop.
+ */
+const COMPACTORS: Record<ItemKind, Compactor> = {
+  actor: (a, round) => {
+    if (round === 0) return { ...a, uses: a.uses.map((u: any) => (u.first ? { ...u, first: bareEvent(u.first) } : u)) };
+    if (round === 1) return { ...a, uses: a.uses.map((u: any, i: number) => (i < 5 ? u : { ...u, first: undefined })), recent: a.recent.slice(-3) };
+    if (round === 2) return { ...a, uses: a.uses.map((u: any) => ({ ...u, first: undefined })) };
+    return undefined;
+  },
+  principal: (p, round) => {
+    if (round === 0) return { ...p, recent: p.recent.slice(-3) };
+    if (round === 1) return { ...p, sources: p.sources.slice(0, 10), destructive: p.destructive.slice(-10), recent: [] };
+    return undefined;
+  },
+  processed: (r, round) => {
+    if (round === 0) return { ...r, finding: { ...r.finding, recentEvents: r.finding.recentEvents.slice(-3), lineage: r.finding.lineage.slice(0, 3) } };
+    if (round === 1) return { ...r, finding: { ...r.finding, reasons: r.finding.reasons.slice(0, 20), recentEvents: r.finding.recentEvents.slice(-1), lineage: [] } };
+    return undefined;
+  },
+  lineage: (l, round) => (round === 0 ? { ...l, chain: l.chain.slice(0, 2) } : undefined),
+  created: () => undefined,
+};
+
+/** The value as stored: itself when it fits, else compacted until it does (then strings cut, as a last resort). */
+export function boundedItemData(kind: ItemKind, value: unknown): { data: Uint8Array; compacted: boolean } {
+  let data = encodeItemData(value);
+  if (data.length <= ITEM_DATA_BUDGET) return { data, compacted: false };
+  let current = value;
+  let round = 0;
+  // First what the kind can drop, then, as a last resort, every long string and list is cut.
+  for (let next = COMPACTORS[kind](current, round); next !== undefined && data.length > ITEM_DATA_BUDGET; next = COMPACTORS[kind](current, ++round)) {
+    current = next;
+    data = encodeItemData(current);
+  }
+  for (const [maxString, maxArray] of [[4096, Infinity], [1024, Infinity], [256, 50], [64, 10]] as const) {
+    if (data.length <= ITEM_DATA_BUDGET) break;
+    current = shrink(current, maxString, maxArray);
+    data = encodeItemData(current);
+  }
+  if (data.length > ITEM_DATA_BUDGET) throw new Error(`detection state item (${kind}) cannot be compacted under ${ITEM_DATA_BUDGET} bytes`);
+  return { data, compacted: true };
+}
+
+function itemFor(kind: ItemKind, key: Key, value: unknown, expiresAt: number, extra: Item = {}): Item {
+  return { ...keyOf(key), data: { B: boundedItemData(kind, value).data }, [TTL]: { N: String(expiresAt) }, ...extra };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -216,20 +304,20 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions): StateS
       const facts = new Map<string, Item>();
       for (const l of update.lineage ?? []) {
         const k = keys.session(l.value.accessKeyId);
-        facts.set(id(k), itemFor(k, l.value, l.expiresAt));
+        facts.set(id(k), itemFor('lineage', k, l.value, l.expiresAt));
       }
       for (const c of update.created ?? []) {
         const k = resourceItemKey(c.value);
-        facts.set(id(k), itemFor(k, c.value, c.expiresAt));
+        facts.set(id(k), itemFor('created', k, c.value, c.expiresAt));
       }
       if (facts.size === 1) await client.send(new PutItemCommand({ TableName: tableName, Item: [...facts.values()][0]! }));
       else if (facts.size > 1) await batchWrite([...facts.values()]);
 
-      const versioned = async (key: Key, value: { version: number }, expiresAt: number) => {
+      const versioned = async (kind: ItemKind, key: Key, value: { version: number }, expiresAt: number) => {
         const first = value.version - 1 === 0;
         await conditionalPut({
           TableName: tableName,
-          Item: itemFor(key, value, expiresAt, { version: { N: String(value.version) } }),
+          Item: itemFor(kind, key, value, expiresAt, { version: { N: String(value.version) } }),
           ...(first
             ? { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': PK } }
             : {
@@ -239,8 +327,8 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions): StateS
               }),
         });
       };
-      if (update.principal) await versioned(keys.principal(update.principal.value.key), update.principal.value, update.principal.expiresAt);
-      if (update.actor) await versioned(keys.actor(update.actor.value.key), update.actor.value, update.actor.expiresAt);
+      if (update.principal) await versioned('principal', keys.principal(update.principal.value.key), update.principal.value, update.principal.expiresAt);
+      if (update.actor) await versioned('actor', keys.actor(update.actor.value.key), update.actor.value, update.actor.expiresAt);
 
       if (update.processed) {
         const { value, expiresAt, sharedEventId, upgrade } = update.processed;
@@ -254,8 +342,8 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions): StateS
             }
           : { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': PK } };
         const extra: Item = { published: { BOOL: value.published }, findingId: { S: value.finding.id }, severityRank: { N: String(rank) } };
-        if (sharedEventId) await conditionalPut({ TableName: tableName, Item: itemFor(keys.shared(sharedEventId), value, expiresAt, extra), ...once });
-        await conditionalPut({ TableName: tableName, Item: itemFor(keys.processed(value.eventId), value, expiresAt, extra), ...once });
+        if (sharedEventId) await conditionalPut({ TableName: tableName, Item: itemFor('processed', keys.shared(sharedEventId), value, expiresAt, extra), ...once });
+        await conditionalPut({ TableName: tableName, Item: itemFor('processed', keys.processed(value.eventId), value, expiresAt, extra), ...once });
       }
     },
 

@@ -24,6 +24,22 @@ import { cutoffCovers, cutoffOfDocument } from '../core/response/policy-document
 import type { UndoCall } from '../core/response/restore.ts';
 import { DEFAULT_RETRY, backoffDelay, describeError, errorName, isRetryable, type RetryPolicy } from '../core/response/retry.ts';
 
+/**
+ * Called once the credential's state has been read and before anything is written
+ * (respond records its hold and that state there, in one write). An error thrown here
+ * stops the revocation and propagates out of `revoke` (nothing was written).
+ */
+export interface RevokeHooks {
+  beforeWrite?(observed: string | undefined): Promise<void>;
+}
+
+/** An error from a hook: passed through, never turned into an outcome. */
+class HookFailed extends Error {
+  constructor(readonly original: unknown) {
+    super('hook failed');
+  }
+}
+
 export interface CallOutcome {
   status: 'done' | 'failed';
   /** `already-revoked`, `iam-error`, `assume-role-failed`. */
@@ -182,8 +198,20 @@ export class IamRevoker {
   }
 
   /** Executes a planned revocation. Never throws: the outcome says what happened. */
-  async revoke(action: ResponseAction): Promise<CallOutcome> {
-    return this.withFreshCredentials(action.account, () => this.revokeOnce(action));
+  async revoke(action: ResponseAction, hooks: RevokeHooks = {}): Promise<CallOutcome> {
+    try {
+      return await this.withFreshCredentials(action.account, () => this.revokeOnce(action, hooks));
+    } catch (error) {
+      throw error instanceof HookFailed ? error.original : error;
+    }
+  }
+
+  private async beforeWrite(hooks: RevokeHooks, observed: string | undefined): Promise<void> {
+    try {
+      await hooks.beforeWrite?.(observed);
+    } catch (error) {
+      throw new HookFailed(error);
+    }
   }
 
   /** Executes an undo call (restore). Deleting a policy that is already gone is a success. */
@@ -191,7 +219,7 @@ export class IamRevoker {
     return this.withFreshCredentials(account, () => this.undoOnce(call, account));
   }
 
-  private async revokeOnce(action: ResponseAction): Promise<CallOutcome> {
+  private async revokeOnce(action: ResponseAction, hooks: RevokeHooks): Promise<CallOutcome> {
     const call = action.apiCall;
     if (!call) return { status: 'failed', code: ACTION_CODES.incomplete, detail: 'no API call to make', attempts: 0 };
     const client = await this.client(action.account);
@@ -201,20 +229,21 @@ export class IamRevoker {
     try {
       switch (call.operation) {
         case 'UpdateAccessKey':
-          return await this.deactivateKey(client, input, counter);
+          return await this.deactivateKey(client, input, counter, hooks);
         case 'PutRolePolicy':
-          return await this.putDeny(client, input, counter, 'role');
+          return await this.putDeny(client, input, counter, 'role', hooks);
         case 'PutUserPolicy':
-          return await this.putDeny(client, input, counter, 'user');
+          return await this.putDeny(client, input, counter, 'user', hooks);
         default:
           return { status: 'failed', code: ACTION_CODES.incomplete, detail: `unsupported operation ${call.operation}`, attempts: 0 };
       }
     } catch (error) {
+      if (error instanceof HookFailed) throw error;
       return this.failed(error, counter, `iam:${call.operation}`);
     }
   }
 
-  private async deactivateKey(client: IAMClient, input: Record<string, string>, counter: { attempts: number }): Promise<CallOutcome> {
+  private async deactivateKey(client: IAMClient, input: Record<string, string>, counter: { attempts: number }, hooks: RevokeHooks): Promise<CallOutcome> {
     const { UserName, AccessKeyId } = input;
     let priorState: string | undefined;
     try {
@@ -224,6 +253,7 @@ export class IamRevoker {
     } catch {
       priorState = undefined;
     }
+    await this.beforeWrite(hooks, priorState);
     // Always make the call: setting Inactive on an inactive key succeeds, and a stale read must not skip it.
     await this.call(client, new UpdateAccessKeyCommand({ UserName, AccessKeyId, Status: 'Inactive' }), counter);
     // Proof: the key reads Inactive now.
@@ -239,7 +269,7 @@ export class IamRevoker {
     };
   }
 
-  private async putDeny(client: IAMClient, input: Record<string, string>, counter: { attempts: number }, kind: 'role' | 'user'): Promise<CallOutcome> {
+  private async putDeny(client: IAMClient, input: Record<string, string>, counter: { attempts: number }, kind: 'role' | 'user', hooks: RevokeHooks): Promise<CallOutcome> {
     const name = kind === 'role' ? input.RoleName : input.UserName;
     const { PolicyName, PolicyDocument } = input;
     const wanted = PolicyDocument ? cutoffOfDocument(PolicyDocument) : undefined;
@@ -261,6 +291,7 @@ export class IamRevoker {
       const cause = error instanceof RetriesExhausted ? error.original : error;
       if (!isNoSuchEntity(errorName(cause))) priorState = 'unknown';
     }
+    await this.beforeWrite(hooks, priorState === 'unknown' ? undefined : priorState);
     if (cutoffCovers(existing, wanted)) {
       return {
         status: 'done',

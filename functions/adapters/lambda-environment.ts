@@ -1,9 +1,24 @@
 /**
  * What every function reads from the environment the CDK stack sets: one reader, so a
  * missing variable is reported the same way everywhere and the config is validated once.
+ *
+ * The config comes from AWS AppConfig (`BLASTWALL_APPCONFIG` = application/environment/profile
+ * ids), read once at cold start through Powertools Parameters and validated with the same
+ * schema as everywhere else. It lives there, not in an environment variable, because Lambda
+ * allows 4 KB of environment in total and an organisation's account list does not fit; and an
+ * AppConfig deployment changes it without redeploying code. A config that fails validation
+ * counts `ConfigRejected` (the alarm on it is the AppConfig environment's monitor, so
+ * AppConfig rolls that deployment back) and fails the cold start, loudly.
+ *
+ * `BLASTWALL_CONFIG` (the config as JSON) is still read first when set: tests and local runs.
  */
-import { parseConfig, type BlastwallConfig } from '../core/config.ts';
-import { ENV_VARS } from '../core/telemetry-names.ts';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { AppConfigProvider } from '@aws-lambda-powertools/parameters/appconfig';
+import { ConfigError, parseConfig, type BlastwallConfig } from '../core/config.ts';
+import { ENV_VARS, METRIC_NAMESPACE, METRICS, SERVICE_NAME } from '../core/telemetry-names.ts';
+
+/** Test-only: the AppConfig Data endpoint (a loopback stand-in); the stack never sets it. */
+export const APPCONFIG_ENDPOINT_OVERRIDE = 'BLASTWALL_APPCONFIG_URL';
 
 /** The variable's value; throws naming the function and the variable when it is unset or empty. */
 export function requiredEnv(functionName: string, name: string): string {
@@ -12,7 +27,76 @@ export function requiredEnv(functionName: string, name: string): string {
   return value;
 }
 
-/** The whole validated blastwall.config.json the stack passes as `BLASTWALL_CONFIG`. */
+export interface AppConfigLocation {
+  application: string;
+  environment: string;
+  profile: string;
+}
+
+/** `APPLICATION/ENVIRONMENT/PROFILE` → its three parts. */
+export function appConfigLocation(value: string): AppConfigLocation {
+  const parts = value.split('/');
+  if (parts.length !== 3 || parts.some((p) => !/^[\w.-]{1,128}$/.test(p))) {
+    throw new Error(`${ENV_VARS.appConfig} must be APPLICATION/ENVIRONMENT/PROFILE, not "${value}"`);
+  }
+  const [application, environment, profile] = parts as [string, string, string];
+  return { application, environment, profile };
+}
+
+/**
+ * Reads and validates the config from AppConfig. `provider` is injectable for tests; by default a
+ * Powertools AppConfigProvider with a bounded SDK client (3 attempts, 2 s per request).
+ */
+export async function loadConfigFromAppConfig(
+  location: AppConfigLocation,
+  options: { provider?: Pick<AppConfigProvider, 'get'>; endpoint?: string; onRejected?: (error: ConfigError) => void } = {},
+): Promise<BlastwallConfig> {
+  const provider =
+    options.provider ??
+    new AppConfigProvider({
+      application: location.application,
+      environment: location.environment,
+      clientConfig: {
+        maxAttempts: 3,
+        requestHandler: { requestTimeout: 2_000, connectionTimeout: 1_000, throwOnRequestTimeout: true },
+        ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+      },
+    });
+  const source = `AppConfig ${location.application}/${location.environment}/${location.profile}`;
+  const raw = await provider.get(location.profile, { transform: 'json' });
+  if (raw === undefined) throw new Error(`${source} returned no configuration`);
+  try {
+    return parseConfig(raw, source);
+  } catch (error) {
+    if (error instanceof ConfigError) options.onRejected?.(error);
+    throw error;
+  }
+}
+
+/** Counts one rejected config in CloudWatch (EMF), so the AppConfig monitor alarm fires. */
+function countRejected(): void {
+  const metrics = new Metrics({ namespace: METRIC_NAMESPACE, serviceName: SERVICE_NAME });
+  metrics.addMetric(METRICS.configRejected, MetricUnit.Count, 1);
+  metrics.publishStoredMetrics();
+}
+
+/** Read at module load (cold start, in the init phase), once per container. */
+let fromAppConfig: BlastwallConfig | undefined;
+/** How long that read took (client, session, fetch, parse, validation), in ms; measured by the bench. */
+export let configReadAtColdStartMs: number | undefined;
+const appConfigVariable = process.env[ENV_VARS.appConfig];
+if (appConfigVariable && !process.env[ENV_VARS.config]) {
+  const started = performance.now();
+  fromAppConfig = await loadConfigFromAppConfig(appConfigLocation(appConfigVariable), {
+    ...(process.env[APPCONFIG_ENDPOINT_OVERRIDE] ? { endpoint: process.env[APPCONFIG_ENDPOINT_OVERRIDE] } : {}),
+    onRejected: countRejected,
+  });
+  configReadAtColdStartMs = performance.now() - started;
+}
+
+/** The whole validated blastwall.config.json: from `BLASTWALL_CONFIG` when set, else as read from AppConfig at cold start. */
 export function configFromEnvironment(functionName: string): BlastwallConfig {
-  return parseConfig(JSON.parse(requiredEnv(functionName, ENV_VARS.config)), ENV_VARS.config);
+  if (process.env[ENV_VARS.config]) return parseConfig(JSON.parse(requiredEnv(functionName, ENV_VARS.config)), ENV_VARS.config);
+  if (fromAppConfig) return fromAppConfig;
+  throw new Error(`${functionName}: no config: set ${ENV_VARS.appConfig} (AppConfig, as the stack does) or ${ENV_VARS.config}`);
 }

@@ -6,9 +6,9 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Finding, ResponseAction } from '../core/finding.ts';
-import type { BreakerSlot } from '../core/response/breaker.ts';
+import type { BreakerSlot, TargetMark } from '../core/response/breaker.ts';
 import { TABLE_SCHEMA } from './table-schema.ts';
-import { LedgerConflictError, raisesSeverity, type ClaimResult, type FindingRecord, type ResponseLedger, type RestoreEvent } from './response-ledger.ts';
+import { LedgerConflictError, raisesSeverity, type ClaimResult, type FindingRecord, type HoldState, type HoldTaken, type ResponseLedger, type RestoreEvent } from './response-ledger.ts';
 
 export interface DynamoResponseLedgerOptions {
   client: DynamoDBClient;
@@ -23,8 +23,16 @@ const TTL = TABLE_SCHEMA.ttlAttribute;
 
 const findingKey = (id: string) => ({ [PK]: `FINDING#${id}`, [SK]: 'FINDING' });
 const holdPk = (holdKey: string) => `FINDING#HOLD#${holdKey}`;
+/** One item per revoked target: its holders (a string set) and the state before Blastwall acted. */
+const holdItemKey = (holdKey: string) => ({ [PK]: holdPk(holdKey), [SK]: 'TARGET' });
+
+function holdersOf(value: unknown): string[] {
+  return value instanceof Set ? [...(value as Set<string>)].filter((v) => typeof v === 'string').sort() : [];
+}
 const BREAKER_PK = 'BREAKER#org';
 const slotSk = (index: number) => `SLOT#${String(index).padStart(4, '0')}`;
+/** One item per revoked target: at most one breaker slot per target per window. */
+const targetKey = (target: string) => ({ [PK]: `BREAKER#TARGET#${target}`, [SK]: 'TARGET' });
 
 function isConditionFailure(error: unknown): boolean {
   return error instanceof ConditionalCheckFailedException || (error as { name?: string })?.name === 'ConditionalCheckFailedException';
@@ -234,37 +242,89 @@ export class DynamoResponseLedger implements ResponseLedger {
     }
   }
 
-  async addHold(holdKey: string, findingId: string, now: Date): Promise<void> {
+  async takeHold(holdKey: string, findingId: string, observed: string | undefined, now: Date): Promise<HoldTaken> {
+    for (let round = 0; round < 3; round++) {
+      // Nobody holds the target: start the hold with the state read before Blastwall acted.
+      try {
+        await this.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: holdItemKey(holdKey),
+            UpdateExpression: `SET #at = :now, #ttl = :ttl${observed !== undefined ? ', #prior = :prior' : ''} ADD holders :f${observed === undefined ? ' REMOVE #prior' : ''}`,
+            ConditionExpression: 'attribute_not_exists(holders)',
+            ExpressionAttributeNames: { '#at': 'at', '#ttl': TTL, '#prior': 'priorState' },
+            ExpressionAttributeValues: { ':now': now.toISOString(), ':ttl': this.expiresAt(now), ':f': new Set([findingId]), ...(observed !== undefined ? { ':prior': observed } : {}) },
+          }),
+        );
+        return { holders: [findingId], ...(observed !== undefined ? { prior: observed } : {}), first: true, joined: true };
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
+      // Somebody holds it: join; the recorded prior state stays.
+      try {
+        const out = await this.send<{ Attributes?: Record<string, unknown> }>(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: holdItemKey(holdKey),
+            UpdateExpression: 'SET #ttl = :ttl ADD holders :f',
+            ConditionExpression: 'attribute_exists(holders)',
+            ExpressionAttributeNames: { '#ttl': TTL },
+            ExpressionAttributeValues: { ':ttl': this.expiresAt(now), ':f': new Set([findingId]) },
+            ReturnValues: 'ALL_OLD',
+          }),
+        );
+        const before = holdersOf(out.Attributes?.holders);
+        const prior = out.Attributes?.priorState;
+        return {
+          holders: [...new Set([...before, findingId])].sort(),
+          ...(typeof prior === 'string' ? { prior } : {}),
+          first: false,
+          joined: !before.includes(findingId),
+        };
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+        // The last holder left in between: start again.
+      }
+    }
+    throw new LedgerConflictError(`hold ${holdKey} kept changing while finding ${findingId} took it`);
+  }
+
+  async releaseHold(holdKey: string, findingId: string): Promise<HoldState> {
+    try {
+      const out = await this.send<{ Attributes?: Record<string, unknown> }>(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: holdItemKey(holdKey),
+          UpdateExpression: 'DELETE holders :f',
+          ConditionExpression: 'attribute_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': PK },
+          ExpressionAttributeValues: { ':f': new Set([findingId]) },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      const prior = out.Attributes?.priorState;
+      return { holders: holdersOf(out.Attributes?.holders), ...(typeof prior === 'string' ? { prior } : {}) };
+    } catch (error) {
+      if (isConditionFailure(error)) return { holders: [] };
+      throw error;
+    }
+  }
+
+  async rejoinHold(holdKey: string, findingId: string, now: Date): Promise<void> {
     await this.send(
-      new PutCommand({
+      new UpdateCommand({
         TableName: this.table,
-        Item: { [PK]: holdPk(holdKey), [SK]: `FINDING#${findingId}`, findingId, at: now.toISOString(), [TTL]: this.expiresAt(now) },
+        Key: holdItemKey(holdKey),
+        UpdateExpression: 'SET #ttl = :ttl ADD holders :f',
+        ExpressionAttributeNames: { '#ttl': TTL },
+        ExpressionAttributeValues: { ':ttl': this.expiresAt(now), ':f': new Set([findingId]) },
       }),
     );
   }
 
-  async releaseHold(holdKey: string, findingId: string): Promise<void> {
-    await this.send(new DeleteCommand({ TableName: this.table, Key: { [PK]: holdPk(holdKey), [SK]: `FINDING#${findingId}` } }));
-  }
-
   async holders(holdKey: string): Promise<string[]> {
-    const ids: string[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.send<{ Items?: { findingId?: string }[]; LastEvaluatedKey?: Record<string, unknown> }>(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: '#pk = :pk',
-          ExpressionAttributeNames: { '#pk': PK },
-          ExpressionAttributeValues: { ':pk': holdPk(holdKey) },
-          ConsistentRead: true,
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
-      for (const item of out.Items ?? []) if (typeof item.findingId === 'string') ids.push(item.findingId);
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return ids.sort();
+    const out = await this.send<{ Item?: Record<string, unknown> }>(new GetCommand({ TableName: this.table, Key: holdItemKey(holdKey), ConsistentRead: true }));
+    return holdersOf(out.Item?.holders);
   }
 
   async breakerSlots(): Promise<BreakerSlot[]> {
@@ -315,6 +375,42 @@ export class DynamoResponseLedger implements ResponseLedger {
         new DeleteCommand({
           TableName: this.table,
           Key: { [PK]: BREAKER_PK, [SK]: slotSk(index) },
+          ConditionExpression: 'findingId = :f AND #at = :at',
+          ExpressionAttributeNames: { '#at': 'at' },
+          ExpressionAttributeValues: { ':f': findingId, ':at': at },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  async claimBreakerTarget(mark: TargetMark, nowMs: number): Promise<{ claimed: true } | { claimed: false; holder: TargetMark }> {
+    try {
+      await this.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...targetKey(mark.target), target: mark.target, until: mark.until, findingId: mark.findingId, at: mark.at, [TTL]: Math.floor(mark.until / 1000) + 86_400 },
+          ConditionExpression: 'attribute_not_exists(#pk) OR #until <= :now',
+          ExpressionAttributeNames: { '#pk': PK, '#until': 'until' },
+          ExpressionAttributeValues: { ':now': nowMs },
+        }),
+      );
+      return { claimed: true };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+    const out = await this.send<{ Item?: Record<string, unknown> }>(new GetCommand({ TableName: this.table, Key: targetKey(mark.target), ConsistentRead: true }));
+    const i = out.Item ?? {};
+    return { claimed: false, holder: { target: mark.target, until: Number(i.until), findingId: String(i.findingId), at: String(i.at) } };
+  }
+
+  async releaseBreakerTarget(target: string, findingId: string, at: string): Promise<void> {
+    try {
+      await this.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: targetKey(target),
           ConditionExpression: 'findingId = :f AND #at = :at',
           ExpressionAttributeNames: { '#at': 'at' },
           ExpressionAttributeValues: { ':f': findingId, ':at': at },

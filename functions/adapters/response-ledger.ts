@@ -9,7 +9,7 @@
  */
 import { severityRank } from '../core/audit-event.ts';
 import type { Finding, ResponseAction } from '../core/finding.ts';
-import { breakerOpenDetail, freeSlotIndexes, slotFor, type BreakerSettings, type BreakerSlot, type SlotClaim } from '../core/response/breaker.ts';
+import { breakerOpenDetail, freeSlotIndexes, slotFor, windowMs, type BreakerSettings, type BreakerSlot, type SlotClaim, type TargetMark } from '../core/response/breaker.ts';
 import type { Approver } from '../core/response/restore.ts';
 
 export type FindingState = 'responding' | 'responded';
@@ -36,6 +36,20 @@ export interface FindingRecord {
   /** Increments on every write (optimistic concurrency). */
   version: number;
   updatedAt: string;
+}
+
+export interface HoldState {
+  /** Findings relying on the revocation, sorted. */
+  holders: string[];
+  /** The credential's state before Blastwall first acted in this hold (`Active` / `Inactive` for a key, `absent` or a cut-off for a deny), when it was read. */
+  prior?: string;
+}
+
+export interface HoldTaken extends HoldState {
+  /** This write started the hold (nobody held the target). */
+  first: boolean;
+  /** The finding was not a holder before this write. */
+  joined: boolean;
 }
 
 export type ClaimResult =
@@ -65,9 +79,19 @@ export interface ResponseLedger {
   /** Stores the actions (with `restored`) and the restore event; releases the restore lease. */
   finishRestore(findingId: string, actions: ResponseAction[], event: RestoreEvent, now: Date): Promise<void>;
 
-  /** Registers that a finding relies on a revocation (a key, a role's or user's deny). */
-  addHold(holdKey: string, findingId: string, now: Date): Promise<void>;
-  releaseHold(holdKey: string, findingId: string): Promise<void>;
+  /**
+   * Registers that a finding relies on a revocation (a key, a role's or user's deny), in one
+   * conditional write on the target's item together with the credential's state before
+   * Blastwall acted: when nobody holds the target, a new hold starts and `observed` (read
+   * before any Blastwall revocation of this hold) becomes its `prior`; otherwise the finding
+   * joins and the recorded `prior` stays. So two findings on one key, however their calls
+   * interleave, agree on what the key was before Blastwall touched it.
+   */
+  takeHold(holdKey: string, findingId: string, observed: string | undefined, now: Date): Promise<HoldTaken>;
+  /** Removes the finding from the holders (one write); returns the hold as it is after. */
+  releaseHold(holdKey: string, findingId: string): Promise<HoldState>;
+  /** Puts the finding back among the holders, `prior` untouched (a restore whose undo failed). */
+  rejoinHold(holdKey: string, findingId: string, now: Date): Promise<void>;
   holders(holdKey: string): Promise<string[]>;
 
   breakerSlots(): Promise<BreakerSlot[]>;
@@ -75,6 +99,10 @@ export interface ResponseLedger {
   takeBreakerSlot(slot: BreakerSlot, nowMs: number): Promise<boolean>;
   /** Frees a slot taken by `findingId` at `at` (a revocation that did not happen). */
   releaseBreakerSlot(index: number, findingId: string, at: string): Promise<void>;
+  /** Conditional: marks `mark.target` as counted until `mark.until`, unless a live mark exists (returned instead). */
+  claimBreakerTarget(mark: TargetMark, nowMs: number): Promise<{ claimed: true } | { claimed: false; holder: TargetMark }>;
+  /** Removes the mark `findingId` set at `at` (its revocation did not happen, or changed nothing). */
+  releaseBreakerTarget(target: string, findingId: string, at: string): Promise<void>;
 }
 
 /** A redelivered finding with the same id and a higher severity than the one responded to. */
@@ -89,24 +117,46 @@ export class LedgerConflictError extends Error {
   }
 }
 
-export type BreakerDecision = { open: false; slot: BreakerSlot } | { open: true; detail: string };
+export type BreakerDecision =
+  /** A slot (and the target's mark) taken for this revocation: give both back if it does not happen or changes nothing. */
+  | { open: false; slot: BreakerSlot; mark: TargetMark }
+  /** The target already holds a slot in this window (taken by `holder`): no new slot. */
+  | { open: false; sharedWith: TargetMark }
+  | { open: true; detail: string };
 
 /**
  * Takes a revocation slot of the organisation-wide circuit breaker, or says why not.
- * Race-free: each slot is taken by a conditional write; on a lost race the next free slot is tried.
+ * Race-free: the target's mark and each slot are taken by conditional writes; on a lost
+ * race the next free slot is tried. A target that already holds a slot in this window
+ * takes no second one (at most one slot per target per window).
  */
 export async function acquireRevocationSlot(ledger: ResponseLedger, settings: BreakerSettings, claim: SlotClaim): Promise<BreakerDecision> {
   const nowMs = claim.now.getTime();
+  if (settings.maxRevocations === 0) return { open: true, detail: breakerOpenDetail([], settings, nowMs) };
+  const mark: TargetMark = { target: claim.target, until: nowMs + windowMs(settings), findingId: claim.findingId, at: claim.now.toISOString() };
+  const marked = await ledger.claimBreakerTarget(mark, nowMs);
+  if (!marked.claimed) return { open: false, sharedWith: marked.holder };
   for (let round = 0; round < 2; round++) {
     const slots = await ledger.breakerSlots();
     const free = freeSlotIndexes(slots, settings, nowMs);
     for (const index of free) {
       const slot = slotFor(index, claim, settings);
-      if (await ledger.takeBreakerSlot(slot, nowMs)) return { open: false, slot };
+      if (await ledger.takeBreakerSlot(slot, nowMs)) return { open: false, slot, mark };
     }
-    if (free.length === 0) return { open: true, detail: breakerOpenDetail(slots, settings, nowMs) };
+    if (free.length === 0) {
+      await ledger.releaseBreakerTarget(mark.target, mark.findingId, mark.at);
+      return { open: true, detail: breakerOpenDetail(slots, settings, nowMs) };
+    }
   }
+  await ledger.releaseBreakerTarget(mark.target, mark.findingId, mark.at);
   return { open: true, detail: breakerOpenDetail(await ledger.breakerSlots(), settings, nowMs) };
+}
+
+/** Gives back what `acquireRevocationSlot` took (nothing when the target shared an earlier slot). */
+export async function releaseRevocationSlot(ledger: ResponseLedger, decision: BreakerDecision): Promise<void> {
+  if (decision.open || !('slot' in decision)) return;
+  await ledger.releaseBreakerSlot(decision.slot.index, decision.slot.findingId, decision.slot.at);
+  await ledger.releaseBreakerTarget(decision.mark.target, decision.mark.findingId, decision.mark.at);
 }
 
 const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
@@ -114,8 +164,9 @@ const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 /** In-memory ledger: same semantics as the DynamoDB one, for the CLI, the demo and tests. */
 export class MemoryResponseLedger implements ResponseLedger {
   private readonly findings = new Map<string, FindingRecord>();
-  private readonly holds = new Map<string, Set<string>>();
+  private readonly holds = new Map<string, { holders: Set<string>; prior?: string }>();
   private readonly slots = new Map<number, BreakerSlot>();
+  private readonly marks = new Map<string, TargetMark>();
 
   async claim(finding: Finding, now: Date, leaseMs: number): Promise<ClaimResult> {
     const existing = this.findings.get(finding.id);
@@ -184,18 +235,32 @@ export class MemoryResponseLedger implements ResponseLedger {
     record.updatedAt = now.toISOString();
   }
 
-  async addHold(holdKey: string, findingId: string): Promise<void> {
-    const set = this.holds.get(holdKey) ?? new Set<string>();
-    set.add(findingId);
-    this.holds.set(holdKey, set);
+  async takeHold(holdKey: string, findingId: string, observed: string | undefined): Promise<HoldTaken> {
+    const hold = this.holds.get(holdKey);
+    if (!hold || hold.holders.size === 0) {
+      this.holds.set(holdKey, { holders: new Set([findingId]), ...(observed !== undefined ? { prior: observed } : {}) });
+      return { holders: [findingId], ...(observed !== undefined ? { prior: observed } : {}), first: true, joined: true };
+    }
+    const joined = !hold.holders.has(findingId);
+    hold.holders.add(findingId);
+    return { holders: [...hold.holders].sort(), ...(hold.prior !== undefined ? { prior: hold.prior } : {}), first: false, joined };
   }
 
-  async releaseHold(holdKey: string, findingId: string): Promise<void> {
-    this.holds.get(holdKey)?.delete(findingId);
+  async releaseHold(holdKey: string, findingId: string): Promise<HoldState> {
+    const hold = this.holds.get(holdKey);
+    if (!hold) return { holders: [] };
+    hold.holders.delete(findingId);
+    return { holders: [...hold.holders].sort(), ...(hold.prior !== undefined ? { prior: hold.prior } : {}) };
+  }
+
+  async rejoinHold(holdKey: string, findingId: string): Promise<void> {
+    const hold = this.holds.get(holdKey) ?? { holders: new Set<string>() };
+    hold.holders.add(findingId);
+    this.holds.set(holdKey, hold);
   }
 
   async holders(holdKey: string): Promise<string[]> {
-    return [...(this.holds.get(holdKey) ?? [])].sort();
+    return [...(this.holds.get(holdKey)?.holders ?? [])].sort();
   }
 
   async breakerSlots(): Promise<BreakerSlot[]> {
@@ -212,5 +277,17 @@ export class MemoryResponseLedger implements ResponseLedger {
   async releaseBreakerSlot(index: number, findingId: string, at: string): Promise<void> {
     const current = this.slots.get(index);
     if (current && current.findingId === findingId && current.at === at) this.slots.delete(index);
+  }
+
+  async claimBreakerTarget(mark: TargetMark, nowMs: number): Promise<{ claimed: true } | { claimed: false; holder: TargetMark }> {
+    const current = this.marks.get(mark.target);
+    if (current && current.until > nowMs) return { claimed: false, holder: clone(current) };
+    this.marks.set(mark.target, clone(mark));
+    return { claimed: true };
+  }
+
+  async releaseBreakerTarget(target: string, findingId: string, at: string): Promise<void> {
+    const current = this.marks.get(target);
+    if (current && current.findingId === findingId && current.at === at) this.marks.delete(target);
   }
 }

@@ -1,9 +1,10 @@
 /**
- * `blastwall.config.json`: one file read by the CLI, the Lambda functions (as the
- * `BLASTWALL_CONFIG` environment variable) and the CDK app.
+ * `blastwall.config.json`: one file read by the CLI, the Lambda functions (from AWS AppConfig at
+ * cold start, functions/adapters/lambda-environment.ts) and the CDK app.
  *
  * Validated with zod; an invalid file fails with the field's path and what is wrong.
  */
+import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import * as z from 'zod';
 import { SEVERITIES } from './audit-event.ts';
 import { ruleSchema, suppressionSchema } from './detection/rules-schema.ts';
@@ -121,6 +122,35 @@ const configSchema = z
       })
       .strict()
       .default({ routes: DEFAULT_ROUTES, approvers: [] }),
+    /**
+     * AWS Security Hub: every finding is imported (ASFF) into the central account's Security Hub,
+     * updated as the response unfolds and resolved on restore. Off unless enabled: Security Hub must
+     * be enabled in the central account and region first, or every import fails (docs/security-hub.md).
+     */
+    securityHub: z
+      .object({ enabled: z.boolean().default(false) })
+      .strict()
+      .default({ enabled: false }),
+    /** `blastwall audit` and the scheduled audit (docs: README "Before anything happens: audit"). */
+    audit: z
+      .object({
+        /** How many `sts:AssumeRole` hops a credential's reach follows. */
+        maxChainDepth: z.number().int().min(1).max(8).default(4),
+        /** A principal or request tag whose presence (value `true`) an SCP or boundary may require before a destructive call: an approval gate. */
+        approvalTagKey: z.string().regex(/^[\w+=,.@:/-]{1,128}$/).default('approved'),
+        /** Read-only role the member stack deploys in every account for the scheduled audit and the backup watchdog. */
+        readerRoleName: z.string().regex(/^[\w+=,.@-]{1,64}$/).default('BlastwallAuditReader'),
+      })
+      .strict()
+      .default({ maxChainDepth: 4, approvalTagKey: 'approved', readerRoleName: 'BlastwallAuditReader' }),
+    /** The backup watchdog (hourly): the newest restorable copy of each protected resource in high-sensitivity environments. */
+    backups: z
+      .object({
+        /** A newest restorable recovery point older than this pages. */
+        maxAgeHours: z.number().int().min(1).max(24 * 90).default(26),
+      })
+      .strict()
+      .default({ maxAgeHours: 26 }),
     /** Read by the CDK app only. */
     deployment: z
       .object({
@@ -193,23 +223,40 @@ export function parseConfig(value: unknown, source = 'blastwall.config.json'): B
   return result.data;
 }
 
-/** Parse the text of a config file (JSON; `//` line comments are allowed so the README example can be copied). */
+/**
+ * Parse the text of a config file: JSON with comments (`//` and `/* … *\/`) and trailing commas,
+ * so the README example can be copied and annotated. jsonc-parser (the parser VS Code uses for
+ * its own settings) rather than a hand-written comment stripper: it never touches strings and
+ * reports each syntax error with its line and column.
+ */
 export function parseConfigText(text: string, source = 'blastwall.config.json'): BlastwallConfig {
-  let value: unknown;
-  try {
-    value = JSON.parse(stripLineComments(text));
-  } catch (error) {
-    throw new ConfigError(`${source} is not valid JSON: ${(error as Error).message}`, ['(root): not valid JSON']);
+  const errors: ParseError[] = [];
+  const value: unknown = parseJsonc(text, errors, { allowTrailingComma: true, disallowComments: false, allowEmptyContent: false });
+  if (errors.length > 0) {
+    const issues = errors.slice(0, 5).map((e) => {
+      const { line, column } = lineColumn(text, e.offset);
+      return `line ${line}, column ${column}: ${printParseErrorCode(e.error)}`;
+    });
+    throw new ConfigError(`${source} is not valid JSON: ${issues.join('; ')}`, issues.map((i) => `(root): ${i}`));
   }
   return parseConfig(value, source);
 }
 
-/** Removes `// …` comments that start a line (after whitespace); strings are never touched. */
-function stripLineComments(text: string): string {
-  return text
-    .split('\n')
-    .map((line) => (/^\s*\/\//.test(line) ? '' : line))
-    .join('\n');
+/** 1-based line and column of a character offset. */
+function lineColumn(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  return { line, column: offset - before.lastIndexOf('\n') };
+}
+
+/**
+ * The config file's JSON Schema (draft 4, as AWS AppConfig's validators take it), generated from
+ * the schema above: AppConfig refuses a deployment that breaks it. Cross-field checks
+ * (duplicate names and accounts) cannot be written in JSON Schema; the functions check them
+ * when they read the config.
+ */
+export function configJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(configSchema, { target: 'draft-4', io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
 }
 
 /** The configuration used when none is given: the demo's three accounts. */

@@ -155,7 +155,13 @@ function missing(obj: JsonObject, field: string): string {
     (OTHER_NAMES[field] ?? []).find((name) => name !== field && hasName(obj, name)) ??
     // A prefix of the renamed field (`aws.cloudtrail.user_identity.arn` for userIdentity): flat keys only.
     (OTHER_NAMES[field] ?? []).map((name) => Object.keys(obj).find((k) => k.startsWith(`${name}.`) || k.startsWith(`${name}_`))).find((k) => k !== undefined);
-  if (found === undefined) return `${field} is missing`;
+  if (found === undefined) {
+    // An EventBridge event whose detail-type was dropped is read as a record: say so.
+    if (isObject(own(obj, 'detail')) && typeof own(obj, 'source') === 'string') {
+      return `${field} is missing; the record has detail and source — an EventBridge event without its detail-type?`;
+    }
+    return `${field} is missing`;
+  }
   return `${field} is missing; the record has ${found.slice(0, 60)} — a SIEM export? Blastwall reads CloudTrail's own field names`;
 }
 
@@ -276,7 +282,8 @@ function deriveCredential(identity: JsonObject, resolver: EnvironmentResolver): 
       type = 'anonymous';
       break;
     default:
-      type = 'unknown';
+      // Service events (Secrets Manager's version deletions …) name no type, only the service acting: an AWS service.
+      type = rawType === undefined && invokedBy !== undefined ? 'aws-service' : 'unknown';
   }
 
   const credential: Credential = { type, homeEnvironment: resolver.forAccount(accountId) };
@@ -350,7 +357,7 @@ function checkBounds(record: JsonObject): void {
   const { recordBytes, depth: maxDepth } = RECORD_LIMITS;
   const keys = Object.keys(record);
   let units = 0; // UTF-16 units of strings and keys
-  let other = 2 + keys.length; // brackets, commas, colons, scalars
+  let other = 2 + 2 * keys.length; // brackets, commas, colons, scalars
   // One pair of stacks for the whole walk: objects carry their depth, scalars are summed as met.
   const values: unknown[] = [];
   const depths: number[] = [];
@@ -400,6 +407,7 @@ function checkBounds(record: JsonObject): void {
   }
   if (units * 6 + other > recordBytes) exactSize(record, keys);
 }
+
 /** The record's exact size as compact UTF-8 JSON, one top-level field at a time; refuses it past the bound, naming the largest field. */
 function exactSize(record: JsonObject, keys: readonly string[]): void {
   const { recordBytes } = RECORD_LIMITS;

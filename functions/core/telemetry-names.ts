@@ -16,6 +16,8 @@ export const METRICS = {
   findings: 'Findings',
   /** detect: event time → finding published, milliseconds. */
   processingLatency: 'ProcessingLatency',
+  /** Any function: the config read from AppConfig at cold start failed validation (AppConfig rolls the deployment back on it). */
+  configRejected: 'ConfigRejected',
   /** respond: revocations done. */
   revocations: 'Revocations',
   /** respond: revocations that failed after retries. */
@@ -36,14 +38,18 @@ export const DETAIL_TYPES = {
   finding: 'Blastwall Finding',
   response: 'Blastwall Response',
   restoreRequested: 'Blastwall Restore Requested',
+  /** Scheduled audit and backup watchdog: a Finding for the page function only (respond never takes it). */
+  postureFinding: 'Blastwall Posture Finding',
 } as const;
 
 /** Environment variables the CDK stack sets and the handlers read. */
 export const ENV_VARS = {
   tableName: 'TABLE_NAME',
   eventBusName: 'EVENT_BUS_NAME',
-  /** The whole validated blastwall.config.json, as JSON. */
+  /** The whole validated blastwall.config.json, as JSON: tests and local runs only (the stack uses AppConfig). */
   config: 'BLASTWALL_CONFIG',
+  /** Where the functions read the config at cold start: `APPLICATION_ID/ENVIRONMENT_ID/PROFILE_ID` in AWS AppConfig. */
+  appConfig: 'BLASTWALL_APPCONFIG',
   slackSecretArn: 'SLACK_SECRET_ARN',
   pagerDutySecretArn: 'PAGERDUTY_SECRET_ARN',
   /** ARNs (globs) of Blastwall's own roles, never revoked. */

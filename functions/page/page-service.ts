@@ -123,7 +123,8 @@ export function createPageService(deps: PageDeps) {
     let change: (r: PageRecord) => PageRecord;
     let eventFinding: Finding | undefined;
     let eventRestored: RestoredInfo | undefined;
-    if (type === DETAIL_TYPES.finding) {
+    const isFinding = type === DETAIL_TYPES.finding || type === DETAIL_TYPES.postureFinding;
+    if (isFinding) {
       const finding = asFinding(event.detail);
       if (!finding) return { ignored: 'malformed finding', channels: [] };
       findingId = finding.id;
@@ -193,7 +194,7 @@ export function createPageService(deps: PageDeps) {
 
     const [slack, pd] = await Promise.allSettled([
       record ? deliverSlack(findingId, routed.includes('slack'), budget) : routed.includes('slack') ? unavailable() : Promise.resolve('not-routed' as const),
-      record || type === DETAIL_TYPES.finding || view.restored
+      record || isFinding || view.restored
         ? deliverPagerDuty(findingId, routed.includes('pagerduty'), record, view, budget)
         : // A Response without the ledger: re-triggering could reopen a resolved incident; retry later.
           routed.includes('pagerduty') ? unavailable() : Promise.resolve('not-routed' as const),

@@ -10,13 +10,16 @@ import { describeApiCall, isEnforcedRevocation, isRevocation, planResponse } fro
 import { holdKey, restoreDecision, restoreRequestProblem, type RestoreRequest } from '../core/response/restore.ts';
 import { DETAIL_TYPES, METRICS } from '../core/telemetry-names.ts';
 import { PublishError, type EventPublisher } from '../adapters/event-publisher.ts';
-import type { CallOutcome } from '../adapters/iam-revoker.ts';
-import { acquireRevocationSlot, type ResponseLedger, type RestoreEvent } from '../adapters/response-ledger.ts';
+import type { CallOutcome, RevokeHooks } from '../adapters/iam-revoker.ts';
+import type { HoldTaken } from '../adapters/response-ledger.ts';
+import { acquireRevocationSlot, releaseRevocationSlot, type ResponseLedger, type RestoreEvent } from '../adapters/response-ledger.ts';
+import { breakerTarget } from '../core/response/breaker.ts';
 import type { UndoCall } from '../core/response/restore.ts';
 import { parseFinding } from './schema.ts';
 
 export interface Revoker {
-  revoke(action: ResponseAction): Promise<CallOutcome>;
+  /** `hooks.beforeWrite` runs after the credential's state was read and before any write. */
+  revoke(action: ResponseAction, hooks?: RevokeHooks): Promise<CallOutcome>;
   undo(call: UndoCall, account: string): Promise<CallOutcome>;
 }
 
@@ -160,21 +163,42 @@ export function createResponder(deps: ResponderDeps) {
     if (planned.mode === 'page-only') {
       return { ...base, status: 'skipped', code: ACTION_CODES.pageOnly, detail: `page-only: not revoked. Would have: ${planned.detail ?? describeApiCall(planned)}` };
     }
-    const breaker = await acquireRevocationSlot(deps.ledger, deps.config.response.circuitBreaker, { findingId: finding.id, target: planned.target, now: at });
+    const breaker = await acquireRevocationSlot(deps.ledger, deps.config.response.circuitBreaker, { findingId: finding.id, target: breakerTarget(planned), now: at });
     if (breaker.open) {
       metric(METRICS.circuitBreakerOpen);
       log.warn('circuit breaker open: revocation refused', { findingId: finding.id, target: planned.target, detail: breaker.detail });
       return { ...base, status: 'skipped', code: ACTION_CODES.breakerOpen, escalate: true, detail: `${breaker.detail}. Would have: ${planned.detail ?? describeApiCall(planned)}` };
     }
     // Record the intent first (a hold on the target), so a crash between the IAM call and the
-    // ledger write still tells a later restore that the revocation was Blastwall's.
+    // ledger write still tells a later restore that the revocation was Blastwall's. The hold
+    // and the state before Blastwall acted are recorded together, in one conditional write on
+    // the target's item, after the revoker read the state and before it writes: no Blastwall
+    // revocation of the target happens before some hold exists, so whichever finding starts
+    // the hold read the credential as it was before Blastwall touched it.
     const key = holdKey(planned);
-    const holdersBefore = key ? await deps.ledger.holders(key) : [];
-    if (key) await deps.ledger.addHold(key, finding.id, at);
-    const outcome = await deps.revoker.revoke(planned);
-    if (outcome.status === 'done' && outcome.priorState === 'Inactive' && holdersBefore.length > 0) {
-      // Inactive because Blastwall revoked it for another finding (or an earlier attempt of this one).
-      outcome.priorState = `blastwall:${holdersBefore.join(',')}`;
+    let hold: HoldTaken | undefined;
+    let joined = false;
+    const outcome = await deps.revoker.revoke(planned, {
+      beforeWrite: async (observed) => {
+        if (!key) return;
+        hold = await deps.ledger.takeHold(key, finding.id, observed, now());
+        joined ||= hold.joined;
+      },
+    });
+    if (key && !hold && outcome.status === 'done') {
+      // A revoker that wrote without calling the hook (it made no read): hold it now.
+      hold = await deps.ledger.takeHold(key, finding.id, undefined, now());
+      joined ||= hold.joined;
+    }
+    const taken = hold as HoldTaken | undefined;
+    const others = taken ? taken.holders.filter((id) => id !== finding.id) : [];
+    if (outcome.status === 'done' && taken) {
+      if (!taken.first && others.length > 0) {
+        // Another finding holds it: whatever IAM reads now, Blastwall made it so.
+        outcome.priorState = `blastwall:${others.join(',')}`;
+      } else if (taken.prior !== undefined) {
+        outcome.priorState = taken.prior;
+      }
     }
     const result: ResponseAction = {
       ...base,
@@ -185,13 +209,17 @@ export function createResponder(deps: ResponderDeps) {
       ...(outcome.code ? { code: outcome.code } : {}),
       ...(outcome.priorState ? { priorState: outcome.priorState } : {}),
     };
+    if (outcome.status === 'done' && outcome.code === ACTION_CODES.alreadyRevoked) {
+      // A no-op (already revoked, IAM state unchanged) takes no breaker slot.
+      await releaseRevocationSlot(deps.ledger, breaker);
+    }
     if (outcome.status === 'done') {
       metric(METRICS.revocations);
       log.info('revoked', { findingId: finding.id, call: describeApiCall(planned), code: outcome.code, attempts: outcome.attempts });
     } else {
       // Nothing was revoked: give the breaker slot and the hold back, and make the page escalate.
-      await deps.ledger.releaseBreakerSlot(breaker.slot.index, breaker.slot.findingId, breaker.slot.at);
-      if (key && !holdersBefore.includes(finding.id)) await deps.ledger.releaseHold(key, finding.id);
+      await releaseRevocationSlot(deps.ledger, breaker);
+      if (key && joined) await deps.ledger.releaseHold(key, finding.id);
       metric(METRICS.revocationFailures);
       result.escalate = true;
       log.error('revocation failed', { findingId: finding.id, call: describeApiCall(planned), detail: outcome.detail });
@@ -252,7 +280,11 @@ export function createResponder(deps: ResponderDeps) {
     const req = request as RestoreRequest;
     if (!record) return refuse(`restore refused: finding ${req.findingId} is not in the response ledger`, req.findingId);
     const approvers = deps.config.paging.approvers;
-    if (approvers.length > 0 && !approvers.includes(req.approver.id)) {
+    // As undo: an empty list approves no one (a restore request on the bus is not trusted by itself).
+    if (approvers.length === 0) {
+      return refuse('restore refused: paging.approvers is empty, so nobody may restore; list the Slack user ids of the approvers in the config', req.findingId, record.finding);
+    }
+    if (!approvers.includes(req.approver.id)) {
       return refuse(`restore refused: ${req.approver.name} (${req.approver.id}) is not in paging.approvers`, req.findingId, record.finding);
     }
     const at = now();
@@ -273,7 +305,10 @@ export function createResponder(deps: ResponderDeps) {
         actions.push(action);
         continue;
       }
-      const others = key ? (await deps.ledger.holders(key)).filter((id) => id !== req.findingId) : [];
+      // One write releases this finding's hold and tells who still relies on the revocation
+      // and what the credential was before Blastwall first acted on it.
+      const after = key ? await deps.ledger.releaseHold(key, req.findingId) : { holders: [] as string[] };
+      const others = after.holders.filter((id) => id !== req.findingId);
       let restored: RestoreRecord;
       if (others.length > 0) {
         restored = {
@@ -284,15 +319,19 @@ export function createResponder(deps: ResponderDeps) {
           apiCall: decision.call,
           detail: `${ACTION_CODES.stillHeld}: finding(s) ${others.join(', ')} still rely on this revocation; it stays until they are restored too`,
         };
-        if (key) await deps.ledger.releaseHold(key, req.findingId);
+      } else if (decision.call.operation === 'UpdateAccessKey' && after.prior === 'Inactive') {
+        // The last finding relying on it: the key was inactive before Blastwall acted.
+        actions.push(action);
+        continue;
       } else {
         attempted++;
         const outcome = await deps.revoker.undo(decision.call, action.account);
         restored = { approver, reason, at: now().toISOString(), status: outcome.status, apiCall: decision.call, detail: outcome.detail };
         if (outcome.status === 'done') {
           succeeded++;
-          if (key) await deps.ledger.releaseHold(key, req.findingId);
         } else {
+          // Still revoked: this finding still relies on it (a retried restore finds it again).
+          if (key) await deps.ledger.rejoinHold(key, req.findingId, now());
           log.error('restore call failed', { findingId: req.findingId, detail: outcome.detail });
         }
       }

@@ -13,6 +13,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { configFromEnvironment, requiredEnv } from '../adapters/lambda-environment.ts';
 import { ENV_VARS, METRIC_NAMESPACE, METRICS, SERVICE_NAME } from '../core/telemetry-names.ts';
 import { DynamoPageLedger } from '../adapters/page-ledger-dynamo.ts';
+import { DynamoRequestOnce } from '../adapters/request-once.ts';
 import { SlackPager } from '../adapters/slack-pager.ts';
 import { createEventPublisher } from '../adapters/event-publisher.ts';
 import { loadSlackSecret } from '../page/secrets.ts';
@@ -31,9 +32,11 @@ function fromEnvironment() {
   const busName = requiredEnv('undo', ENV_VARS.eventBusName);
   const publisher = createEventPublisher({ eventBusName: busName });
   const secret = () => loadSlackSecret(process.env[ENV_VARS.slackSecretArn]);
+  const dynamo = new DynamoDBClient({ maxAttempts: 2, requestHandler: { requestTimeout: 1_000, connectionTimeout: 500, throwOnRequestTimeout: true } });
   return createUndoService({
     config,
-    ledger: new DynamoPageLedger(new DynamoDBClient({ maxAttempts: 2, requestHandler: { requestTimeout: 1_000, connectionTimeout: 500, throwOnRequestTimeout: true } }), tableName),
+    ledger: new DynamoPageLedger(dynamo, tableName),
+    requests: new DynamoRequestOnce(dynamo, tableName),
     signingSecret: async () => (await secret()).signingSecret,
     slack: async () => {
       const s = await secret();

@@ -8,11 +8,17 @@
  *      (respond does the IAM work; undo has no IAM power), "Keep revoked" is
  *      recorded; each decision is taken once (a double click publishes once);
  *   4. the Slack message is updated and the thread says who decided.
+ * A request whose signature was accepted is honoured once: a replay of the same signed
+ * request (same timestamp and body, or the same Slack trigger_id / action timestamp)
+ * inside the signature window changes nothing — also after a failed restore gave the
+ * buttons back.
  */
 import type { APIGatewayProxyStructuredResultV2 as LambdaFunctionURLResult, LambdaFunctionURLEvent } from 'aws-lambda';
 import type { BlastwallConfig } from '../core/config.ts';
 import { DETAIL_TYPES } from '../core/telemetry-names.ts';
-import { verifySlackSignature } from '../core/paging/signature.ts';
+import { createHash } from 'node:crypto';
+import { MAX_SIGNATURE_AGE_SECONDS, verifySlackSignature } from '../core/paging/signature.ts';
+import type { RequestOnce } from '../adapters/request-once.ts';
 import { isApprover, parseInteraction, type UndoInteraction } from '../core/paging/interaction.ts';
 import { hasRestorableRevocation } from '../core/paging/describe.ts';
 import { updateRecord, viewOf, type PageLedger, type PageRecord } from '../adapters/page-ledger.ts';
@@ -22,6 +28,8 @@ import { createPageService, type PageLog, type SlackTarget } from '../page/page-
 export interface UndoDeps {
   config: BlastwallConfig;
   ledger: PageLedger;
+  /** Marks each accepted request, so a replay of it changes nothing. */
+  requests: RequestOnce;
   /** The Slack app's signing secret. */
   signingSecret: () => Promise<string>;
   /** The bot (for chat.update / thread reply / ephemeral notes). */
@@ -45,6 +53,10 @@ const silent: PageLog = { info() {}, warn() {}, error() {} };
 
 function reply(statusCode: number, text: string): LambdaFunctionURLResult {
   return { statusCode, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: text };
+}
+
+function sha256(s: string): string {
+  return createHash('sha256').update(s).digest('hex');
 }
 
 function header(event: LambdaFunctionURLEvent, name: string): string | undefined {
@@ -96,6 +108,15 @@ export function createUndoService(deps: UndoDeps) {
     const parsed = parseInteraction(body);
     if (!parsed.ok) return refuse(400, parsed.reason, { sourceIp });
     const i = parsed.interaction;
+
+    // Once: by the signed bytes, and by Slack's own ids of the click. The marks outlive the
+    // signature window (a request older than that is refused as stale anyway).
+    const ttlMs = 2 * MAX_SIGNATURE_AGE_SECONDS * 1000;
+    const nowMs = now().getTime();
+    const ids = [`sig#${sha256(`${header(event, 'x-slack-request-timestamp')}:${body}`)}`];
+    if (i.triggerId || i.actionTs) ids.push(`click#${sha256(`${i.triggerId ?? ''}|${i.actionTs ?? ''}|${i.user.id}|${i.findingId}`)}`);
+    const fresh = await Promise.all(ids.map((id) => deps.requests.firstTime(id, nowMs, ttlMs)));
+    if (fresh.some((f) => !f)) return refuse(200, 'replayed request', { sourceIp, user: i.user.id, findingId: i.findingId });
 
     if (!isApprover(i.user.id, deps.config.paging.approvers)) {
       const out = refuse(200, 'not an approver', { user: i.user.id, findingId: i.findingId, choice: i.choice });

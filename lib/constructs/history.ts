@@ -5,7 +5,7 @@
  * alarm on missed events. Both read CloudTrail in the member accounts through the
  * read-only history role the member stacks deploy (lib/member-stack.ts).
  */
-import { CustomResource, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { CustomResource, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -55,6 +55,7 @@ export class History extends Construct {
   readonly missedEventsAlarm: cloudwatch.Alarm;
   readonly deadLetterQueue: sqs.Queue;
   private readonly historyRoleArn: string;
+  private readonly partition: string;
   private readonly historyRoleName: string;
   private readonly organizationId: string | undefined;
 
@@ -69,7 +70,8 @@ export class History extends Construct {
       }),
     );
     Validations.of(role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/${this.historyRoleName}]`,
+      // With @aws-cdk/core:enablePartitionLiterals the partition is a literal when the region is known.
+      id: `AwsSolutions-IAM5[Resource::arn:${Token.isUnresolved(this.partition) ? '<AWS::Partition>' : this.partition}:iam::*:role/${this.historyRoleName}]`,
       reason: 'The read-only history role exists in every member account, which the organisation adds and removes over time; the account is the only wildcard, the role name is fixed and aws:ResourceOrgID keeps it inside the organisation.',
     });
   }
@@ -113,6 +115,7 @@ export class History extends Construct {
         resources: [props.table.tableArn],
         conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': access.keyPrefixes.map((p) => `${p}*`) } },
       });
+    this.partition = partition;
     this.historyRoleArn = `arn:${partition}:iam::*:role/${names.historyReaderRole}`;
     this.organizationId = props.organizationId;
     this.historyRoleName = names.historyReaderRole;

@@ -122,7 +122,7 @@ describe('blastwall replay --format json (the contract other tools read)', () =>
 
   it('exits 2 with a clear message on usage errors', async () => {
     expect(await runCli(['replay'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/no input files/) });
-    expect(await runCli(['replay', '--format', 'xml', 'x.json'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/--format must be "text", "json" or "html"/) });
+    expect(await runCli(['replay', '--format', 'xml', 'x.json'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/--format must be "text", "json", "html", "asff" or "ocsf"/) });
     expect(await runCli(['replay', join(dir, 'missing.json')])).toMatchObject({ code: 2, stderr: expect.stringMatching(/missing.json: no such file/) });
     expect(await runCli(['replay', '--bogus', 'x'])).toMatchObject({ code: 2 });
     expect(await runCli(['frobnicate'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/unknown command "frobnicate"/) });

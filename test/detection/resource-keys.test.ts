@@ -97,6 +97,14 @@ describe('resourceKeys: other services', () => {
     expect(resourceKeys('cloudformation:stack', 'arn:aws:cloudformation:eu-west-1:333333333333:stack/OrdersStack/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b')).toEqual(['OrdersStack']);
   });
 
+  it('AWS Backup vaults and plans, Route 53 Resolver query log configurations: name or id and ARN', () => {
+    expect(resourceKeys('backup:vault', 'arn:aws:backup:eu-west-1:333333333333:backup-vault:orders-prod')).toEqual(['orders-prod']);
+    expect(resourceKeys('backup:vault', 'orders-prod')).toEqual(['orders-prod']);
+    const plan = '8f7e6d5c-4b3a-4921-8a9b-0c1d2e3f4a5b';
+    expect(resourceKeys('backup:plan', `arn:aws:backup:eu-west-1:333333333333:backup-plan:${plan}`)).toEqual([plan]);
+    expect(resourceKeys('route53resolver:query-log-config', 'arn:aws:route53resolver:eu-west-1:333333333333:resolver-query-log-config/rqlc-0a1b2c3d4e5f6071')).toEqual(['rqlc-0a1b2c3d4e5f6071']);
+  });
+
   it('rejects empty and oversized values', () => {
     expect(resourceKeys('s3:bucket', '  ')).toEqual([]);
     expect(resourceKeys('s3:bucket', 'x'.repeat(2049))).toEqual([]);

@@ -61,15 +61,32 @@ function bySeverity(r: Replayed): string {
   return `${r.summary.events} events, ${r.summary.findings} findings (${counts}), ${r.summary.revocations} revocations\n${lines.join('\n')}`;
 }
 
-/** The deletions of its own trails, log groups and flow logs in a replay. */
+/** The deletions of its own trails, log groups, flow logs and DNS query logging in a replay. */
 function ownLogDeletions(r: Replayed) {
-  return r.events.filter((e) => ['StopLogging', 'DeleteTrail', 'DeleteLogGroup', 'DeleteFlowLogs'].includes(e.action.name));
+  return r.events.filter((e) => ['StopLogging', 'DeleteTrail', 'DeleteLogGroup', 'DeleteFlowLogs', 'DisassociateResolverQueryLogConfig', 'DeleteResolverQueryLogConfig'].includes(e.action.name));
 }
 
 /** The calls that destroy data, stop logs or schedule a key's deletion (what a teardown pages for when misjudged). */
-const DESTRUCTIVE = ['DeleteSecret', 'DeleteLogGroup', 'StopLogging', 'DeleteTrail', 'DeleteDBInstance', 'DeleteBucket', 'DeleteTable', 'ScheduleKeyDeletion', 'DeleteFunction20150331', 'TerminateInstances', 'DeleteFlowLogs'];
+const DESTRUCTIVE = [
+  'DeleteSecret',
+  'DeleteLogGroup',
+  'StopLogging',
+  'DeleteTrail',
+  'DeleteDBInstance',
+  'DeleteBucket',
+  'DeleteTable',
+  'ScheduleKeyDeletion',
+  'DeleteFunction20150331',
+  'TerminateInstances',
+  'DeleteFlowLogs',
+  'DeleteBackupPlan',
+  'DeleteBackupSelection',
+  'DeleteBackupVault',
+  'DisassociateResolverQueryLogConfig',
+  'DeleteResolverQueryLogConfig',
+];
 
-function expectQuietTeardown(r: Replayed, logs: { trails: string[]; logGroups: string[]; flowLog: string }) {
+function expectQuietTeardown(r: Replayed, logs: { trails: string[]; logGroups: string[]; flowLog: string; queryLog: string }) {
   // Intake: every real record shape is accepted (Secrets Manager's service events carry 142-character request ids).
   expect(r.rejected).toEqual([]);
   expect(r.summary.rejected).toBe(0);
@@ -83,7 +100,7 @@ function expectQuietTeardown(r: Replayed, logs: { trails: string[]; logGroups: s
   // Its own trails, log groups and flow logs: still a finding, at medium, saying it was its own creation.
   const logDeletes = ownLogDeletions(r);
   expect(logDeletes.map((e) => e.action.name).sort()).toEqual(
-    [...logs.trails.map(() => 'DeleteTrail'), ...logs.logGroups.map(() => 'DeleteLogGroup'), 'DeleteFlowLogs', 'StopLogging'].sort(),
+    [...logs.trails.map(() => 'DeleteTrail'), ...logs.logGroups.map(() => 'DeleteLogGroup'), 'DeleteFlowLogs', 'StopLogging', 'DisassociateResolverQueryLogConfig', 'DeleteResolverQueryLogConfig'].sort(),
   );
   for (const event of logDeletes) {
     const finding = r.findings.find((x) => x.event.id === event.id)?.finding;
@@ -92,14 +109,22 @@ function expectQuietTeardown(r: Replayed, logs: { trails: string[]; logGroups: s
     expect(finding!.categories).toContain('logging-tamper');
     expect(own(finding!)?.text, `${event.action.name}`).toMatch(/which the same principal created \d+ minutes? earlier: cleaning up its own work — but it is a log it created/);
   }
+  // Setting up its own new data-events trail (management events off) is a deployment: medium, its own creation, no revocation.
+  const selectors = r.events.filter((e) => e.action.name === 'PutEventSelectors');
+  expect(selectors).toHaveLength(1);
+  const selectorFinding = r.findings.find((x) => x.event.id === selectors[0]!.id)?.finding;
+  expect(selectorFinding?.severity).toBe('medium');
+  expect(own(selectorFinding!)?.text).toMatch(/which the same principal created \d+ seconds? earlier/);
   const named = ownLogDeletions(r).flatMap((e) => r.findings.find((x) => x.event.id === e.id)!.finding.reasons.map((x) => x.text)).join(' ');
-  for (const name of [...logs.trails, ...logs.logGroups, logs.flowLog]) expect(named).toContain(name);
+  for (const name of [...logs.trails, ...logs.logGroups, logs.flowLog, logs.queryLog]) expect(named).toContain(name);
 
-  // Every other deletion is its own recent creation, mitigated below a finding: databases (with a final snapshot),
-  // secrets (by ARN, partial ARN or name), tables, buckets, keys, functions, instances.
+  // Every other deletion is its own recent creation, lowered three steps: databases (with a final snapshot), secrets
+  // (by ARN, partial ARN or name), tables, buckets, keys, functions, instances and the backup plan fall below a
+  // finding; deleting its own (necessarily empty) backup vault, critical by itself, stays a low finding.
   const others = r.events.filter((e) => DESTRUCTIVE.includes(e.action.name) && !logDeletes.includes(e));
-  expect(others.length).toBeGreaterThanOrEqual(10);
-  expect(others.filter((e) => r.findings.some((x) => x.event.id === e.id)).map((e) => e.action.name)).toEqual([]);
+  expect(others.length).toBeGreaterThanOrEqual(12);
+  const raised = others.flatMap((e) => r.findings.filter((x) => x.event.id === e.id)).map((x) => `${x.event.action.name}: ${x.finding.severity}${own(x.finding) ? ' (own)' : ''}`);
+  expect(raised).toEqual(['DeleteBackupVault: low (own)']);
 }
 
 describe('a team’s own teardown in production (enforce)', () => {
@@ -123,7 +148,9 @@ describe('a team’s own teardown in production (enforce)', () => {
     });
     expect(new Set(forms)).toEqual(new Set(['arn', 'partial-arn', 'name']));
     // The database kept a final snapshot: no "backups in blast radius".
-    expect(r.findings.flatMap((x) => x.finding.reasons).filter((reason) => reason.signal === 'backups-in-blast-radius')).toEqual([]);
+    const dbDelete = r.events.find((e) => e.action.name === 'DeleteDBInstance')!;
+    expect(r.findings.find((x) => x.event.id === dbDelete.id)).toBeUndefined();
+    expect(r.findings.filter((x) => x.event.action.name !== 'DeleteBackupVault').flatMap((x) => x.finding.reasons).filter((reason) => reason.signal === 'backups-in-blast-radius')).toEqual([]);
   });
 
   it('CDK: CloudFormation creates with one exec-role session and deletes with another after DeleteStack', async () => {
@@ -151,8 +178,8 @@ describe('the same destruction, judged as what it is', () => {
       expect(f, `${e.action.name} by another principal`).toBeDefined();
       expect(own(f!), `${e.action.name}`).toBeUndefined();
     }
-    for (const e of deletes.filter((x) => ['StopLogging', 'DeleteTrail'].includes(x.action.name))) expect(severityOf(e)!.severity).toBe('critical');
-    for (const e of deletes.filter((x) => ['DeleteDBInstance', 'DeleteSecret', 'DeleteTable', 'ScheduleKeyDeletion', 'DeleteFlowLogs', 'DeleteBucket'].includes(x.action.name))) {
+    for (const e of deletes.filter((x) => ['StopLogging', 'DeleteTrail', 'DeleteBackupVault'].includes(x.action.name))) expect(severityOf(e)!.severity, e.action.name).toBe('critical');
+    for (const e of deletes.filter((x) => ['DeleteDBInstance', 'DeleteSecret', 'DeleteTable', 'ScheduleKeyDeletion', 'DeleteFlowLogs', 'DeleteBucket', 'DeleteBackupPlan', 'DeleteResolverQueryLogConfig'].includes(x.action.name))) {
       expect(atLeast(severityOf(e)!.severity, 'high'), `${e.action.name}: ${severityOf(e)!.severity}`).toBe(true);
     }
     expect(r.summary.revocations).toBeGreaterThan(0);
@@ -179,7 +206,7 @@ describe('the same destruction, judged as what it is', () => {
     const r = await replayRecords('day-old.json', terraformHour({ createdHoursBefore: 25 }));
     console.log(`terraform-hour, created 25 hours before: ${bySeverity(r)}`);
     expect(r.summary.rejected).toBe(0);
-    expect(r.findings.filter((x) => own(x.finding))).toEqual([]);
+    expect(r.findings.filter((x) => own(x.finding) && DESTRUCTIVE.includes(x.event.action.name)).map((x) => x.event.action.name)).toEqual([]);
     const finding = (name: string) => r.findings.find((x) => x.event.action.name === name)?.finding;
     expect(finding('DeleteTrail')!.severity).toBe('critical');
     expect(atLeast(finding('DeleteDBInstance')!.severity, 'high')).toBe(true);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../functions/core/config.ts';
 import { replayFiles, type ReplayedFinding } from '../../bin/cli/replay-engine.ts';
-import { createReportCollector, breakdownText, suppressionEntry } from '../../bin/cli/report.ts';
+import { createReportCollector, summaryText, suppressionEntry } from '../../bin/cli/report.ts';
 import { benchConfig, recordedHistory } from './support.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'blastwall-report-'));
@@ -39,7 +39,7 @@ describe('the report', () => {
     // The would-revoke list holds every planned revocation; those in enforce environments are the summary's count.
     expect(report.revocations.filter((r) => r.mode === 'enforce')).toHaveLength(summary.revocations);
     expect(summary.revocations).toBeGreaterThan(0);
-    expect(breakdownText(report)).toMatch(/By environment:[\s\S]*Noisiest signals:[\s\S]*Would revoke \(/);
+    expect(summaryText(summary, report)).toMatch(/By environment:[\s\S]*Noisiest signals:[\s\S]*Would revoke \(/);
   });
 
   it('the suggested suppression silences exactly the findings it says, and nothing else', async () => {

@@ -40,7 +40,7 @@ describe('warm-up as a custom resource', () => {
     const saved = process.env.BLASTWALL_CONFIG;
     delete process.env.BLASTWALL_CONFIG;
     // Without its environment the warm-up itself fails at once — after the answer went out.
-    await expect(handler(event('Create'), context)).rejects.toThrow(/BLASTWALL_CONFIG is not set/);
+    await expect(handler(event('Create'), context)).rejects.toThrow(/warm-up: no config/);
     if (saved !== undefined) process.env.BLASTWALL_CONFIG = saved;
     expect(answers).toHaveLength(1);
     expect(answers[0]!.body).toMatchObject({ Status: 'SUCCESS', RequestId: 'req-Create', LogicalResourceId: 'HistoryWarmUpOnFirstDeploy', Reason: 'warm-up started; progress in the function log' });

@@ -33,11 +33,11 @@ describe('central bus', () => {
       expect(st.Sid, 'every bus policy statement needs a sid').toMatch(/^[A-Za-z0-9]+$/);
       expect(st.Effect).toBe('Allow');
       expect(actionsOf(st)).toEqual(['events:PutEvents']);
-      expect(flat(st.Resource)).toBe('arn:${AWS::Partition}:events:eu-west-1:999999999999:event-bus/Blastwall-central');
+      expect(flat(st.Resource)).toBe('arn:aws:events:eu-west-1:999999999999:event-bus/Blastwall-central');
       // Any account of the organisation, but only through the member stacks' forwarder roles.
       expect(st.Principal).toEqual({ AWS: '*' });
       expect(st.Condition!.StringEquals).toEqual({ 'aws:PrincipalOrgID': 'o-exampleorg1' });
-      expect(flat(st.Condition!.ArnLike!['aws:PrincipalArn'])).toBe('arn:${AWS::Partition}:iam::*:role/Blastwall-forwarder-*');
+      expect(flat(st.Condition!.ArnLike!['aws:PrincipalArn'])).toBe('arn:aws:iam::*:role/Blastwall-forwarder-*');
       expect(Object.keys(st.Condition!).sort()).toEqual(['ArnLike', 'StringEquals']);
     }
     expect(Object.keys(t.findResources('AWS::Events::EventBusPolicy'))).toHaveLength(0);
@@ -72,9 +72,10 @@ describe('central bus', () => {
 describe('asynchronous delivery never drops silently', () => {
   it('every rule target has a dead-letter queue and an explicit retry policy', () => {
     const rules = Object.values(t.findResources('AWS::Events::Rule'));
-    expect(rules).toHaveLength(6);
+    // + Posture Finding → page (lib/constructs/prevention.ts), + the two history schedules (lib/constructs/history.ts)
+    expect(rules).toHaveLength(7);
     const targets = rules.flatMap((r) => r.Properties.Targets);
-    expect(targets).toHaveLength(7);
+    expect(targets).toHaveLength(8);
     for (const target of targets) {
       expect(target.DeadLetterConfig?.Arn, JSON.stringify(target)).toBeDefined();
       expect(target.RetryPolicy.MaximumRetryAttempts).toBeGreaterThan(0);
@@ -112,7 +113,8 @@ describe('asynchronous delivery never drops silently', () => {
 
   it('DLQs are encrypted and refuse plain-text transport', () => {
     const queues = t.findResources('AWS::SQS::Queue');
-    expect(Object.keys(queues)).toHaveLength(4); // detect, respond, page, and the history schedules'
+    // + the prevention schedules' DLQ, + the history schedules' DLQ
+    expect(Object.keys(queues)).toHaveLength(5);
     for (const [id, q] of Object.entries(queues)) {
       expect(q.Properties.SqsManagedSseEnabled).toBe(true);
       t.hasResourceProperties('AWS::SQS::QueuePolicy', {
@@ -146,9 +148,9 @@ describe('state table', () => {
 });
 
 describe('functions', () => {
-  it('six functions (four + warm-up and reconcile), nodejs22.x on arm64, each with its own role and its own log group with retention', () => {
+  it('eight functions (the four, audit and backup-watchdog, warm-up and reconcile), nodejs22.x on arm64, each with its own role and its own log group with retention', () => {
     const fns = t.findResources('AWS::Lambda::Function');
-    expect(Object.keys(fns)).toHaveLength(6);
+    expect(Object.keys(fns)).toHaveLength(8);
     const roles = new Set<string>();
     for (const fn of Object.values(fns)) {
       expect(fn.Properties.Runtime).toBe('nodejs22.x');
@@ -158,17 +160,21 @@ describe('functions', () => {
       expect(resources[logGroup]!.Type).toBe('AWS::Logs::LogGroup');
       expect(resources[logGroup]!.Properties.RetentionInDays).toBeGreaterThan(0);
     }
-    expect(roles.size).toBe(6);
+    expect(roles.size).toBe(8);
     // No CDK log-retention custom resource (its role would hold logs:* on *).
     expect(Object.keys(t.findResources('Custom::LogRetention'))).toHaveLength(0);
   });
 
-  it('each function gets the whole validated config and the names it needs, nothing more', () => {
+  it('each function gets where the validated config is (AppConfig) and the names it needs, nothing more', () => {
     const env = (fn: string) => resources[functionId(fn)]!.Properties.Environment.Variables as Record<string, unknown>;
+    const hosted = Object.values(t.findResources('AWS::AppConfig::HostedConfigurationVersion'));
+    expect(hosted).toHaveLength(1);
+    const config = JSON.parse(hosted[0]!.Properties.Content as string);
+    expect(config.deployment.organizationId).toBe('o-exampleorg1');
+    expect(config.response.responderRoleName).toBe('BlastwallResponder');
     for (const fn of ['Detect', 'Respond', 'Page', 'Undo']) {
-      const config = JSON.parse(env(fn)[ENV_VARS.config] as string);
-      expect(config.deployment.organizationId).toBe('o-exampleorg1');
-      expect(config.response.responderRoleName).toBe('BlastwallResponder');
+      expect(env(fn)[ENV_VARS.config], fn).toBeUndefined();
+      expect(env(fn)[ENV_VARS.appConfig], fn).toBeDefined();
     }
     expect(Object.keys(env('Detect'))).toEqual(expect.arrayContaining([ENV_VARS.tableName, ENV_VARS.eventBusName, ENV_VARS.ownRoleArns]));
     expect(env('Detect')[ENV_VARS.slackSecretArn]).toBeUndefined();
@@ -176,7 +182,10 @@ describe('functions', () => {
     expect(Object.keys(env('Page'))).toEqual(expect.arrayContaining([ENV_VARS.slackSecretArn, ENV_VARS.pagerDutySecretArn, ENV_VARS.tableName]));
     expect(env('Undo')[ENV_VARS.pagerDutySecretArn]).toBeUndefined();
     expect(Object.keys(env('Undo'))).toEqual(expect.arrayContaining([ENV_VARS.slackSecretArn, ENV_VARS.tableName, ENV_VARS.eventBusName]));
-    expect(flat(env('Detect')[ENV_VARS.ownRoleArns])).toContain(':iam::*:role/BlastwallResponder');
+    // Exact ARNs of the central function roles (no name glob: issue 15 item 1).
+    expect(JSON.parse(flat(env('Detect')[ENV_VARS.ownRoleArns]))).toEqual(
+      ['detect', 'respond', 'page', 'undo', 'audit', 'backup-watchdog', 'warm-up', 'reconcile'].map((fn) => `arn:aws:iam::999999999999:role/Blastwall-${fn}-function`),
+    );
   });
 
   it('each function’s environment fits Lambda’s 4 KB limit (deploy-time ARNs counted at 256 bytes)', () => {
@@ -195,6 +204,8 @@ describe('functions', () => {
 
   it('the respond function role has the fixed name the member responder roles trust', () => {
     t.hasResourceProperties('AWS::IAM::Role', { RoleName: 'Blastwall-respond-function' });
+    // Every function role is named from functions/core/response/own-principals.ts: what respond and replay protect.
+    for (const fn of ['detect', 'page', 'undo']) t.hasResourceProperties('AWS::IAM::Role', { RoleName: `Blastwall-${fn}-function` });
     t.hasOutput('RespondRoleArn', Match.anyValue());
   });
 });
@@ -253,7 +264,7 @@ describe('least privilege', () => {
     const assume = st.filter((x) => actionsOf(x).some((a) => a.startsWith('sts:')));
     expect(assume).toHaveLength(1);
     expect(actionsOf(assume[0]!)).toEqual(['sts:AssumeRole']);
-    expect(flat(assume[0]!.Resource)).toBe('arn:${AWS::Partition}:iam::*:role/BlastwallResponder');
+    expect(flat(assume[0]!.Resource)).toBe('arn:aws:iam::*:role/BlastwallResponder');
     expect(assume[0]!.Condition).toEqual({ StringEquals: { 'aws:ResourceOrgID': 'o-exampleorg1' } });
     const actions = allActions('Respond');
     expect(actions.filter((a) => /^(iam|secretsmanager):/.test(a))).toEqual([]);
@@ -265,7 +276,7 @@ describe('least privilege', () => {
     const actions = allActions('Page');
     expect(actions.filter((a) => /^(iam|events):/.test(a))).toEqual([]);
     const sts = statementsOf('Page').filter((x) => actionsOf(x).some((a) => a.startsWith('sts:')));
-    expect(sts.map((x) => [actionsOf(x), flat(x.Resource)])).toEqual([[['sts:AssumeRole'], 'arn:${AWS::Partition}:iam::*:role/Blastwall-history-reader']]);
+    expect(sts.map((x) => [actionsOf(x), flat(x.Resource).replace('${AWS::Partition}', 'aws')])).toEqual([[['sts:AssumeRole'], 'arn:aws:iam::*:role/Blastwall-history-reader']]);
     const secrets = statementsOf('Page').filter((x) => actionsOf(x).includes('secretsmanager:GetSecretValue'));
     expect(secrets.map((x) => x.Resource)).toEqual([
       { Ref: logicalId(t, 'AWS::SecretsManager::Secret', 'SlackSecret') },

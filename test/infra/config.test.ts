@@ -61,9 +61,9 @@ describe('invalid config fails before synthesis, naming the field', () => {
     expect(error.issues.join('\n')).toMatch(/^deployment\.centralAccount: required/m);
   });
 
-  it('a config too large for the Lambda environment is refused at synth, not at deploy', () => {
-    const huge = { ...JSON.parse(withDeployment({})), protectedPrincipals: Array.from({ length: 200 }, (_, i) => `arn:aws:iam::123456789012:role/break-glass-${i}`) };
-    expect(failure(() => loadConfigText(JSON.stringify(huge), 'blastwall.config.json')).message).toMatch(/\(root\): .*4 KB/);
+  it('a config too large for the template AppConfig is deployed from is refused at synth, not at deploy', () => {
+    const huge = { ...JSON.parse(withDeployment({})), protectedPrincipals: Array.from({ length: 12000 }, (_, i) => `arn:aws:iam::123456789012:role/break-glass-${i}`) };
+    expect(failure(() => loadConfigText(JSON.stringify(huge), 'blastwall.config.json')).message).toMatch(/\(root\): .*must stay under 524288 bytes/);
   });
 
   it('a stack-unsafe ownResourcePrefix is refused', () => {
@@ -125,7 +125,7 @@ describe('config drives the stacks', () => {
     s.member.hasResourceProperties('AWS::IAM::Role', { RoleName: 'SecOpsResponder' });
     const respond = roleStatements(s.central, logicalId(s.central, 'AWS::IAM::Role', 'RespondRole'));
     const assume = respond.filter((st) => actionsOf(st).includes('sts:AssumeRole'));
-    expect(assume.map((st) => flat(st.Resource))).toEqual(['arn:${AWS::Partition}:iam::*:role/SecOpsResponder']);
+    expect(assume.map((st) => flat(st.Resource))).toEqual(['arn:aws:iam::*:role/SecOpsResponder']);
     const member = (s.member.toJSON() as any).Resources;
     const trust = member[logicalId(s.member, 'AWS::IAM::Role', 'ResponderRole')].Properties.AssumeRolePolicyDocument.Statement[0];
     expect(flat(trust.Condition.ArnEquals['aws:PrincipalArn'])).toBe('arn:${AWS::Partition}:iam::999999999999:role/Bw-respond-function');

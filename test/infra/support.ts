@@ -10,6 +10,9 @@ import { buildApp, type BlastwallApp, type BuildAppOptions } from '../../lib/app
 import type { FunctionName } from '../../lib/central-stack.ts';
 import { EXAMPLE_CONFIG_FILE, loadConfigText, REPO_ROOT, type LoadedConfig } from '../../lib/config.ts';
 
+/** The context `cdk synth` reads from cdk.json: the feature flags. */
+export const CDK_JSON_CONTEXT = (JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
+
 export const FUNCTION_NAMES: FunctionName[] = ['detect', 'respond', 'page', 'undo'];
 
 export function exampleConfig(patch: (raw: any) => void = () => {}): LoadedConfig {
@@ -31,7 +34,8 @@ export interface Synthesised {
 export const TEST_STACKSET: NonNullable<BuildAppOptions['stackSet']> = { targets: ['r-ab12'], callAs: 'SELF' };
 
 export function synthesise(loaded: LoadedConfig = exampleConfig(), options: Pick<BuildAppOptions, 'stackSet'> = { stackSet: TEST_STACKSET }): Synthesised {
-  const built = buildApp(loaded, { ...options, nag: false, appProps: { context: { 'aws:cdk:bundling-stacks': [] } } });
+  // cdk.json's context (the feature flags) too, so these templates are the ones `cdk synth` deploys.
+  const built = buildApp(loaded, { ...options, nag: false, appProps: { context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [] } } });
   const assembly = built.app.synth();
   const templates = Object.fromEntries(assembly.stacks.map((s) => [s.stackName, Template.fromJSON(s.template)]));
   const get = (name: string): Template => {

@@ -30,6 +30,8 @@ const template = (stack: string) => JSON.parse(readFileSync(join(out, `${stack}.
 describe('npx cdk synth --no-notices (offline, example config)', () => {
   it('succeeds, with cdk-nag validation passing', () => {
     expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
+    // No synth warning: every recommended feature flag is set in cdk.json (test/ecosystem/cdk-flags.test.ts).
+    expect(`${run.stdout}\n${run.stderr}`).not.toMatch(/feature flags are not configured|\[Warning|warning/i);
     const report = join(out, 'policy-validation-report.json');
     if (existsSync(report)) {
       const parsed = JSON.parse(readFileSync(report, 'utf8'));
@@ -55,7 +57,8 @@ describe('npx cdk synth --no-notices (offline, example config)', () => {
   it('bundles each function as a minified ESM file with the SDK left external', () => {
     const central = template('Blastwall-Central');
     const functions = Object.entries<any>(central.Resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(6);
+    // detect, respond, page, undo + audit and backup-watchdog (lib/constructs/prevention.ts) + warm-up and reconcile (lib/constructs/history.ts)
+    expect(functions).toHaveLength(8);
     for (const [id, fn] of functions) {
       const assetPath = fn.Metadata?.['aws:asset:path'];
       expect(assetPath, id).toBeDefined();

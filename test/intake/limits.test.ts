@@ -77,6 +77,29 @@ describe('intake bounds the record as a whole, never an identifier', () => {
     expect(normaliseRecord(euro(Math.floor(room / 3) + 1), resolver).ok).toBe(false);
   });
 
+  it('refuses exactly the records whose JSON is over 256 KB (random contents and characters near the bound)', () => {
+    const bytes = (v: unknown) => Buffer.byteLength(JSON.stringify(v), 'utf8');
+    const seen = { accepted: 0, refused: 0 };
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 4 }), fc.string({ unit: 'grapheme', maxLength: 40 }), fc.integer({ min: -300, max: 300 }), (extra, sample, delta) => {
+        const record: Record<string, unknown> = { ...base, requestParameters: { extra, policy: '' } };
+        const unit = sample.length > 0 ? sample : 'x';
+        const room = RECORD_LIMITS.recordBytes - bytes(record) + delta;
+        const unitBytes = Buffer.byteLength(JSON.stringify(unit), 'utf8') - 2;
+        (record.requestParameters as Record<string, unknown>).policy = unit.repeat(Math.max(0, Math.floor(room / unitBytes)));
+        const result = normaliseRecord(record, resolver);
+        const over = bytes(record) > RECORD_LIMITS.recordBytes;
+        expect(result.ok).toBe(!over);
+        if (!result.ok) expect(result.reason).toMatch(/^the record is larger than 262144 bytes as JSON/);
+        seen[result.ok ? 'accepted' : 'refused']++;
+      }),
+      { seed: 20261205, numRuns: 60 },
+    );
+    // Both sides of the bound were exercised.
+    expect(seen.accepted).toBeGreaterThan(10);
+    expect(seen.refused).toBeGreaterThan(10);
+  });
+
   it(`accepts nesting up to ${RECORD_LIMITS.depth} levels and refuses deeper, naming the field`, () => {
     // The record is level 1, requestParameters level 2.
     expect(ok({ ...base, requestParameters: nested(RECORD_LIMITS.depth - 1) }).requestParameters).toBeDefined();
@@ -156,6 +179,10 @@ describe('rejection reasons read well', () => {
     expect(rejected({ ...rest, eventTime, eventSource, eventname: eventName })).toBe(hint('eventName', 'eventname'));
     expect(rejected({ ...withoutIdentity, 'aws.cloudtrail.user_identity.arn': 'arn:aws:iam::333333333333:user/x' })).toBe(
       hint('userIdentity', 'aws.cloudtrail.user_identity.arn'),
+    );
+    // An EventBridge event that lost its detail-type.
+    expect(rejected({ version: '0', source: 'aws.secretsmanager', account: '333333333333', time: base.eventTime, detail: base })).toBe(
+      'eventName is missing; the record has detail and source — an EventBridge event without its detail-type?',
     );
     // Nothing renamed: the plain reason.
     expect(rejected({ ...rest, eventName, eventSource })).toBe('eventTime is missing');

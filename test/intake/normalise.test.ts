@@ -91,6 +91,9 @@ describe('normaliseRecord', () => {
     expect(ok({ ...base, userIdentity: { type: 'FederatedUser', arn: 'arn:aws:sts::333333333333:federated-user/bob', accountId: '333333333333', accessKeyId: 'ASIAFED', sessionContext: { sessionIssuer: { type: 'IAMUser', arn: 'arn:aws:iam::333333333333:user/bob', userName: 'bob' } } } }).credential).toMatchObject({ type: 'user-session', issuerArn: 'arn:aws:iam::333333333333:user/bob' });
     expect(ok({ ...base, userIdentity: { type: 'WebIdentityUser', principalId: 'accounts.google.com:1', userName: '1' } }).credential.type).toBe('federated');
     expect(ok({ ...base, userIdentity: { type: 'AWSService', invokedBy: 'backup.amazonaws.com' } }).credential.type).toBe('aws-service');
+    // Secrets Manager's StartSecretVersionDelete / EndSecretVersionDelete name no type, only the service acting.
+    expect(ok({ ...base, userIdentity: { accountId: '333333333333', invokedBy: 'secretsmanager.amazonaws.com' } }).credential.type).toBe('aws-service');
+    expect(ok({ ...base, userIdentity: { accountId: '333333333333' } }).credential.type).toBe('unknown');
     const slr = ok({ ...base, userIdentity: { type: 'AssumedRole', arn: 'arn:aws:sts::333333333333:assumed-role/AWSServiceRoleForBackup/x', accountId: '333333333333', sessionContext: { sessionIssuer: { type: 'Role', arn: 'arn:aws:iam::333333333333:role/aws-service-role/backup.amazonaws.com/AWSServiceRoleForBackup' } } } });
     expect(slr.credential.type).toBe('aws-service');
   });

@@ -63,7 +63,7 @@ describe('interaction payload and approvers', () => {
   it('parses a Blastwall button click', () => {
     expect(parseInteraction(interactionBody(payload))).toEqual({
       ok: true,
-      interaction: { choice: 'restore', findingId: 'f-1', user: { id: APPROVER, name: 'ana' }, channel: 'C0ONCALL01', messageTs: '1764000000.000001' },
+      interaction: { choice: 'restore', findingId: 'f-1', user: { id: APPROVER, name: 'ana' }, channel: 'C0ONCALL01', messageTs: '1764000000.000001', actionTs: '1764000001.0' },
     });
     const keep = { ...payload, actions: [{ ...payload.actions[0], action_id: ACTION_IDS.keep }] };
     expect(parseInteraction(interactionBody(keep))).toMatchObject({ ok: true, interaction: { choice: 'keep' } });

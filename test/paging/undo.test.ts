@@ -9,6 +9,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import type { LambdaFunctionURLEvent } from 'aws-lambda';
 import { createEventPublisher } from '../../functions/adapters/event-publisher.ts';
 import { createUndoService } from '../../functions/undo/undo-service.ts';
+import { MemoryRequestOnce } from '../../functions/adapters/request-once.ts';
 import { slackSignature } from '../../functions/core/paging/signature.ts';
 import { ACTION_IDS } from '../../functions/core/paging/slack-message.ts';
 import { DETAIL_TYPES } from '../../functions/core/telemetry-names.ts';
@@ -21,7 +22,11 @@ const NOW_S = Math.floor(NOW.getTime() / 1000);
 
 type Harness = Awaited<ReturnType<typeof startHarness>>;
 
-function clickBody(opts: { user?: string; action?: string; findingId: string; ts?: string }): string {
+let clicks = 0;
+
+/** A click's body; every call is a new click (its own trigger_id and action_ts) unless they are given. */
+function clickBody(opts: { user?: string; action?: string; findingId: string; ts?: string; triggerId?: string; actionTs?: string }): string {
+  clicks++;
   const payload = {
     type: 'block_actions',
     user: { id: opts.user ?? APPROVER, username: 'ana', name: 'ana', team_id: 'T1' },
@@ -31,8 +36,8 @@ function clickBody(opts: { user?: string; action?: string; findingId: string; ts
     channel: { id: 'C0ONCALL01', name: 'oncall' },
     message: { ts: opts.ts ?? '1', text: '' },
     response_url: 'https://hooks.slack.com/actions/T1/1/x',
-    trigger_id: '1.2.3',
-    actions: [{ action_id: opts.action ?? ACTION_IDS.restore, block_id: 'bw_undo', value: opts.findingId, type: 'button', action_ts: '1764065000.0' }],
+    trigger_id: opts.triggerId ?? `1.2.${clicks}`,
+    actions: [{ action_id: opts.action ?? ACTION_IDS.restore, block_id: 'bw_undo', value: opts.findingId, type: 'button', action_ts: opts.actionTs ?? `1764065000.${clicks}` }],
   };
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }
@@ -86,6 +91,7 @@ describe('undo (Function URL)', () => {
     undo = createUndoService({
       config: h.config,
       ledger: h.ledger,
+      requests: new MemoryRequestOnce(),
       signingSecret: async () => SIGNING_SECRET,
       slack: async () => ({ pager: h.slackPager, channel: 'C0ONCALL01' }),
       publish: (type, detail) => publisher.publish(type, detail),
@@ -207,6 +213,36 @@ describe('undo (Function URL)', () => {
     expect(published()).toHaveLength(2);
   });
 
+  it('a replay of the same signed request is honoured once, also after a failed restore gave the buttons back (issue 15 item 9)', async () => {
+    const request = signed(clickBody({ findingId: finding.id, ts: ts() }));
+    expect(await undo.handle(request)).toMatchObject({ statusCode: 200, body: 'restore requested' });
+    await h.response({
+      findingId: finding.id,
+      actions: [],
+      restored: { at: NOW.toISOString(), by: 'ana', approver: { id: APPROVER, name: 'ana' }, reason: 'x', status: 'failed', detail: 'failed: Throttling' },
+    });
+    expect(h.slack.topLevel()[0]!.blocks!.some((b) => b.block_id === 'bw_undo')).toBe(true);
+    // The captured request, sent again inside the 5-minute signature window: nothing happens.
+    const replay = await undo.handle(structuredClone(request));
+    expect(replay).toMatchObject({ statusCode: 200, body: 'replayed request' });
+    expect(published()).toHaveLength(1);
+    expect((await h.ledger.get(finding.id))!.decision).toBeUndefined();
+    expect(refused).toEqual(['replayed request']);
+    // The same click (trigger_id, action_ts) re-sent with a new timestamp is the same request too.
+    const body = clickBody({ findingId: finding.id, ts: ts(), triggerId: 'T-CLICK', actionTs: '1764065999.1' });
+    expect(await undo.handle(signed(body, { ts: NOW_S - 30 }))).toMatchObject({ body: 'restore requested' });
+    await h.response({
+      findingId: finding.id,
+      actions: [],
+      restored: { at: NOW.toISOString(), by: 'ana', approver: { id: APPROVER, name: 'ana' }, reason: 'x', status: 'failed', detail: 'failed: again' },
+    });
+    expect(await undo.handle(signed(body, { ts: NOW_S - 10 }))).toMatchObject({ body: 'replayed request' });
+    expect(published()).toHaveLength(2);
+    // A new click by the approver is a new request.
+    expect(await undo.handle(signed(clickBody({ findingId: finding.id, ts: ts() })))).toMatchObject({ body: 'restore requested' });
+    expect(published()).toHaveLength(3);
+  });
+
   it('when the bus refuses, the decision is rolled back and the button stays', async () => {
     eb.on(PutEventsCommand).rejects(Object.assign(new Error('AccessDeniedException'), { name: 'AccessDeniedException' }));
     const res = await undo.handle(signed(clickBody({ findingId: finding.id, ts: ts() })));
@@ -221,5 +257,24 @@ describe('undo (Function URL)', () => {
     const other = new URLSearchParams({ payload: JSON.stringify({ type: 'block_actions', user: { id: APPROVER }, actions: [{ action_id: 'x', value: 'y' }] }) }).toString();
     expect((await undo.handle(signed(other))).statusCode).toBe(400);
     expect(published()).toHaveLength(0);
+  });
+});
+
+describe('request marks on DynamoDB (dynalite)', () => {
+  it('a request id is new once within its window, then again after it', async () => {
+    const { startLocalDynamo } = await import('../support/dynalite.ts');
+    const { DynamoRequestOnce } = await import('../../functions/adapters/request-once.ts');
+    const dynamo = await startLocalDynamo();
+    try {
+      const once = new DynamoRequestOnce(dynamo.client, dynamo.tableName);
+      const t = NOW.getTime();
+      const results = await Promise.all([once.firstTime('sig#abc', t, 600_000), once.firstTime('sig#abc', t, 600_000)]);
+      expect(results.sort()).toEqual([false, true]);
+      expect(await once.firstTime('sig#abc', t + 599_000, 600_000)).toBe(false);
+      expect(await once.firstTime('sig#other', t, 600_000)).toBe(true);
+      expect(await once.firstTime('sig#abc', t + 600_001, 600_000)).toBe(true);
+    } finally {
+      await dynamo.close();
+    }
   });
 });

@@ -8,7 +8,7 @@ import { REVOKE_POLICY_NAME, revokeOlderSessionsDocument } from '../../functions
 import type { ResponseEventDetail } from '../../functions/respond/responder.ts';
 import { startIamStsStandIn, type IamStsStandIn } from '../standins/iam-sts.ts';
 import { CENTRAL_KEY, wireResponder } from './harness.ts';
-import { NOW, NOW_CUTOFF, PROD, PROD_KEY, PROD_OTHER_KEY, STAGING, STAGING_KEY, makeFinding, prodRoleSession, stagingKeyCredential, testConfig } from './fixtures.ts';
+import { NOW, NOW_CUTOFF, PROD, PROD_KEY, PROD_OTHER_KEY, STAGING, STAGING_KEY, makeFinding, prodKeyCredential, prodRoleSession, stagingKeyCredential, testConfig } from './fixtures.ts';
 
 let standIn: IamStsStandIn;
 let wired: ReturnType<typeof wireResponder>;
@@ -78,6 +78,13 @@ describe('respond over the IAM/STS stand-in', () => {
     expect(record?.state).toBe('responded');
     expect(record?.finding.response[0]!.status).toBe('done');
     expect(wired.counts.get(METRICS.revocations)).toBe(1);
+  });
+
+  it('revoke the source (issue 15 item 2): a production key that assumed a production role cannot assume it again', async () => {
+    await wired.responder.respond(makeFinding({ credential: prodRoleSession(), lineage: [prodKeyCredential()] }));
+    expect(standIn.rolePolicy(PROD, 'ProdDeploy', REVOKE_POLICY_NAME)).toBeDefined();
+    expect(standIn.keyStatus(PROD, 'ci-deployer', PROD_KEY)).toBe('Inactive');
+    expect(standIn.keyStatus(PROD, 'ci-deployer', PROD_OTHER_KEY)).toBe('Active');
   });
 
   it('role session with lineage to a staging key: deny on the prod role and the staging key, each in its own account', async () => {
@@ -383,6 +390,18 @@ describe('restore', () => {
     expect(standIn.calls('UpdateAccessKey')).toHaveLength(1);
     expect(standIn.keyStatus(PROD, 'ci-deployer', PROD_KEY)).toBe('Inactive');
     expect(published().at(-1)!.restoreRefused).toContain('approver');
+  });
+
+  it('refuses every restore when paging.approvers is empty, as undo does (issue 15 item 9)', async () => {
+    const open = wireResponder(standIn, testConfig({ paging: { approvers: [] } }), { now: () => NOW });
+    const finding = makeFinding();
+    await open.responder.respond(finding);
+    expect(standIn.keyStatus(PROD, 'ci-deployer', PROD_KEY)).toBe('Inactive');
+    const outcome = await open.responder.restore({ findingId: finding.id, approver: { id: 'U0ANYBODY1', name: 'Anybody' }, reason: 'let me back in' });
+    expect(outcome).toMatchObject({ status: 'refused', reason: expect.stringContaining('paging.approvers is empty') });
+    expect(standIn.keyStatus(PROD, 'ci-deployer', PROD_KEY)).toBe('Inactive');
+    expect(standIn.calls('UpdateAccessKey')).toHaveLength(1);
+    open.close();
   });
 
   it('refuses an unknown finding and an approver not in paging.approvers', async () => {

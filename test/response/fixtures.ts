@@ -11,8 +11,11 @@ export const PROD_KEY = 'AKIAPRODCIDEPLOYER01';
 export const PROD_OTHER_KEY = 'AKIAPRODCIDEPLOYER02';
 export const STAGING_KEY = 'AKIASTAGINGDEVUSER01';
 
+/** The approver the response tests restore as (respond refuses every restore when paging.approvers is empty). */
+export const APPROVER_ID = 'U0ONCALL1';
+
 export function testConfig(overrides: Record<string, unknown> = {}): BlastwallConfig {
-  return parseConfig({ ...EXAMPLE_CONFIG, ...overrides });
+  return parseConfig({ ...EXAMPLE_CONFIG, paging: { approvers: [APPROVER_ID] }, ...overrides });
 }
 
 export function prodKeyCredential(): Credential {

@@ -5,12 +5,12 @@ import { MemoryEventPublisher } from '../../functions/adapters/event-publisher.t
 import { IamRevoker } from '../../functions/adapters/iam-revoker.ts';
 import { MemoryResponseLedger, type ResponseLedger } from '../../functions/adapters/response-ledger.ts';
 import { IamClients, ResponderCredentials } from '../../functions/adapters/responder-credentials.ts';
-import { createResponder, type ResponseMetrics } from '../../functions/respond/responder.ts';
+import { createResponder, type ResponseMetrics, type Revoker } from '../../functions/respond/responder.ts';
 import type { IamStsStandIn } from '../standins/iam-sts.ts';
 
 export const CENTRAL_KEY = 'AKIACENTRALRESPONDFN';
 
-export function wireResponder(standIn: IamStsStandIn, config: BlastwallConfig, options: { ledger?: ResponseLedger; now?: () => Date; ownRoleArns?: string[] } = {}) {
+export function wireResponder(standIn: IamStsStandIn, config: BlastwallConfig, options: { ledger?: ResponseLedger; now?: () => Date; ownRoleArns?: string[]; wrapRevoker?: (revoker: Revoker) => Revoker } = {}) {
   const sts = new STSClient({
     region: 'us-east-1',
     endpoint: standIn.endpoint,
@@ -32,7 +32,7 @@ export function wireResponder(standIn: IamStsStandIn, config: BlastwallConfig, o
   const responder = createResponder({
     config,
     ledger,
-    revoker,
+    revoker: options.wrapRevoker ? options.wrapRevoker(revoker) : revoker,
     publisher,
     metrics,
     ...(options.now ? { now: options.now } : {}),

@@ -3,7 +3,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResponseAction } from '../../functions/core/finding.ts';
-import { acquireRevocationSlot, MemoryResponseLedger, type ResponseLedger } from '../../functions/adapters/response-ledger.ts';
+import { acquireRevocationSlot, MemoryResponseLedger, releaseRevocationSlot, type ResponseLedger } from '../../functions/adapters/response-ledger.ts';
 import { DynamoResponseLedger } from '../../functions/adapters/response-ledger-dynamodb.ts';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { startLocalDynamo, type LocalDynamo } from '../support/dynalite.ts';
@@ -130,16 +130,36 @@ describe.each(ledgers)('response ledger contract: %s', (name, make) => {
     expect(await ledger.get('unknown-' + finding.id)).toBeUndefined();
   });
 
-  it('holds: which findings rely on a revocation', async () => {
+  it('holds: which findings rely on a revocation, and the state before Blastwall acted', async () => {
     const ledger = make();
     const key = `${PROD}#key#${PROD_KEY}#${name}`;
-    await ledger.addHold(key, 'f-2', NOW);
-    await ledger.addHold(key, 'f-1', NOW);
-    await ledger.addHold(key, 'f-1', NOW);
+    expect(await ledger.takeHold(key, 'f-2', 'Active', NOW)).toEqual({ holders: ['f-2'], prior: 'Active', first: true, joined: true });
+    // A later finding joins; what it observed (Inactive: Blastwall's own revocation) does not replace the prior state.
+    expect(await ledger.takeHold(key, 'f-1', 'Inactive', NOW)).toEqual({ holders: ['f-1', 'f-2'], prior: 'Active', first: false, joined: true });
+    expect(await ledger.takeHold(key, 'f-1', 'Inactive', NOW)).toMatchObject({ holders: ['f-1', 'f-2'], first: false, joined: false });
     expect(await ledger.holders(key)).toEqual(['f-1', 'f-2']);
-    await ledger.releaseHold(key, 'f-2');
+    expect(await ledger.releaseHold(key, 'f-2')).toEqual({ holders: ['f-1'], prior: 'Active' });
     expect(await ledger.holders(key)).toEqual(['f-1']);
+    expect(await ledger.releaseHold(key, 'f-1')).toEqual({ holders: [], prior: 'Active' });
+    // A failed undo puts the finding back, prior untouched.
+    await ledger.rejoinHold(key, 'f-1', NOW);
+    expect(await ledger.takeHold(key, 'f-3', 'Inactive', NOW)).toMatchObject({ holders: ['f-1', 'f-3'], prior: 'Active', first: false });
+    await ledger.releaseHold(key, 'f-1');
+    await ledger.releaseHold(key, 'f-3');
+    // Nobody holds it any more: the next hold starts afresh with what it observed.
+    expect(await ledger.takeHold(key, 'f-4', 'Inactive', NOW)).toEqual({ holders: ['f-4'], prior: 'Inactive', first: true, joined: true });
     expect(await ledger.holders(key + '-other')).toEqual([]);
+    expect(await ledger.releaseHold(key + '-other', 'f-9')).toEqual({ holders: [] });
+  });
+
+  it('holds: concurrent findings on one target agree on one prior state', async () => {
+    const ledger = make();
+    const key = `${PROD}#key#race#${name}#${Math.random()}`;
+    const taken = await Promise.all(Array.from({ length: 6 }, (_, i) => ledger.takeHold(key, `r-${i}`, i === 0 ? 'Active' : 'Inactive', NOW)));
+    expect(taken.filter((t) => t.first)).toHaveLength(1);
+    const prior = taken.find((t) => t.first)!.prior;
+    expect(taken.every((t) => t.prior === prior)).toBe(true);
+    expect(await ledger.holders(key)).toHaveLength(6);
   });
 
   it('circuit breaker: at most N revocations per window across concurrent callers, freed as the window slides', async () => {
@@ -155,11 +175,33 @@ describe.each(ledgers)('response ledger contract: %s', (name, make) => {
     expect((await acquireRevocationSlot(ledger, settings, { findingId: 'g', target: 't', now: new Date(base.getTime() + 9 * 60_000) })).open).toBe(true);
     // Releasing a slot (a revocation that did not happen) frees it.
     const first = taken.find((d) => !d.open)!;
-    if (!first.open) await ledger.releaseBreakerSlot(first.slot.index, first.slot.findingId, first.slot.at);
+    if (!first.open && 'slot' in first) await ledger.releaseBreakerSlot(first.slot.index, first.slot.findingId, first.slot.at);
     expect((await acquireRevocationSlot(ledger, settings, { findingId: 'h', target: 't', now: new Date(base.getTime() + 9 * 60_000) })).open).toBe(false);
     // After the window: free again.
     const later = await acquireRevocationSlot(ledger, settings, { findingId: 'i', target: 't', now: new Date(base.getTime() + 10 * 60_000 + 1) });
     expect(later.open).toBe(false);
+  });
+
+  it('circuit breaker fairness: one target takes at most one slot per window, even when claimed concurrently', async () => {
+    const ledger = make();
+    const base = new Date(NOW.getTime() + Math.floor(Math.random() * 1e9) * 1000 + 2e12);
+    const same = await Promise.all(Array.from({ length: 6 }, (_, i) => acquireRevocationSlot(ledger, settings, { findingId: `s-${i}`, target: 'acct|role', now: base })));
+    expect(same.every((d) => !d.open)).toBe(true);
+    expect(same.filter((d) => 'slot' in d)).toHaveLength(1);
+    const owner = same.find((d) => 'slot' in d)!;
+    const ownerId = 'slot' in owner ? owner.slot.findingId : 'none';
+    expect(same.filter((d) => 'sharedWith' in d).map((d) => ('sharedWith' in d ? d.sharedWith.findingId : ''))).toEqual(Array(5).fill(ownerId));
+    expect((await ledger.breakerSlots()).filter((s) => s.until > base.getTime())).toHaveLength(1);
+    // Two other targets still fit (3 per window), the third does not.
+    expect((await acquireRevocationSlot(ledger, settings, { findingId: 'o-1', target: 'acct|key1', now: base })).open).toBe(false);
+    expect((await acquireRevocationSlot(ledger, settings, { findingId: 'o-2', target: 'acct|key2', now: base })).open).toBe(false);
+    const refused = await acquireRevocationSlot(ledger, settings, { findingId: 'o-3', target: 'acct|key3', now: base });
+    expect(refused.open).toBe(true);
+    // The refused target left no mark behind: once a slot frees it can take one.
+    if (!owner.open && 'slot' in owner) await releaseRevocationSlot(ledger, owner);
+    expect(await acquireRevocationSlot(ledger, settings, { findingId: 'o-3', target: 'acct|key3', now: base })).toMatchObject({ open: false, mark: { findingId: 'o-3' } });
+    // The released target is free to take a slot again (none is left now: the breaker says so).
+    expect((await acquireRevocationSlot(ledger, settings, { findingId: 's-9', target: 'acct|role', now: base })).open).toBe(true);
   });
 
   it('circuit breaker with maxRevocations 0 never revokes', async () => {
@@ -173,14 +215,14 @@ describe('DynamoDB ledger items', () => {
     const ledger = new DynamoResponseLedger({ client: dynamo.client, tableName: dynamo.tableName, retentionDays: 30 });
     const finding = makeFinding();
     await ledger.claim(finding, NOW, 60_000);
-    await ledger.addHold(`ttl#${finding.id}`, finding.id, NOW);
+    await ledger.takeHold(`ttl#${finding.id}`, finding.id, 'Active', NOW);
     const slot = { index: 999, until: NOW.getTime() + 600_000, findingId: finding.id, target: 't', at: NOW.toISOString() };
     expect(await ledger.takeBreakerSlot(slot, NOW.getTime())).toBe(true);
     const get = async (pk: string, sk: string) =>
       (await dynamo.client.send(new GetItemCommand({ TableName: dynamo.tableName, Key: { pk: { S: pk }, sk: { S: sk } } }))).Item;
     const nowS = Math.floor(NOW.getTime() / 1000);
     expect(Number((await get(`FINDING#${finding.id}`, 'FINDING'))!.expiresAt!.N)).toBe(nowS + 30 * 86_400);
-    expect(Number((await get(`FINDING#HOLD#ttl#${finding.id}`, `FINDING#${finding.id}`))!.expiresAt!.N)).toBe(nowS + 30 * 86_400);
+    expect(Number((await get(`FINDING#HOLD#ttl#${finding.id}`, 'TARGET'))!.expiresAt!.N)).toBe(nowS + 30 * 86_400);
     expect(Number((await get('BREAKER#org', 'SLOT#0999'))!.expiresAt!.N)).toBe(Math.floor(slot.until / 1000) + 86_400);
     await ledger.releaseBreakerSlot(999, finding.id, slot.at);
     expect(await get('BREAKER#org', 'SLOT#0999')).toBeUndefined();

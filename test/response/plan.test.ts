@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { planResponse, describeApiCall, stricterMode } from '../../functions/core/response/plan.ts';
 import { REVOKE_POLICY_NAME, cutoffOfDocument, revocationCutoff } from '../../functions/core/response/policy-document.ts';
 import { ACTION_CODES } from '../../functions/core/response/codes.ts';
+import { inexactOwnRoleArns } from '../../functions/core/response/protected.ts';
 import { DEV, NOW, NOW_CUTOFF, PROD, PROD_KEY, STAGING, STAGING_KEY, makeFinding, prodKeyCredential, prodRoleSession, stagingKeyCredential, testConfig } from './fixtures.ts';
 
 const ctx = (overrides: Partial<Parameters<typeof planResponse>[1]> = {}) => ({ config: testConfig(), now: NOW, ...overrides });
@@ -81,9 +82,40 @@ describe('planResponse: the revocation per credential kind', () => {
     expect(actions[1]!.detail).toContain('lineage');
   });
 
-  it('lineage within the same environment is not revoked for a role session', () => {
+  it('revoke the source (issue 15 item 2): a production key that assumed a production role is deactivated with the role\'s sessions', () => {
+    // Same environment: revoking the role's sessions alone lets the key assume the role again 20 s later.
     const finding = makeFinding({ credential: prodRoleSession(), lineage: [prodKeyCredential()] });
-    expect(planResponse(finding, ctx()).map((a) => a.action)).toEqual(['iam:PutRolePolicy']);
+    const actions = planResponse(finding, ctx());
+    expect(actions.map((a) => [a.action, a.account, a.target, a.status])).toEqual([
+      ['iam:PutRolePolicy', PROD, `arn:aws:iam::${PROD}:role/ProdDeploy`, 'planned'],
+      ['iam:UpdateAccessKey', PROD, PROD_KEY, 'planned'],
+    ]);
+    expect(actions[1]!.detail).toContain('which can mint it again');
+  });
+
+  it('role chaining: the older sessions of every role in the chain are ended, and the key at its root deactivated', () => {
+    const roleA = { ...prodRoleSession(), accessKeyId: 'ASIACHAINROLEA000001', arn: `arn:aws:sts::${PROD}:assumed-role/ChainA/s1`, issuerArn: `arn:aws:iam::${PROD}:role/ChainA`, principalName: 'ChainA', sessionName: 's1' };
+    const finding = makeFinding({ credential: prodRoleSession(), lineage: [roleA, prodKeyCredential()] });
+    expect(planResponse(finding, ctx()).map((a) => [a.action, a.target, a.status])).toEqual([
+      ['iam:PutRolePolicy', `arn:aws:iam::${PROD}:role/ProdDeploy`, 'planned'],
+      ['iam:PutRolePolicy', `arn:aws:iam::${PROD}:role/ChainA`, 'planned'],
+      ['iam:UpdateAccessKey', PROD_KEY, 'planned'],
+    ]);
+  });
+
+  it('a source no API can revoke (a federated identity) is a manual step that escalates; a user session source also loses its minting key', () => {
+    const federated = { type: 'federated' as const, arn: `arn:aws:sts::${PROD}:assumed-role/WebIdentityRole/sub-123`, accountId: PROD, principalName: 'accounts.google.com', homeEnvironment: 'production' };
+    const finding = makeFinding({ credential: prodRoleSession(), lineage: [federated] });
+    const actions = planResponse(finding, ctx());
+    expect(actions[1]).toMatchObject({ action: 'manual', status: 'skipped', code: ACTION_CODES.notRevocable, escalate: true });
+    expect(actions[1]!.detail).toContain('identity provider');
+    const userSession = { type: 'user-session' as const, accessKeyId: 'ASIASESSIONTOKEN0002', arn: `arn:aws:iam::${PROD}:user/ci-deployer`, accountId: PROD, principalName: 'ci-deployer', homeEnvironment: 'production' };
+    const chained = makeFinding({ credential: prodRoleSession(), lineage: [userSession, prodKeyCredential()] });
+    expect(planResponse(chained, ctx()).map((a) => [a.action, a.target])).toEqual([
+      ['iam:PutRolePolicy', `arn:aws:iam::${PROD}:role/ProdDeploy`],
+      ['iam:PutUserPolicy', `arn:aws:iam::${PROD}:user/ci-deployer`],
+      ['iam:UpdateAccessKey', PROD_KEY],
+    ]);
   });
 
   it.each([
@@ -173,17 +205,25 @@ describe('planResponse: policy', () => {
     expect(a!.detail).toContain('arn:aws:iam::*:role/BreakGlass*');
   });
 
-  it("Blastwall's own roles (env list and the responder role) are never revoked", () => {
-    const own = makeFinding({
-      credential: { ...prodRoleSession(), issuerArn: `arn:aws:iam::${PROD}:role/blastwall-respond-fn`, principalName: 'blastwall-respond-fn', arn: `arn:aws:sts::${PROD}:assumed-role/blastwall-respond-fn/x` },
+  it("Blastwall's own roles (exact ARNs from the config, the env list and the responder role) are never revoked", () => {
+    const session = (role: string, account = PROD) =>
+      makeFinding({ credential: { ...prodRoleSession(), accountId: account, issuerArn: `arn:aws:iam::${account}:role/${role}`, principalName: role, arn: `arn:aws:sts::${account}:assumed-role/${role}/x` } });
+    for (const role of ['Blastwall-respond-function', 'Blastwall-detect-function', 'Blastwall-forwarder-us-east-1', 'BlastwallResponder']) {
+      const [a] = planResponse(session(role), ctx());
+      expect(a, role).toMatchObject({ status: 'skipped', code: 'protected' });
+    }
+    expect(planResponse(session('BlastwallResponder'), ctx())[0]!.detail).toContain('responder role');
+    expect(planResponse(session('blastwall-respond-fn'), ctx({ ownRoleArns: ['arn:aws:iam::*:role/blastwall-respond-fn'] }))[0]).toMatchObject({ status: 'skipped', code: 'protected' });
+  });
+
+  it('no immunity by name (issue 15 item 1): a role an attacker named Blastwall-anything, or a name glob, protects nothing', () => {
+    const attacker = makeFinding({
+      credential: { ...prodRoleSession(), issuerArn: `arn:aws:iam::${PROD}:role/Blastwall-anything`, principalName: 'Blastwall-anything', arn: `arn:aws:sts::${PROD}:assumed-role/Blastwall-anything/x` },
     });
-    expect(planResponse(own, ctx({ ownRoleArns: ['arn:aws:iam::*:role/blastwall-*'] }))[0]).toMatchObject({ status: 'skipped', code: 'protected' });
-    const responder = makeFinding({
-      credential: { ...prodRoleSession(), issuerArn: `arn:aws:iam::${PROD}:role/BlastwallResponder`, principalName: 'BlastwallResponder', arn: `arn:aws:sts::${PROD}:assumed-role/BlastwallResponder/blastwall-respond` },
-    });
-    const [r] = planResponse(responder, ctx());
-    expect(r).toMatchObject({ status: 'skipped', code: 'protected' });
-    expect(r!.detail).toContain('responder role');
+    expect(planResponse(attacker, ctx())[0]).toMatchObject({ action: 'iam:PutRolePolicy', status: 'planned' });
+    // What the central stack used to pass: name globs. They no longer make anything immune.
+    expect(planResponse(attacker, ctx({ ownRoleArns: ['arn:aws:iam::*:role/Blastwall*', 'arn:aws:iam::*:role/BlastwallResponder'] }))[0]).toMatchObject({ status: 'planned' });
+    expect(inexactOwnRoleArns(['arn:aws:iam::*:role/Blastwall*', `arn:aws:iam::${PROD}:role/Blastwall-page-function`])).toEqual(['arn:aws:iam::*:role/Blastwall*']);
   });
 
   it('a protected end of the lineage is skipped while the other end is revoked', () => {

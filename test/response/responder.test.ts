@@ -239,7 +239,7 @@ describe('respond handler', () => {
     const handler = createHandler(() => ({ responder, flush: () => flushed++ }));
     const finding = makeFinding();
     expect(await handler(event('Blastwall Finding', finding))).toMatchObject({ status: 'responded', findingId: finding.id });
-    expect(await handler(event('Blastwall Restore Requested', { findingId: finding.id, approver: { id: 'U1', name: 'Ada' }, reason: 'fp' }))).toMatchObject({ status: 'done' });
+    expect(await handler(event('Blastwall Restore Requested', { findingId: finding.id, approver: { id: 'U0ONCALL1', name: 'Ada' }, reason: 'fp' }))).toMatchObject({ status: 'done' });
     expect(await handler(event('Blastwall Restore Requested', { findingId: finding.id, reason: 'fp' }))).toMatchObject({ status: 'refused' });
     expect(await handler(event('Blastwall Finding', finding, 'evil.source'))).toMatchObject({ status: 'ignored' });
     expect(await handler(event('Something Else', {}))).toMatchObject({ status: 'ignored' });

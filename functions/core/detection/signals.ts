@@ -15,6 +15,7 @@ import { describeCredential, isServiceCall, networkOf } from './keys.ts';
 import { ENVIRONMENT_ADJUSTMENT, FAILED_ATTEMPT_ADJUSTMENT, FAILED_ATTEMPT_ADJUSTMENT_FOR_INTENT, type Signal, type SignalId, shift } from './scoring.ts';
 import type { ActorState, ActorUse, CreatedResource, PrincipalState, SessionLineage } from './state-store.ts';
 import { type BurstStatus, type DeniedStatus, type SessionTheft } from './history-signals.ts';
+import { selfProtection } from './self-protection.ts';
 
 export type DetectionSettings = BlastwallConfig['detection'];
 
@@ -367,7 +368,7 @@ export const deletesOwnRecentCreation: SignalFunction = (event, history) => {
     id: 'deletes-own-recent-creation',
     severity: 'info',
     mitigating: true,
-    text: `It deletes ${what}, which the same principal created ${duration(event.timeMs - oldest)} earlier: cleaning up its own work${
+    text: `It ${/^(Delete|Terminate|Remove|Schedule|Disassociate)/.test(event.action.name) ? 'deletes' : 'acts on'} ${what}, which the same principal created ${duration(event.timeMs - oldest)} earlier: cleaning up its own work${
       blinding ? ' — but it is a log it created, and logs going away is how attackers hide, so it stays a finding' : ''
     }.`,
   };
@@ -439,6 +440,7 @@ export const SIGNALS: readonly SignalFunction[] = [
   stolenSession,
   deletesOwnRecentCreation,
   routineInLowEnvironment,
+  selfProtection,
 ];
 
 export function evaluateSignals(event: AuditEvent, history: History): Signal[] {

@@ -13,8 +13,9 @@ const payloadSchema = z.object({
   container: z.object({ channel_id: z.string().max(40).optional(), message_ts: z.string().max(40).optional() }).partial().optional(),
   channel: z.object({ id: z.string().max(40) }).partial().optional(),
   message: z.object({ ts: z.string().max(40) }).partial().optional(),
+  trigger_id: z.string().max(200).optional(),
   actions: z
-    .array(z.object({ action_id: z.string().max(255), value: z.string().max(2000).optional() }))
+    .array(z.object({ action_id: z.string().max(255), value: z.string().max(2000).optional(), action_ts: z.string().max(40).optional() }))
     .min(1),
 });
 
@@ -26,6 +27,9 @@ export interface UndoInteraction {
   user: SlackUser;
   channel?: string;
   messageTs?: string;
+  /** Slack's ids of this click (replay protection). */
+  triggerId?: string;
+  actionTs?: string;
 }
 
 export type ParseResult = { ok: true; interaction: UndoInteraction } | { ok: false; reason: string };
@@ -56,6 +60,8 @@ export function parseInteraction(rawBody: string): ParseResult {
       user: { id: p.user.id, name: p.user.username ?? p.user.name ?? p.user.id },
       ...(channel ? { channel } : {}),
       ...(messageTs ? { messageTs } : {}),
+      ...(p.trigger_id ? { triggerId: p.trigger_id } : {}),
+      ...(action.action_ts ? { actionTs: action.action_ts } : {}),
     },
   };
 }

@@ -14,6 +14,7 @@ import {
 } from './describe.ts';
 import { describeApiCall } from './describe.ts';
 import { escalationReason, pageSeverity } from './routing.ts';
+import { plainOneLine } from './sanitise.ts';
 
 const ANSI = {
   reset: '\u001b[0m',
@@ -33,16 +34,16 @@ export function renderPageText(finding: Finding, opts: { color?: boolean } = {})
   const lines: string[] = [];
 
   lines.push(
-    `${c('bold', c(sevColor, `[${severity.toUpperCase()}]`))} ${c('bold', finding.environment)} · account ${finding.account} · ${finding.region} · ${finding.time}`,
+    `${c('bold', c(sevColor, `[${severity.toUpperCase()}]`))} ${c('bold', oneLine(finding.environment))} · account ${oneLine(finding.account)} · ${oneLine(finding.region)} · ${oneLine(finding.time)}`,
   );
   lines.push(c('bold', oneLine(finding.summary)));
   const escalation = escalationReason(finding);
-  if (escalation) lines.push(c('red', escalation));
+  if (escalation) lines.push(c('red', oneLine(escalation)));
   lines.push('');
-  lines.push(`${label('Credential')}${describeCredential(finding.credential)}`);
-  lines.push(`${label('Crossed')}${describeCrossing(finding)}`);
-  for (const l of finding.lineage) lines.push(`${label('Minted by')}${describeCredential(l)}`);
-  lines.push(`${label('From')}${finding.actor.sourceIp} · ${finding.actor.userAgentFamily}`);
+  lines.push(`${label('Credential')}${oneLine(describeCredential(finding.credential))}`);
+  lines.push(`${label('Crossed')}${oneLine(describeCrossing(finding))}`);
+  for (const l of finding.lineage) lines.push(`${label('Minted by')}${oneLine(describeCredential(l))}`);
+  lines.push(`${label('From')}${oneLine(finding.actor.sourceIp)} · ${oneLine(finding.actor.userAgentFamily)}`);
 
   lines.push('');
   lines.push(c('bold', 'Why'));
@@ -57,7 +58,7 @@ export function renderPageText(finding: Finding, opts: { color?: boolean } = {})
   for (const a of finding.response) {
     const word = statusWord(a);
     const color = word === 'done' ? 'green' : word === 'FAILED' ? 'red' : word === 'skipped' || word === 'to do' ? 'yellow' : 'cyan';
-    lines.push(`  ${c(color, pad(word, 9))} ${describeApiCall(a)}`);
+    lines.push(`  ${c(color, pad(word, 9))} ${oneLine(describeApiCall(a))}`);
     if (a.detail && a.action !== 'manual') lines.push(`  ${' '.repeat(9)} ${oneLine(a.detail)}`);
     if (a.undo) lines.push(`  ${' '.repeat(9)} undo: ${oneLine(a.undo)}`);
   }
@@ -70,14 +71,14 @@ export function renderPageText(finding: Finding, opts: { color?: boolean } = {})
     lines.push('');
     lines.push(c('bold', 'Events that led here'));
     for (const e of events) {
-      const err = e.errorCode ? c('yellow', ` ${e.errorCode}`) : '';
-      lines.push(`  ${shortTime(e.time)}  ${pad(e.eventName, 24)} ${pad(e.environment, 12)} ${pad(e.sourceIp, 15)} ${e.accessKeyId ?? ''}${err}`.trimEnd());
+      const err = e.errorCode ? c('yellow', ` ${oneLine(e.errorCode)}`) : '';
+      lines.push(`  ${oneLine(shortTime(e.time))}  ${pad(oneLine(e.eventName), 24)} ${pad(oneLine(e.environment), 12)} ${pad(oneLine(e.sourceIp), 15)} ${oneLine(e.accessKeyId ?? '')}${err}`.trimEnd());
     }
   }
 
   lines.push('');
-  for (const link of findingLinks(finding)) lines.push(`${label('CloudTrail')}${link.href}`);
-  lines.push(`${label('Finding')}${finding.id}`);
+  for (const link of findingLinks(finding)) lines.push(`${label('CloudTrail')}${oneLine(link.href)}`);
+  lines.push(`${label('Finding')}${oneLine(finding.id)}`);
   return lines.join('\n');
 }
 
@@ -89,6 +90,7 @@ function pad(s: string, n: number): string {
   return s.length >= n ? `${s} ` : s + ' '.repeat(n - s.length);
 }
 
+/** Event text on one line, without control characters or ANSI escapes (only Blastwall colours the terminal). */
 function oneLine(s: string): string {
-  return s.replace(/\s+/g, ' ').trim();
+  return plainOneLine(s);
 }

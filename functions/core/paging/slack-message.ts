@@ -16,6 +16,7 @@ import {
   statusWord,
 } from './describe.ts';
 import type { PageView } from './page-state.ts';
+import { codeSpan, escapeMrkdwn, plainOneLine, preformatted, truncateMrkdwn, truncatePlain } from './sanitise.ts';
 import { escalationReason, pageSeverity } from './routing.ts';
 
 export const ACTION_IDS = {
@@ -50,25 +51,19 @@ const STATUS_EMOJI: Record<string, string> = {
   restored: ':leftwards_arrow_with_hook:',
 };
 
-/** Escape the three characters Slack mrkdwn treats as control characters. */
-export function escapeMrkdwn(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
-function truncate(s: string, max: number): string {
-  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
-}
+export { escapeMrkdwn } from './sanitise.ts';
 
 function code(s: string): string {
-  return `\`${escapeMrkdwn(s).replace(/`/g, "'")}\``;
+  return codeSpan(s);
 }
 
+/** A mrkdwn text object. `verbatim: true`: Slack does not turn URLs, #channels or @names into links or mentions. */
 function text(s: string, max = 3000) {
-  return { type: 'mrkdwn', text: truncate(s, max) };
+  return { type: 'mrkdwn', text: truncateMrkdwn(s, max), verbatim: true };
 }
 
 function plain(s: string, max = 150) {
-  return { type: 'plain_text', text: truncate(s, max), emoji: true };
+  return { type: 'plain_text', text: truncatePlain(plainOneLine(s), max), emoji: true };
 }
 
 /** One line for notifications, screen readers and the thread. */
@@ -82,7 +77,13 @@ export function fallbackText(view: PageView): string {
   else if (failed.length > 0) outcome = ' — revocation FAILED, act now';
   else if (done.length > 0) outcome = ` — revoked ${done.map((a) => a.target).join(', ')}`;
   else if (f.mode === 'dry-run') outcome = ' — dry-run, nothing revoked';
-  return truncate(`[${severity.toUpperCase()}] ${f.environment}: ${f.summary}${outcome}`, 3000);
+  // The fallback `text` is mrkdwn too (notifications, the thread): escaped like every block.
+  return truncateMrkdwn(escapeMrkdwn(plainOneLine(`[${severity.toUpperCase()}] ${f.environment}: ${f.summary}${outcome}`)), 3000);
+}
+
+/** One line of attacker text as inert mrkdwn. */
+function t(s: string): string {
+  return escapeMrkdwn(plainOneLine(s));
 }
 
 export function buildSlackMessage(view: PageView): SlackMessage {
@@ -99,34 +100,34 @@ export function buildSlackMessage(view: PageView): SlackMessage {
   blocks.push({
     type: 'section',
     block_id: 'bw_summary',
-    text: text(`${SEVERITY_EMOJI[severity] ?? ''} *${escapeMrkdwn(f.summary)}*${escalation ? `\n:warning: ${escapeMrkdwn(escalation)}` : ''}`),
+    text: text(`${SEVERITY_EMOJI[severity] ?? ''} *${t(f.summary)}*${escalation ? `\n:warning: ${t(escalation)}` : ''}`),
   });
   blocks.push({
     type: 'section',
     block_id: 'bw_facts',
     fields: [
-      text(`*Credential*\n${escapeMrkdwn(describeCredential(f.credential))}`, 2000),
-      text(`*Environments crossed*\n${escapeMrkdwn(describeCrossing(f))}`, 2000),
-      text(`*Account · region*\n${f.account} · ${escapeMrkdwn(f.region)}`, 2000),
-      text(`*From*\n${escapeMrkdwn(f.actor.sourceIp)} · ${escapeMrkdwn(f.actor.userAgentFamily)}`, 2000),
-      ...f.lineage.slice(0, 6).map((l) => text(`*Minted by*\n${escapeMrkdwn(describeCredential(l))}`, 2000)),
+      text(`*Credential*\n${code(describeCredential(f.credential))}`, 2000),
+      text(`*Environments crossed*\n${t(describeCrossing(f))}`, 2000),
+      text(`*Account · region*\n${f.account} · ${t(f.region)}`, 2000),
+      text(`*From*\n${t(f.actor.sourceIp)} · ${t(f.actor.userAgentFamily)}`, 2000),
+      ...f.lineage.slice(0, 6).map((l) => text(`*Minted by*\n${code(describeCredential(l))}`, 2000)),
     ],
   });
 
-  const reasons = f.reasons.map((r) => `• ${r.mitigating ? '_(mitigating)_' : `*[${r.severity}]*`} ${escapeMrkdwn(r.text)}`);
+  const reasons = f.reasons.map((r) => `• ${r.mitigating ? '_(mitigating)_' : `*[${r.severity}]*`} ${t(r.text)}`);
   blocks.push({ type: 'section', block_id: 'bw_reasons', text: text(`*Why*\n${reasons.join('\n') || '—'}`) });
 
   const actions = f.response.map((a) => {
     const word = statusWord(a);
     const lines = [`${STATUS_EMOJI[word] ?? ''} *${word}* ${code(describeApiCall(a))}`];
-    if (a.detail && a.action !== 'manual') lines.push(`      ${escapeMrkdwn(a.detail)}`);
+    if (a.detail && a.action !== 'manual') lines.push(`      ${t(a.detail)}`);
     if (a.undo) lines.push(`      undo: ${code(a.undo)}`);
     return lines.join('\n');
   });
   blocks.push({
     type: 'section',
     block_id: 'bw_response',
-    text: text(`*${escapeMrkdwn(responseHeading(f))}*\n${actions.join('\n') || '—'}`),
+    text: text(`*${t(responseHeading(f))}*\n${actions.join('\n') || '—'}`),
   });
 
   const events = lastEvents(f);
@@ -137,15 +138,15 @@ export function buildSlackMessage(view: PageView): SlackMessage {
     blocks.push({
       type: 'section',
       block_id: 'bw_events',
-      text: text(`*Events that led here*\n\`\`\`${escapeMrkdwn(rows.join('\n')).replace(/`/g, "'")}\`\`\``),
+      text: text(`*Events that led here*\n${preformatted(rows)}`),
     });
   }
 
-  const links = findingLinks(f).map((l) => `<${l.href}|${escapeMrkdwn(l.text)}>`);
+  const links = findingLinks(f).map((l) => `<${l.href}|${t(l.text)}>`);
   blocks.push({
     type: 'context',
     block_id: 'bw_links',
-    elements: [text([...links, `finding \`${escapeMrkdwn(f.id)}\``].join(' · '))],
+    elements: [text([...links, `finding ${code(f.id)}`].join(' · '))],
   });
 
   const state = stateLine(view);
@@ -182,9 +183,9 @@ function stateLine(view: PageView): string | undefined {
   if (view.restored) {
     const r = view.restored;
     const who = r.approver?.name ?? r.by;
-    return `:leftwards_arrow_with_hook: Credential restored${who ? ` — approved by ${escapeMrkdwn(who)}` : ''}${r.at ? ` at ${escapeMrkdwn(r.at)}` : ''}${r.reason ? `: ${escapeMrkdwn(r.reason)}` : ''}`;
+    return `:leftwards_arrow_with_hook: Credential restored${who ? ` — approved by ${t(who)}` : ''}${r.at ? ` at ${t(r.at)}` : ''}${r.reason ? `: ${t(r.reason)}` : ''}`;
   }
-  if (view.restoreProblem && !view.decision) return `:warning: ${escapeMrkdwn(view.restoreProblem)} — the credential stays revoked.`;
+  if (view.restoreProblem && !view.decision) return `:warning: ${t(view.restoreProblem)} — the credential stays revoked.`;
   if (view.decision?.kind === 'kept') return `:lock: Kept revoked by <@${view.decision.by.id}> at ${view.decision.at}`;
   if (view.decision?.kind === 'restore-requested')
     return `:hourglass_flowing_sand: Restore requested by <@${view.decision.by.id}> at ${view.decision.at} — Blastwall is restoring the credential`;
@@ -194,6 +195,6 @@ function stateLine(view: PageView): string | undefined {
 /** The thread reply that says what changed; undefined when nothing a human cares about did. */
 export function threadReplyText(changes: readonly string[]): string | undefined {
   if (changes.length === 0) return undefined;
-  return truncate(changes.map((c) => `• ${escapeMrkdwn(c)}`).join('\n'), 3000);
+  return truncateMrkdwn(changes.map((c) => `• ${t(plainOneLine(c))}`).join('\n'), 3000);
 }
 

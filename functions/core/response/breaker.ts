@@ -20,6 +20,26 @@ export interface BreakerSlot {
   at: string;
 }
 
+/**
+ * Fairness: one target (a key, a role's or a user's deny) occupies at most one slot per
+ * window. Its mark lives as long as the slot it took; a second finding on the same target
+ * within the window revokes without taking another slot (one attacker re-triggering
+ * findings on one role cannot use up the breaker and shield an unrelated credential).
+ */
+export interface TargetMark {
+  /** `account|target` of the revocation. */
+  target: string;
+  /** Epoch ms when the mark (and its slot) frees. */
+  until: number;
+  findingId: string;
+  at: string;
+}
+
+/** The breaker's identity of what a revocation acts on. */
+export function breakerTarget(action: { account: string; target: string }): string {
+  return `${action.account}|${action.target}`;
+}
+
 export interface SlotClaim {
   findingId: string;
   target: string;

@@ -102,7 +102,7 @@ interface Draft {
 function purposeText(purpose: Purpose, c: Credential): string {
   if (purpose === 'credential') return 'the credential in the finding';
   if (purpose === 'minting-key') return 'the long-term key that minted the session';
-  return `in the session's lineage, from environment ${c.homeEnvironment}`;
+  return `a source in the session's lineage, which can mint it again; from environment ${c.homeEnvironment}`;
 }
 
 function manual(c: Credential, account: string, target: string, detail: string): Draft {
@@ -300,18 +300,30 @@ function sameUser(a: Credential, b: Credential): boolean {
   return accountOf(a) === accountOf(b) && userNameOf(a) !== undefined && userNameOf(a) === userNameOf(b);
 }
 
-/** Every draft for the finding: its credential, the minting key, and the lineage when it crosses environments. */
+/** A user session whose minting key is not in the lineage: a manual step (the key can mint again). */
+function mintingKeyOf(c: Credential, lineage: readonly Credential[], cutoff: string, finding: Finding): Draft[] {
+  const key = lineage.find((l) => l.type === 'access-key' && sameUser(l, c));
+  return key ? draftsFor(key, 'minting-key', cutoff, finding) : [unknownMintingKey(c)];
+}
+
+/**
+ * Every draft for the finding: its credential, then its sources. Revoking a session alone
+ * leaves whatever minted it able to mint another one seconds later (a production key that
+ * assumed a production admin role simply assumes it again), so every credential in the
+ * lineage — nearest first, in any environment — is revoked as well: a key is deactivated,
+ * each role of a role chain gets the deny on its older sessions, a user session's user and
+ * minting key are revoked; a source no API can revoke (root, Identity Center, federated …)
+ * becomes a manual step that escalates the page.
+ */
 function drafts(finding: Finding, cutoff: string): Draft[] {
   const c = finding.credential;
   const out = draftsFor(c, 'credential', cutoff, finding);
   const lineage = finding.lineage ?? [];
-  if (c.type === 'user-session') {
-    const key = lineage.find((l) => l.type === 'access-key' && sameUser(l, c));
-    if (key) out.push(...draftsFor(key, 'minting-key', cutoff, finding));
-    else out.push(unknownMintingKey(c));
+  if (c.type === 'user-session') out.push(...mintingKeyOf(c, lineage, cutoff, finding));
+  for (const source of lineage) {
+    out.push(...draftsFor(source, 'lineage', cutoff, finding));
+    if (source.type === 'user-session') out.push(...mintingKeyOf(source, lineage, cutoff, finding));
   }
-  const crosses = lineage.some((l) => l.homeEnvironment !== c.homeEnvironment);
-  if (crosses) for (const l of lineage) out.push(...draftsFor(l, 'lineage', cutoff, finding));
   const seen = new Set<string>();
   return out.filter((d) => {
     const key = `${d.action}|${d.account}|${d.target}`;
@@ -334,6 +346,7 @@ export function planResponse(finding: Finding, ctx: PlanContext): ResponseAction
   const threshold = ctx.config.response.revokeAtSeverity;
   const belowThreshold = severityRank(finding.severity) < severityRank(threshold);
   const at = ctx.now.toISOString();
+  const ownRoleTampering = finding.reasons.some((r) => r.signal === 'detector-tamper' && !r.mitigating);
 
   return drafts(finding, cutoff).map((d): ResponseAction => {
     const targetEnvironment = resolver.forAccount(d.account);
@@ -350,7 +363,15 @@ export function planResponse(finding: Finding, ctx: PlanContext): ResponseAction
       return action;
     }
     if (protectedBy) {
-      return { ...action, status: 'skipped', code: ACTION_CODES.protected, detail: `not revoked: ${protectedBy}. Would have: ${d.detail}` };
+      const skipped: ResponseAction = { ...action, status: 'skipped', code: ACTION_CODES.protected, detail: `not revoked: ${protectedBy}. Would have: ${d.detail}` };
+      if (ownRoleTampering && protectedBy.includes("is Blastwall's own")) {
+        // Never hidden by Blastwall's own protection: a human revokes it.
+        skipped.escalate = true;
+        skipped.detail =
+          `not revoked by Blastwall: ${protectedBy}, and Blastwall never revokes itself — but this role is acting outside its job (detector tamper). ` +
+          `Do now: IAM console → Roles → the role in ${d.account} → Revoke active sessions; check the respond function's code, its recent deployments and who can change them. Would have: ${d.detail}`;
+      }
+      return skipped;
     }
     if (mode === 'page-only') {
       return {

@@ -1,9 +1,13 @@
 /**
- * Protected principals: never revoked. Those in config, Blastwall's own roles
- * (`BLASTWALL_OWN_ROLE_ARNS`) and, always, the responder role in every account.
+ * Protected principals: never revoked. Those in config (`protectedPrincipals` globs), and
+ * Blastwall's own roles by exact ARN — computed from the config by own-principals.ts, the
+ * same list the stacks create and the member responder's deny protects — plus any exact
+ * ARNs the deployment passes (`BLASTWALL_OWN_ROLE_ARNS`). No name glob: a role an
+ * attacker names `Blastwall-anything` is revoked like any other.
  */
 import type { BlastwallConfig } from '../config.ts';
 import { compileGlob } from '../glob.ts';
+import { matchOwnRole, ownRoles, type OwnRole } from './own-principals.ts';
 
 /** Assumed-role session ARN → the role ARN it belongs to (so role globs match sessions). */
 export function roleArnOfSession(arn: string): string | undefined {
@@ -13,24 +17,32 @@ export function roleArnOfSession(arn: string): string | undefined {
 
 /** Returns a matcher: the reason an ARN is protected, or undefined. */
 export function protectedMatcher(config: BlastwallConfig, ownRoleArns: readonly string[]): (arn: string | undefined) => string | undefined {
-  const responder = config.response.responderRoleName;
-  const entries: { re: RegExp; why: string }[] = [
-    ...config.protectedPrincipals.map((p) => ({ re: compileGlob(p), why: `protected principal (protectedPrincipals: ${p})` })),
-    ...ownRoleArns.map((p) => ({ re: compileGlob(p), why: `Blastwall's own role (${p})` })),
-    { re: compileGlob(`arn:*:iam::*:role/${responder}`), why: `Blastwall's own responder role (${responder})` },
-    { re: compileGlob(`arn:*:iam::*:role/*/${responder}`), why: `Blastwall's own responder role (${responder})` },
-  ];
+  const own = ownRoles(config);
+  const passed = ownRoleArns.map(ownRoleOfArn).filter((r): r is OwnRole => r !== undefined);
+  const entries: { re: RegExp; why: string }[] = config.protectedPrincipals.map((p) => ({ re: compileGlob(p), why: `protected principal (protectedPrincipals: ${p})` }));
   return (arn) => {
     if (!arn) return undefined;
     const candidates = [arn];
     const role = roleArnOfSession(arn);
     if (role) candidates.push(role);
     for (const candidate of candidates) {
+      const mine = matchOwnRole(own, candidate);
+      if (mine) return `${arn} is Blastwall's own ${mine.kind === 'responder' ? 'responder role' : mine.kind === 'forwarder' ? 'forwarder role' : 'function role'} (${mine.name})`;
+      const listed = matchOwnRole(passed, candidate);
+      if (listed) return `${arn} is Blastwall's own role (${listed.name}, BLASTWALL_OWN_ROLE_ARNS)`;
       const hit = entries.find((e) => e.re.test(candidate));
       if (hit) return `${arn} is a ${hit.why}`;
     }
     return undefined;
   };
+}
+
+const OWN_ROLE_ARN = /^arn:[\w-]+:iam::(\d{12}|\*):role\/([\w+=,.@-]{1,64})$/;
+
+/** An exact role ARN (the account may be `*`) as an own role; undefined for anything else (a name glob protects nothing). */
+function ownRoleOfArn(arn: string): OwnRole | undefined {
+  const m = OWN_ROLE_ARN.exec(arn);
+  return m ? { kind: 'central-function', account: m[1]!, name: m[2]! } : undefined;
 }
 
 /** Parses `BLASTWALL_OWN_ROLE_ARNS`: a JSON array or a comma-separated list. */
@@ -43,4 +55,9 @@ export function parseOwnRoleArns(value: string | undefined): string[] {
     return parsed.map((s) => s.trim()).filter(Boolean);
   }
   return text.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+/** The entries of `BLASTWALL_OWN_ROLE_ARNS` that are not exact role ARNs (they protect nothing). */
+export function inexactOwnRoleArns(arns: readonly string[]): string[] {
+  return arns.filter((a) => !OWN_ROLE_ARN.test(a));
 }

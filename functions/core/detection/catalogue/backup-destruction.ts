@@ -123,6 +123,8 @@ export const BACKUP_DESTRUCTION: readonly CatalogueEntry[] = [
     what: 'deletes an AWS Backup vault or removes its lock',
     destroysBackups: true,
     sources: [docs('AWS Backup API Reference: DeleteBackupVault / DeleteBackupVaultLockConfiguration')],
+    // A vault can only be deleted empty; deleting the one it created minutes earlier is a teardown.
+    target: { type: 'backup:vault', paths: [rp('backupVaultName')] },
   },
   {
     id: 'backup.delete-plan',
@@ -133,5 +135,6 @@ export const BACKUP_DESTRUCTION: readonly CatalogueEntry[] = [
     what: 'deletes an AWS Backup plan (no new backups will be taken)',
     destroysBackups: true,
     sources: [docs('AWS Backup API Reference: DeleteBackupPlan')],
+    target: { type: 'backup:plan', paths: [rp('backupPlanId')] },
   },
 ];

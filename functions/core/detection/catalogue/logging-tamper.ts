@@ -88,6 +88,8 @@ export const LOGGING_TAMPER: readonly CatalogueEntry[] = [
       ],
     },
     sources: [docs('CloudTrail API Reference: PutEventSelectors'), panther('AWS.CloudTrail.EventSelectorsDisabled'), sigma('aws_cloudtrail_disable_logging.yml')],
+    // A data-events trail (management events off) set up right after its creation by the same principal is a deployment, not blinding: seen as its own (capped at medium).
+    target: { type: 'cloudtrail:trail', paths: [rp('trailName')] },
   },
   // ── GuardDuty, Config, Security Hub, Macie, Detective, WAF ────────────────
   {
@@ -136,6 +138,8 @@ export const LOGGING_TAMPER: readonly CatalogueEntry[] = [
     severity: 'high',
     what: 'deletes Route 53 Resolver DNS query logging',
     sources: [docs('Route 53 Resolver API Reference: DeleteResolverQueryLogConfig'), panther('AWS.CloudTrail.DNSLogsDeleted')],
+    // Names the configuration, so deleting the query logging it created minutes earlier is seen as its own teardown (still a finding, capped at medium).
+    target: { type: 'route53resolver:query-log-config', paths: [rp('resolverQueryLogConfigId')] },
   },
   {
     id: 'bedrock.delete-invocation-logging',
