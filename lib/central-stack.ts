@@ -8,6 +8,7 @@
  *                            central bus ──(Blastwall Response)─▶ page
  *                            central bus ──(Restore Requested)──▶ respond
  *                            central bus ──(Finding, Response)──▶ security-hub (config securityHub.enabled)
+ *                            central bus ──(aws.organizations membership)──▶ org-sync (config organizationalUnits)
  *   Slack button ──▶ undo (Function URL) ──▶ central bus
  *   The functions read the config from AWS AppConfig at cold start (constructs/config-store.ts).
  *
@@ -37,6 +38,8 @@ import { Monitoring } from './constructs/monitoring.ts';
 import { SecurityHubIntegration } from './constructs/security-hub-integration.ts';
 import { Prevention } from './constructs/prevention.ts';
 import { ConfigStore } from './constructs/config-store.ts';
+import { OrganizationSync } from './constructs/organization-sync.ts';
+import { configuredOus } from '../functions/core/organization.ts';
 import { CLOUDTRAIL_DETAIL_TYPES } from './member-stack.ts';
 import { CENTRAL_FUNCTIONS, functionRoleName, HISTORY_FUNCTIONS, PREVENTION_FUNCTIONS } from '../functions/core/response/own-principals.ts';
 import type { ResourceNames } from './names.ts';
@@ -93,6 +96,8 @@ export class CentralStack extends Stack {
   /** Present when the config enables `securityHub`. */
   readonly securityHub?: SecurityHubIntegration;
   readonly prevention: Prevention;
+  /** Present when the config names an organisational unit (`environments[].organizationalUnits`). */
+  readonly organizationSync?: OrganizationSync;
 
   constructor(scope: Construct, id: string, props: CentralStackProps) {
     super(scope, id, props);
@@ -423,6 +428,10 @@ export class CentralStack extends Stack {
     });
     configStore.grantRead(this.prevention.audit.role);
     configStore.grantRead(this.prevention.watchdog.role);
+    // ── Environments by organisational unit: org-sync, and detect's and respond's read of its cache (lib/constructs/organization-sync.ts) ──
+    if (configuredOus(config).length > 0) {
+      this.organizationSync = new OrganizationSync(this, 'OrganizationSync', { bus: this.bus, table: this.table, readerRoles: [detect.role, respond.role], alarmTopic: this.alarmTopic, logRetention: LOG_RETENTION, targetRetry: TARGET_RETRY, configStore });
+    }
 
     // ── Outputs ───────────────────────────────────────────────────────────────────────
     new CfnOutput(this, 'UndoFunctionUrl', {

@@ -28,6 +28,12 @@ const environmentSchema = z
      * this environment even though the account belongs to another one.
      */
     resourcePatterns: z.array(z.string().min(1).max(2048)).default([]),
+    /**
+     * AWS Organizations OUs (`ou-…`) whose accounts, at any depth, belong to this environment:
+     * resolved by the org-sync function and cached (docs/deploy.md). An account listed in
+     * `accounts` of any environment wins; the nearest configured OU wins over an enclosing one.
+     */
+    organizationalUnits: z.array(z.string().regex(/^ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}$/, 'must be an organisational unit id such as ou-ab12-cd34ef56')).max(100).default([]),
   })
   .strict();
 
@@ -169,6 +175,7 @@ const configSchema = z
   .superRefine((config, ctx) => {
     const seenNames = new Map<string, number>();
     const seenAccounts = new Map<string, string>();
+    const seenOus = new Map<string, string>();
     const ruleIds = new Set<string>();
     config.detection.rules.forEach((rule, i) => {
       if (ruleIds.has(rule.id)) ctx.addIssue({ code: 'custom', path: ['detection', 'rules', i, 'id'], message: `duplicate rule id "${rule.id}"` });
@@ -189,6 +196,17 @@ const configSchema = z
           });
         }
         seenAccounts.set(account, env.name);
+      });
+      env.organizationalUnits.forEach((ou, j) => {
+        const other = seenOus.get(ou);
+        if (other !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['environments', i, 'organizationalUnits', j],
+            message: other === env.name ? `organisational unit ${ou} is listed twice` : `organisational unit ${ou} is already in environment "${other}"`,
+          });
+        }
+        seenOus.set(ou, env.name);
       });
     });
   });

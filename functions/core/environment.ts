@@ -25,7 +25,17 @@ export interface EnvironmentResolver {
 // An unlisted account ranks between low and high: a hop into it is suspicious, but less than into production.
 const RANK: Record<Sensitivity, number> = { low: 0, unknown: 1, high: 2 };
 
-export function createEnvironmentResolver(config: BlastwallConfig): EnvironmentResolver {
+export interface EnvironmentResolverOptions {
+  /**
+   * Accounts placed by organisational unit (`environments[].organizationalUnits`): account →
+   * environment name, from the org-sync cache (functions/core/organization.ts). A function is
+   * asked on every lookup, so a refreshed cache applies at once to a resolver already handed
+   * out. Accounts listed in the config win; a name the config does not have is ignored.
+   */
+  ouAccounts?: ReadonlyMap<string, string> | (() => ReadonlyMap<string, string>);
+}
+
+export function createEnvironmentResolver(config: BlastwallConfig, options: EnvironmentResolverOptions = {}): EnvironmentResolver {
   const byAccount = new Map<string, EnvironmentConfig>();
   const byName = new Map<string, EnvironmentConfig>();
   for (const env of config.environments) {
@@ -36,8 +46,15 @@ export function createEnvironmentResolver(config: BlastwallConfig): EnvironmentR
     .filter((env) => env.resourcePatterns.length > 0)
     .map((env) => ({ name: env.name, matches: compileGlobs(env.resourcePatterns) }));
 
+  const { ouAccounts } = options;
+  const fromOus = (accountId: string): string | undefined => {
+    if (!ouAccounts) return undefined;
+    const name = (typeof ouAccounts === 'function' ? ouAccounts() : ouAccounts).get(accountId);
+    return name !== undefined && byName.has(name) ? name : undefined;
+  };
+
   const forAccount = (accountId: string | undefined): string =>
-    (accountId !== undefined && byAccount.get(accountId)?.name) || UNKNOWN_ENVIRONMENT;
+    (accountId !== undefined && (byAccount.get(accountId)?.name ?? fromOus(accountId))) || UNKNOWN_ENVIRONMENT;
 
   return {
     forAccount,

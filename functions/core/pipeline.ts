@@ -30,10 +30,12 @@ export interface PipelineDeps {
   store: StateStore;
   /** ARN globs of Blastwall's own roles: never revoked. */
   ownRoleArns?: string[];
+  /** Accounts placed by organisational unit, account → environment (functions/core/organization.ts); asked on every lookup. Replay has none: the config alone. */
+  ouAccounts?: () => ReadonlyMap<string, string>;
 }
 
 export function createPipeline(deps: PipelineDeps): Pipeline {
-  const resolver = createEnvironmentResolver(deps.config);
+  const resolver = createEnvironmentResolver(deps.config, deps.ouAccounts ? { ouAccounts: deps.ouAccounts } : {});
   const detector = createDetector({ store: deps.store, config: deps.config, resolver });
   return {
     config: deps.config,
@@ -43,11 +45,11 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     async detect(event, now) {
       const outcome = await detector.process(event);
       if (outcome.finding) {
-        outcome.finding.response = planResponse(outcome.finding, { config: deps.config, now, ownRoleArns: deps.ownRoleArns });
+        outcome.finding.response = planResponse(outcome.finding, { config: deps.config, now, ownRoleArns: deps.ownRoleArns, resolver });
       }
       // Findings of later events that this late event re-scored: planned the same way.
       for (const finding of outcome.additionalFindings ?? []) {
-        finding.response = planResponse(finding, { config: deps.config, now, ownRoleArns: deps.ownRoleArns });
+        finding.response = planResponse(finding, { config: deps.config, now, ownRoleArns: deps.ownRoleArns, resolver });
       }
       return outcome;
     },

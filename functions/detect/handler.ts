@@ -22,6 +22,9 @@ import { createDynamoStateStore } from '../adapters/dynamo-state-store.ts';
 import { createDynamoSeenLedger, type SeenLedger } from '../adapters/seen-ledger-dynamo.ts';
 import { createEventPublisher } from '../adapters/event-publisher.ts';
 import { configFromEnvironment, requiredEnv } from '../adapters/lambda-environment.ts';
+import { createOrganizationCache } from '../adapters/organization-cache-dynamo.ts';
+import { OrganizationAccounts } from '../core/organization.ts';
+import { UNKNOWN_ENVIRONMENT } from '../core/config.ts';
 
 export type DetectResult =
   | { status: 'rejected'; reason: string }
@@ -36,6 +39,8 @@ export interface DetectDeps {
   now?: () => Date;
   /** The ledger of write events that arrived, which the reconciler compares with CloudTrail (functions/reconcile). */
   seen?: Pick<SeenLedger, 'record'>;
+  /** Accounts placed by organisational unit (config `organizationalUnits`): kept fresh before each event; the pipeline's resolver reads its map. */
+  organization?: Pick<OrganizationAccounts, 'ensureFresh' | 'refreshForUnknown'>;
 }
 
 export function createDetectHandler(deps: DetectDeps) {
@@ -53,7 +58,12 @@ export function createDetectHandler(deps: DetectDeps) {
 
   async function handle(raw: unknown): Promise<DetectResult> {
     const { pipeline, logger, metrics } = deps;
-    const normalised = pipeline.normalise(raw);
+    await deps.organization?.ensureFresh(now());
+    let normalised = pipeline.normalise(raw);
+    // An account nobody placed may be one created a moment ago in a configured OU: reload the cache (bounded) and resolve again.
+    if (normalised.ok && deps.organization && (await deps.organization.refreshForUnknown(unplacedAccounts(pipeline, normalised.event), now()))) {
+      normalised = pipeline.normalise(raw);
+    }
     if (!normalised.ok) {
       metrics.addMetric(METRICS.eventsRejected, MetricUnit.Count, 1);
       logger.warn('rejected input', { reason: normalised.reason, envelopeId: envelopeId(raw) });
@@ -106,6 +116,11 @@ export function createDetectHandler(deps: DetectDeps) {
   }
 }
 
+/** The event's accounts (receiving, and the principal's own) that resolve to no environment. */
+function unplacedAccounts(pipeline: Pipeline, event: AuditEvent): string[] {
+  return [event.account, event.credential.accountId].filter((a): a is string => a !== undefined && pipeline.resolver.forAccount(a) === UNKNOWN_ENVIRONMENT);
+}
+
 /** The envelope's own id, for the log line of a rejected event (never the whole hostile payload). */
 function envelopeId(raw: unknown): string | undefined {
   if (typeof raw !== 'object' || raw === null) return undefined;
@@ -126,12 +141,17 @@ export function fromEnvironment(): ReturnType<typeof createDetectHandler> {
   const store = createDynamoStateStore({ client, tableName, config });
   const ownRoleArns = parseOwnRoleArns(process.env[ENV_VARS.ownRoleArns]);
   const publisher = createEventPublisher({ eventBusName: busName });
+  const logger = new Logger({ serviceName: SERVICE_NAME });
+  // Environments by organisational unit: the org-sync cache item, read on the first event and kept fresh.
+  const cache = createOrganizationCache(client, tableName);
+  const organization = new OrganizationAccounts({ config, load: () => cache.get(), log: { warn: (m, d) => logger.warn(m, (d ?? {}) as never) } });
   return createDetectHandler({
-    pipeline: createPipeline({ config, store, ownRoleArns }),
+    pipeline: createPipeline({ config, store, ownRoleArns, ...(organization.enabled ? { ouAccounts: organization.current } : {}) }),
     publish: (detailType, detail) => publisher.publish(detailType, detail),
-    logger: new Logger({ serviceName: SERVICE_NAME }),
+    logger,
     metrics: new Metrics({ namespace: METRIC_NAMESPACE, serviceName: SERVICE_NAME }),
     seen: createDynamoSeenLedger(client, tableName),
+    ...(organization.enabled ? { organization } : {}),
   });
 }
 

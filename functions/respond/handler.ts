@@ -7,6 +7,8 @@
  */
 import type { EventBridgeEvent } from 'aws-lambda';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createOrganizationCache } from '../adapters/organization-cache-dynamo.ts';
+import { OrganizationAccounts } from '../core/organization.ts';
 import { STSClient } from '@aws-sdk/client-sts';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -79,10 +81,16 @@ function wireFromEnvironment(): HandlerDeps {
       metrics.addMetric(name, MetricUnit.Count, value);
     },
   };
+  const dynamodb = new DynamoDBClient({ requestHandler: { requestTimeout: 5_000, connectionTimeout: 2_000, throwOnRequestTimeout: true } });
+  const tableName = requiredEnv('respond', ENV_VARS.tableName);
+  // Environments by organisational unit: the org-sync cache item, as detect reads it.
+  const cache = createOrganizationCache(dynamodb, tableName);
+  const organization = new OrganizationAccounts({ config, load: () => cache.get(), log: { warn: (m, d) => logger.warn(m, d ?? {}) } });
   const responder = createResponder({
     config,
+    ...(organization.enabled ? { organization } : {}),
     ownRoleArns: parseOwnRoleArns(process.env[ENV_VARS.ownRoleArns]),
-    ledger: new DynamoResponseLedger({ client: new DynamoDBClient({ requestHandler: { requestTimeout: 5_000, connectionTimeout: 2_000, throwOnRequestTimeout: true } }), tableName: requiredEnv('respond', ENV_VARS.tableName), retentionDays: config.detection.historyDays }),
+    ledger: new DynamoResponseLedger({ client: dynamodb, tableName, retentionDays: config.detection.historyDays }),
     revoker: new IamRevoker({ clientFor: (account) => clients.ready(account), invalidate: (account) => clients.invalidate(account) }),
     publisher: createEventPublisher({ eventBusName: requiredEnv('respond', ENV_VARS.eventBusName) }),
     metrics: count,

@@ -16,6 +16,9 @@ import { acquireRevocationSlot, releaseRevocationSlot, type ResponseLedger, type
 import { breakerTarget } from '../core/response/breaker.ts';
 import type { UndoCall } from '../core/response/restore.ts';
 import { parseFinding } from './schema.ts';
+import { createEnvironmentResolver } from '../core/environment.ts';
+import type { OrganizationAccounts } from '../core/organization.ts';
+import { UNKNOWN_ENVIRONMENT } from '../core/config.ts';
 
 export interface Revoker {
   /** `hooks.beforeWrite` runs after the credential's state was read and before any write. */
@@ -44,6 +47,12 @@ export interface ResponderDeps {
   leaseMs?: number;
   metrics?: ResponseMetrics;
   log?: ResponseLog;
+  /**
+   * Accounts placed by organisational unit (the org-sync cache, functions/core/organization.ts):
+   * each target account's environment, and so its response mode, is resolved as detect resolved it.
+   * Without it an account known only by its OU plans as `unknown` (unknownEnvironment.response).
+   */
+  organization?: Pick<OrganizationAccounts, 'ensureFresh' | 'refreshForUnknown' | 'current'>;
 }
 
 /** The `detail` of a `Blastwall Response` event. */
@@ -128,6 +137,7 @@ export function compactDetail(detail: ResponseEventDetail): ResponseEventDetail 
 export function createResponder(deps: ResponderDeps) {
   const now = () => (deps.now ? deps.now() : new Date());
   const log = deps.log ?? silent;
+  const resolver = createEnvironmentResolver(deps.config, deps.organization ? { ouAccounts: deps.organization.current } : {});
   const leaseMs = deps.leaseMs ?? 90_000;
   const metric = (name: string, value = 1) => deps.metrics?.count(name, value);
 
@@ -239,7 +249,13 @@ export function createResponder(deps: ResponderDeps) {
     }
     if (claim.outcome === 'in-progress') throw new ResponseInProgressError(finding.id, 'the response');
 
-    const plan = planResponse(finding, { config: deps.config, ownRoleArns: deps.ownRoleArns ?? [], now: start });
+    await deps.organization?.ensureFresh(start);
+    let plan = planResponse(finding, { config: deps.config, ownRoleArns: deps.ownRoleArns ?? [], now: start, resolver });
+    // A target account no environment knows may be new in a configured OU: reload the cache (bounded) and plan again.
+    const unplaced = plan.map((a) => a.account).filter((a) => resolver.forAccount(a) === UNKNOWN_ENVIRONMENT);
+    if (deps.organization && unplaced.length > 0 && (await deps.organization.refreshForUnknown(unplaced, start))) {
+      plan = planResponse(finding, { config: deps.config, ownRoleArns: deps.ownRoleArns ?? [], now: start, resolver });
+    }
     // A resumed response keeps every result a crashed attempt already recorded. An escalated
     // one (the same finding re-scored higher by a late event) keeps only what was done:
     // what was skipped below the revoke threshold is planned again at the new severity.

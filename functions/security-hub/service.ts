@@ -59,7 +59,8 @@ export function createSecurityHubService(deps: SecurityHubDeps) {
     const type = event['detail-type'];
     let finding: Finding | undefined;
     let restored: { by: string; reason: string } | undefined;
-    if (type === DETAIL_TYPES.finding) {
+    if (type === DETAIL_TYPES.finding || type === DETAIL_TYPES.postureFinding) {
+      // A Posture Finding (the scheduled audit, the backup watchdog) is a finding too: imported the same way.
       finding = asFinding(event.detail);
       if (!finding) return { ignored: 'malformed finding' };
     } else if (type === DETAIL_TYPES.response) {

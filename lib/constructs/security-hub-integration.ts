@@ -22,6 +22,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { BLASTWALL_EVENT_SOURCE, DETAIL_TYPES, METRIC_NAMESPACE, SERVICE_NAME } from '../../functions/core/telemetry-names.ts';
+import { AUDIT_EVENT_SOURCE, WATCHDOG_EVENT_SOURCE } from '../../functions/core/audit/posture.ts';
 import { BlastwallFunction } from './blastwall-function.ts';
 import { blastwallMetric } from './monitoring.ts';
 
@@ -85,6 +86,13 @@ export class SecurityHubIntegration extends Construct {
       eventBus: props.bus,
       description: 'Blastwall Finding and Response → security-hub (import, update, resolve)',
       eventPattern: { source: [BLASTWALL_EVENT_SOURCE], detailType: [DETAIL_TYPES.finding, DETAIL_TYPES.response], account: [stack.account] },
+      targets: [new targets.LambdaFunction(this.function.function, { deadLetterQueue: this.deadLetterQueue, ...props.targetRetry })],
+    });
+    // The scheduled audit's and the backup watchdog's Posture Findings reach Security Hub as they reach on-call.
+    new events.Rule(this, 'PostureFindingToSecurityHub', {
+      eventBus: props.bus,
+      description: 'Blastwall Posture Finding (audit, backup watchdog) → security-hub (import)',
+      eventPattern: { source: [AUDIT_EVENT_SOURCE, WATCHDOG_EVENT_SOURCE], detailType: [DETAIL_TYPES.postureFinding], account: [stack.account] },
       targets: [new targets.LambdaFunction(this.function.function, { deadLetterQueue: this.deadLetterQueue, ...props.targetRetry })],
     });
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../cli/run-cli.ts';
 import { FIXTURES, PROD, STAGING, fixtureFiles, readFixture } from './support.ts';
-import { chromiumUnavailable, renderDom } from './chromium.ts';
+import { dumpDom, ensureChromium } from '../support/headless-chromium.ts';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { auditCommand } from '../../bin/cli/audit-command.ts';
 import { collectLive } from '../../functions/adapters/audit-collector.ts';
@@ -81,7 +81,8 @@ describe('blastwall audit --format text', () => {
 });
 
 describe('blastwall audit --format html', () => {
-  const unavailable = chromiumUnavailable();
+  const chromium = ensureChromium();
+  const unavailable = 'reason' in chromium ? chromium.reason : undefined;
   if (unavailable) console.warn(`[skip] HTML report test in headless Chromium: ${unavailable}`);
 
   it.skipIf(unavailable !== undefined)('writes a self-contained page that headless Chromium renders with every credential and its five answers, and no injected markup', async () => {
@@ -102,7 +103,7 @@ describe('blastwall audit --format html', () => {
     expect(html).not.toMatch(/<(script|link|iframe|img)\b/i);
     expect(html).not.toMatch(/\b(src|href)=["']?(https?:)?\/\//i);
 
-    const dom = await renderDom(out);
+    const dom = await dumpDom((chromium as { path: string }).path, out);
     expect(dom).toContain('<title>Blastwall audit</title>');
     const rows = [...dom.matchAll(/<tr class="credential risk-(\w+)"/g)].map((m) => m[1]);
     expect(rows.length).toBe(7);

@@ -11,7 +11,7 @@ import { config, detectorWith, findingsOf, loadScenario, run, shuffle } from './
 
 const revokes = (severity: Severity) => severityRank(severity) >= severityRank(config.response.revokeAtSeverity);
 
-describe('scenario a: the DESIGN.md incident after three weeks of ordinary history', () => {
+describe('scenario a: the incident (docs/architecture.md) after three weeks of ordinary history', () => {
   it('revokes nothing during the history, flags the hop at the first production call, and is critical by DeleteDBInstance', async () => {
     const events = orderByEventTime(loadScenario('incident.json'));
     const runs = await run(detectorWith(), events);

@@ -75,8 +75,12 @@ describe('Security Hub in the central stack', () => {
 
   it('is its own target with its own DLQ: the page function target is untouched', () => {
     const rules = Object.values(central.Resources).filter((r) => r.Type === 'AWS::Events::Rule');
-    const shRule = rules.find((r) => /security-hub/.test(r.Properties.Description))!;
+    const shRule = rules.find((r) => /Finding and Response → security-hub/.test(r.Properties.Description))!;
     expect(shRule.Properties.EventPattern).toMatchObject({ source: ['blastwall'], 'detail-type': ['Blastwall Finding', 'Blastwall Response'], account: [ACCOUNT] });
+    // Posture Findings of the scheduled audit and the backup watchdog reach Security Hub too.
+    const postureRule = rules.find((r) => /Posture Finding .* → security-hub/.test(r.Properties.Description))!;
+    expect(postureRule.Properties.EventPattern).toMatchObject({ source: ['blastwall.audit', 'blastwall.backup-watchdog'], 'detail-type': ['Blastwall Posture Finding'], account: [ACCOUNT] });
+    expect(postureRule.Properties.Targets[0].DeadLetterConfig).toBeDefined();
     expect(shRule.Properties.Targets).toHaveLength(1);
     expect(shRule.Properties.Targets[0].DeadLetterConfig).toBeDefined();
     const [pageId] = functionOf(/Blastwall page/);

@@ -109,6 +109,13 @@ describe('Security Hub import through the real SDK client', () => {
     expect(update.body.Workflow).toEqual({ Status: 'RESOLVED' });
   });
 
+  it('imports a Posture Finding (scheduled audit, backup watchdog) like a finding', async () => {
+    const { svc } = service();
+    const posture = { ...incidentFinding(), id: 'f-posture-0000000000001', eventName: 'Posture', response: [] };
+    expect(await svc.handle({ 'detail-type': DETAIL_TYPES.postureFinding, detail: posture })).toMatchObject({ imported: true, resolved: false });
+    expect(hub.get(asffId(posture.id))?.workflowStatus).toBe('NEW');
+  });
+
   it('a failed restore does not resolve the finding', async () => {
     const { svc } = service();
     const finding = incidentFinding();

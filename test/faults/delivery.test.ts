@@ -2,7 +2,7 @@
  * At-least-once, unordered delivery (EventBridge → Lambda) across whole scenarios,
  * through the detect handler.
  *
- * Proves, for each acceptance scenario (the DESIGN.md incident, cross-account,
+ * Proves, for each acceptance scenario (the incident (docs/architecture.md), cross-account,
  * root, routine CI, tamper), against a clean in-order single delivery:
  *   - every record delivered twice (the second copy up to 20 deliveries later):
  *     the same findings (ids, severities, reasons, planned responses), each

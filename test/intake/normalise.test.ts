@@ -40,7 +40,7 @@ function rejected(value: unknown): string {
 }
 
 describe('normaliseRecord', () => {
-  it('normalises a long-term key call into the audit event of DESIGN.md', () => {
+  it('normalises a long-term key call into the audit event of docs/architecture.md', () => {
     const event = ok(base);
     expect(event).toMatchObject({
       id: 'e-1',

@@ -13,6 +13,8 @@ import { EXAMPLE_CONFIG, parseConfig } from '../../functions/core/config.ts';
 import type { Finding } from '../../functions/core/finding.ts';
 import { createPipeline } from '../../functions/core/pipeline.ts';
 import { isBlastwallDeny } from '../../functions/core/detection/self-protection.ts';
+import { ownStackRoleNamePattern } from '../../functions/core/response/own-principals.ts';
+import { resourceNames } from '../../lib/names.ts';
 import { REVOKE_POLICY_NAME, revokeOlderSessionsDocument } from '../../functions/core/response/policy-document.ts';
 import { createMemoryStateStore } from '../../functions/adapters/memory-state-store.ts';
 
@@ -109,6 +111,24 @@ describe('squatting Blastwall\'s name space (issue 15 item 1)', () => {
       expect(tamper(f)?.text ?? '', roleName).not.toContain("inside Blastwall's own name space");
       expect(f?.severity ?? 'info', roleName).not.toBe('critical');
     }
+  });
+});
+
+describe("roles CloudFormation names for Blastwall's own stacks", () => {
+  it("CDK helper roles of Blastwall's stacks (generated names) created through CloudFormation are its deployment; the same name by hand is critical", async () => {
+    // CDK's helper roles (log retention, custom resources, schedules, security-hub …) have no fixed name: CloudFormation names them stack-logicalId-random.
+    for (const roleName of ['Blastwall-Central-LogRetentionaae0aa3c5b4d4f87b0-1A2B3C4D5E6F', 'Blastwall-Central-SecurityHubFunctionServiceRole-9ZYXWVUT', 'Blastwall-Member-eu-west-1-CustomResourceRole-QWERTY']) {
+      const deploy = await findingOf(record({ role: 'cdk-hnb659fds-cfn-exec-role', cloudFormation: true }, 'iam.amazonaws.com', 'CreateRole', { roleName }));
+      expect(tamper(deploy), roleName).toBeUndefined();
+      const byHand = await findingOf(record({ role: 'ops-admin' }, 'iam.amazonaws.com', 'CreateRole', { roleName }));
+      expect(tamper(byHand)?.severity, roleName).toBe('critical');
+    }
+    // The pattern is the stacks' own names (lib/names.ts), whatever the prefix.
+    const names = resourceNames('Blastwall');
+    for (const stack of [names.centralStack, names.memberStack('ap-southeast-2'), names.memberTemplateStack]) expect(ownStackRoleNamePattern('Blastwall').test(`${stack}-SomeRole-ABC123`), stack).toBe(true);
+    // A look-alike stack name is not one of Blastwall's stacks.
+    const lookAlike = await findingOf(record({ role: 'ops-deployer', cloudFormation: true }, 'iam.amazonaws.com', 'CreateRole', { roleName: 'Blastwall-Centralish-Role-ABC' }));
+    expect(tamper(lookAlike)?.severity).toBe('critical');
   });
 });
 

@@ -29,7 +29,7 @@
  * `history.settings.ownResourcePrefix`.
  */
 import type { AuditEvent, Severity } from '../audit-event.ts';
-import { ownNamesFromPrefix } from '../response/own-principals.ts';
+import { ownNamesFromPrefix, ownStackRoleNamePattern } from '../response/own-principals.ts';
 import { REVOKE_POLICY_NAME, cutoffOfDocument, revokeOlderSessionsDocument } from '../response/policy-document.ts';
 import type { Signal } from './scoring.ts';
 import type { History } from './signals.ts';
@@ -121,7 +121,8 @@ export function selfProtection(event: AuditEvent, history: History): Signal | un
     const userName = param(event, 'userName');
     const own = ownNamesFromPrefix(prefix);
     const cfn = byCloudFormation(event);
-    const isOwnName = (name: string) => own.exact.has(name.toLowerCase()) || own.forwarder.test(name);
+    // CloudFormation naming a role of one of Blastwall's own stacks (CDK helper roles have generated names): its deployment.
+    const isOwnName = (name: string) => own.exact.has(name.toLowerCase()) || own.forwarder.test(name) || (cfn && ownStackRoleNamePattern(prefix).test(name));
     const squat =
       roleName && startsWith(roleName, prefix) && !isOwnName(roleName)
         ? `role ${roleName}, inside Blastwall's own name space (${prefix}…), which Blastwall's deployment never creates${cfn ? ' (through CloudFormation, as any stack could)' : ''}: a name chosen to pass for Blastwall`

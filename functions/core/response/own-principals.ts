@@ -82,6 +82,17 @@ export function ownRoleArns(config: BlastwallConfig, partition = 'aws', options:
   return ownRoles(config, options).map((r) => `arn:${partition}:iam::${r.account}:role/${r.name}`);
 }
 
+/**
+ * Names CloudFormation generates for the roles of Blastwall's own stacks (`Blastwall-Central-…`,
+ * `Blastwall-Member-us-east-1-…`: stack name, logical id, random suffix) — CDK's helper roles
+ * (log retention, custom resources, schedules) have no fixed name. Only meaningful together
+ * with "made through CloudFormation"; such roles are not protected (not in {@link ownRoleArns}).
+ */
+export function ownStackRoleNamePattern(prefix: string): RegExp {
+  const p = prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`^${p}-(Central|MemberTemplate|MemberStackSet|Member-[a-z]{2}(-[a-z]+)+-\\d)-`, 'i');
+}
+
 /** Names Blastwall's own deployment creates inside its name space (case-insensitive comparison). */
 export function ownNamesFromPrefix(prefix: string): { exact: Set<string>; forwarder: RegExp } {
   return {

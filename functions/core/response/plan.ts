@@ -6,7 +6,7 @@
  */
 import { severityRank, type Credential, type CredentialType } from '../audit-event.ts';
 import type { BlastwallConfig, ResponseMode } from '../config.ts';
-import { createEnvironmentResolver } from '../environment.ts';
+import { createEnvironmentResolver, type EnvironmentResolver } from '../environment.ts';
 import type { Finding, ResponseAction } from '../finding.ts';
 import { ACTION_CODES } from './codes.ts';
 import { REVOKE_POLICY_NAME, revocationCutoff, revokeOlderSessionsDocument } from './policy-document.ts';
@@ -16,6 +16,8 @@ export interface PlanContext {
   config: BlastwallConfig;
   ownRoleArns?: string[];
   now: Date;
+  /** The caller's resolver (with the accounts placed by organisational unit); else one from the config alone. */
+  resolver?: EnvironmentResolver;
 }
 
 const ACCOUNT = /^\d{12}$/;
@@ -341,7 +343,7 @@ function drafts(finding: Finding, cutoff: string): Draft[] {
  */
 export function planResponse(finding: Finding, ctx: PlanContext): ResponseAction[] {
   const cutoff = revocationCutoff(ctx.now);
-  const resolver = createEnvironmentResolver(ctx.config);
+  const resolver = ctx.resolver ?? createEnvironmentResolver(ctx.config);
   const isProtected = protectedMatcher(ctx.config, ctx.ownRoleArns ?? []);
   const threshold = ctx.config.response.revokeAtSeverity;
   const belowThreshold = severityRank(finding.severity) < severityRank(threshold);
