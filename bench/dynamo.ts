@@ -19,6 +19,7 @@ import { planResponse } from '../functions/core/response/plan.ts';
 import type { BlastwallConfig } from '../functions/core/config.ts';
 import type { StateStore } from '../functions/core/detection/state-store.ts';
 import { createDetectHandler } from '../functions/detect/handler.ts';
+import { createDynamoSeenLedger } from '../functions/adapters/seen-ledger-dynamo.ts';
 import { createDynamoStateStore } from '../functions/adapters/dynamo-state-store.ts';
 import { startLocalDynamo } from '../test/support/dynalite.ts';
 import { captureTelemetry } from '../test/faults/support/telemetry.ts';
@@ -167,6 +168,8 @@ export async function measureDynamo(opts: { warmup: number; measured: number; pr
       },
       logger: telemetry.logger,
       metrics: telemetry.metrics,
+      // As in Lambda: the reconciler's ledger of write events is part of detect's cost.
+      seen: createDynamoSeenLedger(local.client, local.tableName),
     });
 
     let rejected = 0;

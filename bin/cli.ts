@@ -16,7 +16,7 @@ const USAGE = `usage: blastwall <command> [options]
 commands:
   replay [--config FILE] [--format F] FILE|DIR...       backtest recorded CloudTrail (files or an S3 tree; F: text|json|html|asff|ocsf)
   backtest --since 14d [--format F] [--out FILE] ...    the same, pulled from CloudTrail itself
-  warm-up --table NAME [--since 14d] ...                 fill the state table from CloudTrail's last days
+  warm-up --table NAME [--since 14d] ...                fill the state table from CloudTrail's last days
   demo                                                  the incident Blastwall exists to stop, step by step
   audit [--format text|json|html] [--live] FILE...      what each credential could do, before anything happens
   backups --live [--format text|json]                   is there a recent backup a bad credential cannot delete

@@ -33,6 +33,7 @@ import { TABLE_SCHEMA } from '../functions/adapters/table-schema.ts';
 import { BLASTWALL_EVENT_SOURCE, DETAIL_TYPES, ENV_VARS, METRIC_NAMESPACE, SERVICE_NAME } from '../functions/core/telemetry-names.ts';
 import type { DeploymentSettings } from './config.ts';
 import { BlastwallFunction } from './constructs/blastwall-function.ts';
+import { History } from './constructs/history.ts';
 import { Monitoring } from './constructs/monitoring.ts';
 import { SecurityHubIntegration } from './constructs/security-hub-integration.ts';
 import { Prevention } from './constructs/prevention.ts';
@@ -40,7 +41,7 @@ import { ConfigStore } from './constructs/config-store.ts';
 import { OrganizationSync } from './constructs/organization-sync.ts';
 import { configuredOus } from '../functions/core/organization.ts';
 import { CLOUDTRAIL_DETAIL_TYPES } from './member-stack.ts';
-import { CENTRAL_FUNCTIONS, functionRoleName, PREVENTION_FUNCTIONS } from '../functions/core/response/own-principals.ts';
+import { CENTRAL_FUNCTIONS, functionRoleName, HISTORY_FUNCTIONS, PREVENTION_FUNCTIONS } from '../functions/core/response/own-principals.ts';
 import type { ResourceNames } from './names.ts';
 
 export interface CentralStackProps extends StackProps {
@@ -61,7 +62,8 @@ export const TABLE_ACCESS = {
   // dynamo-state-store.ts: BatchGetItem, PutItem / TransactWriteItems (Put, Update, ConditionCheck), UpdateItem.
   detect: {
     actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
-    keyPrefixes: ['CRED#', 'ACTOR#', 'SESSION#', 'RES#', 'EVT#'],
+    // SEEN#: the ledger of write events that arrived, for the reconciler (seen-ledger-dynamo.ts).
+    keyPrefixes: ['CRED#', 'ACTOR#', 'SESSION#', 'RES#', 'EVT#', 'SEEN#'],
   },
   // response-ledger-dynamodb.ts: Get, Put, Update, Delete, Query on findings, holds and the circuit breaker.
   respond: {
@@ -184,7 +186,7 @@ export class CentralStack extends Stack {
     // attacker names `Blastwall-anything` must not be immune). respond, detect and `blastwall
     // replay` compute the full list from the config (functions/core/response/own-principals.ts);
     // the function roles below are named from the same module, and their ARNs are passed too.
-    const ownRoleArns = JSON.stringify([...CENTRAL_FUNCTIONS, ...PREVENTION_FUNCTIONS].map((fn) => `arn:${this.partition}:iam::${this.account}:role/${functionRoleName(names.prefix, fn)}`));
+    const ownRoleArns = JSON.stringify([...CENTRAL_FUNCTIONS, ...PREVENTION_FUNCTIONS, ...HISTORY_FUNCTIONS].map((fn) => `arn:${this.partition}:iam::${this.account}:role/${functionRoleName(names.prefix, fn)}`));
     // The config: read from AppConfig at cold start (lib/constructs/config-store.ts), not an environment variable.
     const configStore = new ConfigStore(this, 'Config', { config, prefix: names.prefix });
     const common = {
@@ -224,8 +226,11 @@ export class CentralStack extends Stack {
         [ENV_VARS.tableName]: this.table.tableName,
         [ENV_VARS.slackSecretArn]: slackSecret.secretArn,
         [ENV_VARS.pagerDutySecretArn]: pagerDutySecret.secretArn,
+        // The credential's recent CloudTrail events under each page (functions/page/context.ts).
+        [ENV_VARS.historyRoleName]: names.historyReaderRole,
       },
       logRetention: LOG_RETENTION,
+      // Named: the member history role trusts it (and the responder's deny lists it).
       roleName: names.functionRole('page'),
       asyncFailureQueue: this.deadLetterQueues.page,
     });
@@ -381,10 +386,24 @@ export class CentralStack extends Stack {
       this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(deployment.alarmEmail));
     }
 
+    // ── History: warm baseline on first deploy, reconciler of missed events (lib/constructs/history.ts) ──
+    const history = new History(this, 'History', {
+      names,
+      organizationId: deployment.organizationId,
+      table: this.table,
+      bus: this.bus,
+      environment: common,
+      logRetention: LOG_RETENTION,
+      alarmTopic: this.alarmTopic,
+    });
+    history.allowReadingHistory(page.role);
+    configStore.grantRead(history.warmUp.role);
+    configStore.grantRead(history.reconcile.role);
+
     const monitoring = new Monitoring(this, 'Monitoring', {
       topic: this.alarmTopic,
-      functions: { Detect: detect.function, Respond: respond.function, Page: page.function, Undo: undo.function },
-      deadLetterQueues: { Detect: this.deadLetterQueues.detect, Respond: this.deadLetterQueues.respond, Page: this.deadLetterQueues.page },
+      functions: { Detect: detect.function, Respond: respond.function, Page: page.function, Undo: undo.function, WarmUp: history.warmUp.function, Reconcile: history.reconcile.function },
+      deadLetterQueues: { Detect: this.deadLetterQueues.detect, Respond: this.deadLetterQueues.respond, Page: this.deadLetterQueues.page, History: history.deadLetterQueue },
       silenceAlarmMinutes: deployment.silenceAlarmMinutes,
       dashboardName: names.dashboard,
     });

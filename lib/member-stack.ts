@@ -77,6 +77,7 @@ export class MemberStack extends Stack {
   readonly rule: events.CfnRule;
   readonly forwarderRole: iam.Role;
   readonly responderRole: iam.Role;
+  readonly historyRole: iam.Role;
   readonly readerRole: iam.Role;
   readonly deadLetterQueue: sqs.Queue;
 
@@ -204,6 +205,28 @@ export class MemberStack extends Stack {
           'The credential to revoke is only known when the finding arrives, so the responder must reach any user/role of its own account; the actions are the few revocation and restore calls, and explicit denies exclude Blastwall itself and principals tagged BlastwallProtected=true.',
       });
     }
+
+    // ── History reader (us-east-1 only): CloudTrail LookupEvents for warm-up and reconcile ──
+    const centralRole = (name: string) => `arn:${Aws.PARTITION}:iam::${deployment.centralAccount}:role/${name}`;
+    this.historyRole = new iam.Role(this, 'HistoryReaderRole', {
+      roleName: names.historyReaderRole,
+      description: 'Blastwall history reader: CloudTrail LookupEvents only, for the central warm-up, reconcile and page functions',
+      maxSessionDuration: Duration.hours(1),
+      assumedBy: new iam.AccountPrincipal(deployment.centralAccount).withConditions({
+        ArnEquals: { 'aws:PrincipalArn': [centralRole(names.warmUpFunctionRole), centralRole(names.reconcileFunctionRole), centralRole(names.functionRole('page'))] },
+        StringEquals: { 'aws:PrincipalOrgID': deployment.organizationId },
+      }),
+      inlinePolicies: {
+        LookupEvents: new iam.PolicyDocument({
+          statements: [new iam.PolicyStatement({ sid: 'ReadManagementEventHistory', actions: ['cloudtrail:LookupEvents'], resources: ['*'] })],
+        }),
+      },
+    });
+    (this.historyRole.node.defaultChild as iam.CfnRole).cfnOptions.condition = isHomeRegion;
+    Validations.of(this.historyRole).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'cloudtrail:LookupEvents supports no resource-level permissions (it reads the account-region event history); the role allows that one read-only call and trusts only the central warm-up, reconcile and page roles.',
+    });
 
     // ── Reader (us-east-1 only): the scheduled audit and the backup watchdog read through it ──
     // Read-only: exactly the List/Describe/Get calls the audit collector and the backup

@@ -8,7 +8,7 @@
  * responder role refuses to touch.
  */
 import type { DeploymentSettings } from './config.ts';
-import { forwarderRoleName, functionRoleName, type CentralFunction } from '../functions/core/response/own-principals.ts';
+import { forwarderRoleName, functionRoleName, historyReaderRoleName, type CentralFunction } from '../functions/core/response/own-principals.ts';
 
 export interface ResourceNames {
   prefix: string;
@@ -30,6 +30,11 @@ export interface ResourceNames {
   slackSecret: string;
   pagerDutySecret: string;
   dashboard: string;
+  /** Read-only CloudTrail history role in every member account (us-east-1 stack), for warm-up and reconcile. */
+  historyReaderRole: string;
+  /** The central warm-up and reconcile functions' roles: the only principals the history role trusts. */
+  warmUpFunctionRole: string;
+  reconcileFunctionRole: string;
 }
 
 export function resourceNames(prefix: string): ResourceNames {
@@ -47,6 +52,9 @@ export function resourceNames(prefix: string): ResourceNames {
     slackSecret: `${lower}/slack`,
     pagerDutySecret: `${lower}/pagerduty`,
     dashboard: `${prefix}`,
+    historyReaderRole: historyReaderRoleName(prefix),
+    warmUpFunctionRole: functionRoleName(prefix, 'warm-up'),
+    reconcileFunctionRole: functionRoleName(prefix, 'reconcile'),
   };
 }
 

@@ -8,7 +8,7 @@
 import { SEVERITIES, type Severity } from '../../functions/core/audit-event.ts';
 import { describeApiCall } from '../../functions/core/response/plan.ts';
 import type { ReplaySummary } from './replay-engine.ts';
-import { principalOf, totalsLine, type Report } from './report.ts';
+import { principalOf, suppressionEntry, totalsLine, type Report } from './report.ts';
 
 export const SEVERITY_COLOURS: Record<Severity, string> = {
   info: '#9aa5b1',
@@ -118,10 +118,10 @@ export function renderHtmlReport(summary: ReplaySummary, report: Report, meta: H
 
   const hints = report.suppressions.filter((h) => h.silenced > 1).slice(0, 10);
   const suppressions = hints.length
-    ? `<table id="suppressions"><thead><tr><th>signal</th><th>principal</th><th>would silence</th></tr></thead><tbody>${hints
-        .map((h) => `<tr><td>${e(h.signal)}</td><td><code>${e(h.principal)}</code></td><td class="n">${h.silenced}</td></tr>`)
+    ? `<p>Repeated findings of one principal, call and environment. If one is routine, this <code>detection.suppressions</code> entry (with a real reason and expiry) would silence exactly them:</p><table id="suppressions"><thead><tr><th>would silence</th><th>signals</th><th>suppression entry</th></tr></thead><tbody>${hints
+        .map((h) => `<tr><td class="n">${h.silenced}</td><td>${e(h.signals.join(', '))}</td><td><code>${e(JSON.stringify(suppressionEntry(h)))}</code></td></tr>`)
         .join('')}</tbody></table>`
-    : '<p class="muted">No principal has two findings raised by one signal alone.</p>';
+    : '<p class="muted">No principal repeats a finding on the same call in the same environment.</p>';
 
   const rows = report.findings
     .map((f, k) => {

@@ -22,11 +22,19 @@ export interface Revocation {
   findings: number;
 }
 
+/**
+ * A `detection.suppressions` entry that would silence a group of findings: a suppression
+ * matches events by principal, action and environment (functions/core/detection/suppressions.ts),
+ * so this is exactly what it would take away.
+ */
 export interface SuppressionHint {
   principal: string;
-  signal: string;
-  /** Findings of this principal whose every raising reason is this signal: a suppression would silence them. */
+  /** `service:EventName`, as a suppression's `action` names it. */
+  action: string;
+  environment: string;
   silenced: number;
+  /** The signals these findings were raised by (to judge whether it is noise). */
+  signals: string[];
 }
 
 export interface Report {
@@ -57,7 +65,7 @@ export function createReportCollector(options: { keepFindings?: boolean } = {}) 
   const byEnvironment = new Map<string, number>();
   const bySignal = new Map<string, number>();
   const byPrincipal = new Map<string, number>();
-  const onlySignal = new Map<string, SuppressionHint>();
+  const groups = new Map<string, SuppressionHint & { signalSet: Set<string> }>();
   const revocations = new Map<string, Revocation>();
   let first: string | undefined;
   let last: string | undefined;
@@ -75,13 +83,12 @@ export function createReportCollector(options: { keepFindings?: boolean } = {}) 
       bump(byPrincipal, principal);
       const signals = new Set(raising(finding).map((r) => r.signal));
       for (const signal of signals) bump(bySignal, signal);
-      if (signals.size === 1) {
-        const [signal] = signals as unknown as [string];
-        const key = `${principal}\u0000${signal}`;
-        const hint = onlySignal.get(key) ?? { principal, signal, silenced: 0 };
-        hint.silenced++;
-        onlySignal.set(key, hint);
-      }
+      const action = `${finding.eventSource.split('.')[0]}:${finding.eventName}`;
+      const key = `${principal}\u0000${action}\u0000${finding.environment}`;
+      const group = groups.get(key) ?? { principal, action, environment: finding.environment, silenced: 0, signals: [], signalSet: new Set<string>() };
+      group.silenced++;
+      for (const signal of signals) group.signalSet.add(signal);
+      groups.set(key, group);
       for (const action of finding.response) {
         if (action.status !== 'planned' || !isRevocation(action)) continue;
         const key = `${action.account}|${action.action}|${action.target}`;
@@ -102,7 +109,9 @@ export function createReportCollector(options: { keepFindings?: boolean } = {}) 
         bySignal: ranked(bySignal),
         byPrincipal: ranked(byPrincipal),
         revocations: [...revocations.values()],
-        suppressions: [...onlySignal.values()].sort((a, b) => b.silenced - a.silenced || (a.principal < b.principal ? -1 : 1)),
+        suppressions: [...groups.values()]
+          .map(({ signalSet, ...hint }) => ({ ...hint, signals: [...signalSet].sort() }))
+          .sort((a, b) => b.silenced - a.silenced || (`${a.principal}${a.action}` < `${b.principal}${b.action}` ? -1 : 1)),
         first,
         last,
       };
@@ -111,6 +120,11 @@ export function createReportCollector(options: { keepFindings?: boolean } = {}) 
 }
 
 export type ReportCollector = ReturnType<typeof createReportCollector>;
+
+/** The `detection.suppressions` entry for a hint, reason and expiry left for the team to write. */
+export function suppressionEntry(h: SuppressionHint): Record<string, string> {
+  return { principal: h.principal, action: h.action, environment: h.environment, reason: 'WHY this is routine', expires: 'YYYY-MM-DD' };
+}
 
 /** The totals line every text summary starts with (tests and users grep it). */
 export function totalsLine(summary: ReplaySummary): string {
@@ -153,8 +167,8 @@ export function summaryText(summary: ReplaySummary, report: Report, top = 10): s
   if (report.revocations.length > top) out.push(`  … and ${report.revocations.length - top} more`);
   const hints = report.suppressions.filter((h) => h.silenced > 1).slice(0, 5);
   if (hints.length) {
-    out.push('', 'What a suppression would silence (findings raised by this one signal alone; see detection.suppressions):');
-    for (const h of hints) out.push(`  ${h.silenced} × ${h.signal} for ${h.principal}`);
+    out.push('', 'What a suppression would silence (the repeated findings; if one is routine, add its entry to detection.suppressions with a reason and an expiry):');
+    for (const h of hints) out.push(`  ${h.silenced} findings (${h.signals.join(', ')}): ${JSON.stringify(suppressionEntry(h))}`);
   }
   return `${out.join('\n')}\n`;
 }

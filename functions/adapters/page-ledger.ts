@@ -23,6 +23,8 @@ export interface PageRecord {
   /** Set while one invocation posts the first message, so a concurrent one does not post a second. */
   slackClaimedAt?: string;
   pagerduty?: { state: 'triggered' | 'resolved'; severity: string; at: string };
+  /** When the credential's recent history was added under the page (once per finding). */
+  contextAt?: string;
   updatedAt?: string;
 }
 

@@ -28,6 +28,8 @@ export const METRICS = {
   pageFailures: 'PageFailures',
   /** undo: interactions refused (bad signature, stale, not an approver). */
   undoRefused: 'UndoRefused',
+  /** reconcile: write events CloudTrail recorded that never reached detect (then detected by the reconciler). */
+  missedEvents: 'MissedEvents',
 } as const;
 
 /** EventBridge `source` and `detail-type`s that Blastwall itself publishes on the central bus. */
@@ -52,4 +54,8 @@ export const ENV_VARS = {
   pagerDutySecretArn: 'PAGERDUTY_SECRET_ARN',
   /** ARNs (globs) of Blastwall's own roles, never revoked. */
   ownRoleArns: 'BLASTWALL_OWN_ROLE_ARNS',
+  /** warm-up, reconcile: the read-only history role the member stacks deploy. */
+  historyRoleName: 'HISTORY_ROLE_NAME',
+  /** warm-up: days of history to load. */
+  warmUpDays: 'WARM_UP_DAYS',
 } as const;

@@ -130,8 +130,8 @@ function envelopeId(raw: unknown): string | undefined {
 
 let cached: ReturnType<typeof createDetectHandler> | undefined;
 
-/** Built on first invocation from the environment the CDK stack sets. */
-function fromEnvironment(): ReturnType<typeof createDetectHandler> {
+/** Built on first invocation from the environment the CDK stack sets (the reconciler builds the same handler). */
+export function fromEnvironment(): ReturnType<typeof createDetectHandler> {
   const config = configFromEnvironment('detect');
   const tableName = requiredEnv('detect', ENV_VARS.tableName);
   const busName = requiredEnv('detect', ENV_VARS.eventBusName);

@@ -19,6 +19,9 @@ import { PagerDutyPager } from '../adapters/pagerduty-pager.ts';
 import { createPageService, type PageOutcome, type PageService } from './page-service.ts';
 import { loadPagerDutySecret, loadSlackSecret } from './secrets.ts';
 import { ENDPOINT_OVERRIDES } from './endpoints.ts';
+import { STSClient } from '@aws-sdk/client-sts';
+import { credentialRecentEvents } from '../adapters/credential-history.ts';
+import { assumedAccounts, type HistoryAccount } from '../adapters/history-accounts.ts';
 
 const logger = new Logger({ serviceName: SERVICE_NAME });
 const metrics = new Metrics({ namespace: METRIC_NAMESPACE, serviceName: SERVICE_NAME });
@@ -61,12 +64,28 @@ function fromEnvironment(): PageService {
       warn: (m, d) => logger.warn(m, (d ?? {}) as never),
       error: (m, d) => logger.error(m, (d ?? {}) as never),
     },
+    credentialContext: credentialContextFromEnvironment(),
     onChannelFailure: (channel) => {
       const m = metrics.singleMetric();
       m.addDimension('Channel', channel);
       m.addMetric(METRICS.pageFailures, MetricUnit.Count, 1);
     },
   });
+}
+
+/** The credential's recent events, through the read-only history role in the finding's account (when the stack set one). */
+function credentialContextFromEnvironment() {
+  const roleName = process.env[ENV_VARS.historyRoleName];
+  if (!roleName) return undefined;
+  const sts = new STSClient({});
+  const accounts = new Map<string, HistoryAccount>();
+  return async (finding: import('../core/finding.ts').Finding) => {
+    const accessKeyId = finding.credential.accessKeyId;
+    if (!accessKeyId) return undefined;
+    let account = accounts.get(finding.account);
+    if (!account) accounts.set(finding.account, (account = assumedAccounts(sts, [finding.account], roleName, 'blastwall-page')[0]!));
+    return credentialRecentEvents(account.clientFor(finding.region), { accessKeyId, account: finding.account, region: finding.region });
+  };
 }
 
 export const handler = async (event: EventBridgeEvent<string, unknown>, context?: Context): Promise<PageOutcome> => {

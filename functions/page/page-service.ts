@@ -21,6 +21,8 @@ import { buildResolve, buildTrigger, mapSeverity, routingKeyFor, type PagerDutyS
 import { slackErrorCode, type SlackPager } from '../adapters/slack-pager.ts';
 import type { PagerDutyPager } from '../adapters/pagerduty-pager.ts';
 import { updateRecord, viewOf, type PageLedger, type PageRecord } from '../adapters/page-ledger.ts';
+import type { CredentialContext } from '../adapters/credential-history.ts';
+import { contextDetails, contextSlackText } from './context.ts';
 
 export interface SlackTarget {
   pager: SlackPager;
@@ -50,6 +52,8 @@ export interface PageDeps {
   now?: () => Date;
   /** How long to wait for a concurrent invocation that is posting the first message. */
   claimWaitMs?: number;
+  /** The credential's recent CloudTrail events (bounded ~1 s), added under the page once it went out (context.ts). */
+  credentialContext?: (finding: Finding) => Promise<CredentialContext | undefined>;
 }
 
 export interface ChannelOutcome {
@@ -206,7 +210,43 @@ export function createPageService(deps: PageDeps) {
     }
     log.info('page reconciled', { findingId, severity: pageSeverity(view.finding), channels });
     if (failures.length > 0) throw new PageDeliveryError(findingId, failures);
+    if (type === DETAIL_TYPES.finding && record && deps.credentialContext) await addContext(findingId, budget);
     return { findingId, channels };
+  }
+
+  /** Once per finding, after the page went out: the credential's recent history in the thread and in PagerDuty. */
+  async function addContext(findingId: string, budget: Budget): Promise<void> {
+    try {
+      budget('add the credential history');
+      let mine = false;
+      const record = await updateRecord(deps.ledger, findingId, (r) => {
+        mine = false;
+        if (r.contextAt || !r.finding?.credential.accessKeyId || (!r.slack && r.pagerduty?.state !== 'triggered')) return undefined;
+        mine = true;
+        return { ...r, contextAt: now().toISOString() };
+      });
+      if (!mine) return;
+      const finding = record.finding!;
+      const ctx = await deps.credentialContext!(finding);
+      if (!ctx) return;
+      const sends: Promise<unknown>[] = [];
+      if (record.slack) sends.push(deps.slack().then((t) => t.pager.reply(record.slack!.channel, record.slack!.ts, contextSlackText(ctx))));
+      if (record.pagerduty?.state === 'triggered') {
+        sends.push(
+          deps.pagerDuty().then((t) => {
+            const key = routingKeyFor(t.secret, finding.environment);
+            if (!key) return;
+            const event = buildTrigger(viewOf(record)!.finding, key);
+            if (event.payload) event.payload.custom_details = { ...event.payload.custom_details, credential_history: contextDetails(ctx) };
+            return t.pager.send(event);
+          }),
+        );
+      }
+      const results = await Promise.allSettled(sends);
+      log.info('credential history added to the page', { findingId, events: ctx.events.length, error: ctx.error, failed: results.filter((x) => x.status === 'rejected').map((x) => String((x as PromiseRejectedResult).reason)) });
+    } catch (error) {
+      log.warn('credential history not added to the page', { findingId, error: String(error) });
+    }
   }
 
   /** Re-renders the page in Slack from the ledger; shared with undo. */

@@ -184,6 +184,30 @@ describe('blastwall backtest (LookupEvents, every configured account through a r
     expect(run.lines).toEqual(replay.lines);
   });
 
+  it('progress covers the fetching: the share of the window each account-region has walked back, up to 100 %', async () => {
+    const { fetchHistory } = await import('../../bin/cli/history-fetch.ts');
+    const { regionalClients } = await import('../../functions/adapters/history-accounts.ts');
+    const spool = join(dir, 'progress-spool');
+    const fractions: number[] = [];
+    const files = await fetchHistory(
+      {
+        kind: 'lookup-events',
+        window: { since: new Date('2026-11-01T00:00:00Z'), until: new Date('2026-12-01T00:00:00Z') },
+        accounts: [{ account: '333333333333', clientFor: regionalClients() }],
+        regions: ['us-east-1'],
+      },
+      spool,
+      join(dir, 'progress.checkpoint.json'),
+      { version: 1, source: 'lookup-events', since: '2026-11-01T00:00:00.000Z', until: '2026-12-01T00:00:00.000Z', units: {} },
+      { onProgress: (f) => void fractions.push(f), requestsPerSecond: 500 },
+    );
+    expect(files.length).toBeGreaterThan(0);
+    expect(fractions.length).toBeGreaterThan(2);
+    expect(fractions).toEqual([...fractions].sort((a, b) => a - b));
+    expect(fractions.at(-1)).toBe(1);
+    expect(fractions[0]).toBeLessThan(1);
+  });
+
   it('usage errors exit 2 with a reason', async () => {
     expect(await runCli(['backtest', '--config', configFile])).toMatchObject({ code: 2, stderr: expect.stringMatching(/--since is required/) });
     expect(await runCli(['backtest', '--since', 'yesterday'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/--since yesterday: expected an ISO 8601 time/) });

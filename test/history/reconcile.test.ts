@@ -161,6 +161,17 @@ describe('the reconciler', () => {
   });
 });
 
+describe('the function’s own envelope', () => {
+  it('is the envelope CloudTrail uses (as lib/event-pattern.ts builds it), so detect reads a reconciled record as a delivered one', async () => {
+    const { cloudTrailEnvelope: own } = await import('../../functions/reconcile/envelope.ts');
+    for (const r of [lost, { ...lost, eventType: 'AwsConsoleSignIn' }, { ...lost, eventType: 'AwsServiceEvent' }, { eventID: 1 }]) {
+      const { id: _a, ...mine } = own(r as Record<string, unknown>);
+      const { id: _b, ...theirs } = cloudTrailEnvelope(r as Record<string, unknown>);
+      expect(mine).toEqual(theirs);
+    }
+  });
+});
+
 describe('isForwarded is the member rule’s filter', () => {
   it('agrees with MEMBER_EVENT_PATTERN on the corpus and on generated traffic with AWS services’ own calls', () => {
     const corpus = 'test/fixtures/corpus/stratus-red-team';

@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { replayFiles, type ReplayedFinding } from '../../bin/cli/replay-engine.ts';
 import { expandInputs } from '../../bin/cli/input-tree.ts';
 import { createProgressBar } from '../../bin/cli/progress.ts';
-import { findingLine } from '../../bin/cli/output-format.ts';
+import { findingLine } from '../../bin/cli/replay-command.ts';
 import { runCli } from '../cli/run-cli.ts';
 import { benchConfig, recordedHistory, writeS3Tree } from './support.ts';
 

@@ -3,7 +3,7 @@
  * it fills the state; a second run changes nothing; a run killed mid-way resumes and
  * ends with the very state of an uninterrupted run.
  */
-import { DeleteItemCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLimiterPool, type RetryPolicy } from '../../functions/adapters/cloudtrail-history.ts';
 import { createDynamoStateStore } from '../../functions/adapters/dynamo-state-store.ts';

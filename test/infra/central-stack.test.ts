@@ -59,21 +59,23 @@ describe('central bus', () => {
     t.hasResourceProperties('AWS::Events::Rule', { EventPattern: own(DETAIL_TYPES.restoreRequested), Targets: [target('Respond')] });
   });
 
-  it('every rule sits on the central bus, never the default bus', () => {
+  it('every rule sits on the central bus, never the default bus (the history schedules excepted: schedules are rules of the default bus)', () => {
     const busId = logicalId(t, 'AWS::Events::EventBus', 'Bus');
-    for (const rule of Object.values(t.findResources('AWS::Events::Rule'))) {
+    const rules = Object.values(t.findResources('AWS::Events::Rule'));
+    for (const rule of rules.filter((r) => !r.Properties.ScheduleExpression)) {
       expect(rule.Properties.EventBusName).toEqual({ Ref: busId });
     }
+    expect(rules.filter((r) => r.Properties.ScheduleExpression).map((r) => r.Properties.ScheduleExpression)).toEqual(['rate(15 minutes)', 'rate(15 minutes)']);
   });
 });
 
 describe('asynchronous delivery never drops silently', () => {
   it('every rule target has a dead-letter queue and an explicit retry policy', () => {
     const rules = Object.values(t.findResources('AWS::Events::Rule'));
-    // + Posture Finding → page (lib/constructs/prevention.ts)
-    expect(rules).toHaveLength(5);
+    // + Posture Finding → page (lib/constructs/prevention.ts), + the two history schedules (lib/constructs/history.ts)
+    expect(rules).toHaveLength(7);
     const targets = rules.flatMap((r) => r.Properties.Targets);
-    expect(targets).toHaveLength(6);
+    expect(targets).toHaveLength(8);
     for (const target of targets) {
       expect(target.DeadLetterConfig?.Arn, JSON.stringify(target)).toBeDefined();
       expect(target.RetryPolicy.MaximumRetryAttempts).toBeGreaterThan(0);
@@ -111,8 +113,8 @@ describe('asynchronous delivery never drops silently', () => {
 
   it('DLQs are encrypted and refuse plain-text transport', () => {
     const queues = t.findResources('AWS::SQS::Queue');
-    // + the prevention schedules' DLQ
-    expect(Object.keys(queues)).toHaveLength(4);
+    // + the prevention schedules' DLQ, + the history schedules' DLQ
+    expect(Object.keys(queues)).toHaveLength(5);
     for (const [id, q] of Object.entries(queues)) {
       expect(q.Properties.SqsManagedSseEnabled).toBe(true);
       t.hasResourceProperties('AWS::SQS::QueuePolicy', {
@@ -146,9 +148,9 @@ describe('state table', () => {
 });
 
 describe('functions', () => {
-  it('six functions (the four, audit and backup-watchdog), nodejs22.x on arm64, each with its own role and its own log group with retention', () => {
+  it('eight functions (the four, audit and backup-watchdog, warm-up and reconcile), nodejs22.x on arm64, each with its own role and its own log group with retention', () => {
     const fns = t.findResources('AWS::Lambda::Function');
-    expect(Object.keys(fns)).toHaveLength(6);
+    expect(Object.keys(fns)).toHaveLength(8);
     const roles = new Set<string>();
     for (const fn of Object.values(fns)) {
       expect(fn.Properties.Runtime).toBe('nodejs22.x');
@@ -158,7 +160,7 @@ describe('functions', () => {
       expect(resources[logGroup]!.Type).toBe('AWS::Logs::LogGroup');
       expect(resources[logGroup]!.Properties.RetentionInDays).toBeGreaterThan(0);
     }
-    expect(roles.size).toBe(6);
+    expect(roles.size).toBe(8);
     // No CDK log-retention custom resource (its role would hold logs:* on *).
     expect(Object.keys(t.findResources('Custom::LogRetention'))).toHaveLength(0);
   });
@@ -182,7 +184,7 @@ describe('functions', () => {
     expect(Object.keys(env('Undo'))).toEqual(expect.arrayContaining([ENV_VARS.slackSecretArn, ENV_VARS.tableName, ENV_VARS.eventBusName]));
     // Exact ARNs of the central function roles (no name glob: issue 15 item 1).
     expect(JSON.parse(flat(env('Detect')[ENV_VARS.ownRoleArns]))).toEqual(
-      ['detect', 'respond', 'page', 'undo', 'audit', 'backup-watchdog'].map((fn) => `arn:aws:iam::999999999999:role/Blastwall-${fn}-function`),
+      ['detect', 'respond', 'page', 'undo', 'audit', 'backup-watchdog', 'warm-up', 'reconcile'].map((fn) => `arn:aws:iam::999999999999:role/Blastwall-${fn}-function`),
     );
   });
 
@@ -270,9 +272,11 @@ describe('least privilege', () => {
     expect(put.Condition!['ForAllValues:StringEquals']!['events:detail-type']).toEqual([DETAIL_TYPES.response]);
   });
 
-  it('page: the table and the two secrets; no IAM, no STS, cannot publish events', () => {
+  it('page: the table and the two secrets, and only the read-only history role to assume (the page context); no IAM, cannot publish events', () => {
     const actions = allActions('Page');
-    expect(actions.filter((a) => /^(iam|sts|events):/.test(a))).toEqual([]);
+    expect(actions.filter((a) => /^(iam|events):/.test(a))).toEqual([]);
+    const sts = statementsOf('Page').filter((x) => actionsOf(x).some((a) => a.startsWith('sts:')));
+    expect(sts.map((x) => [actionsOf(x), flat(x.Resource).replace('${AWS::Partition}', 'aws')])).toEqual([[['sts:AssumeRole'], 'arn:aws:iam::*:role/Blastwall-history-reader']]);
     const secrets = statementsOf('Page').filter((x) => actionsOf(x).includes('secretsmanager:GetSecretValue'));
     expect(secrets.map((x) => x.Resource)).toEqual([
       { Ref: logicalId(t, 'AWS::SecretsManager::Secret', 'SlackSecret') },
@@ -289,8 +293,9 @@ describe('least privilege', () => {
     expect(put.Condition!['ForAllValues:StringEquals']!['events:detail-type']).toEqual([DETAIL_TYPES.restoreRequested]);
   });
 
-  it('only respond can reach another account: no other role has sts:AssumeRole', () => {
-    for (const fn of ['Detect', 'Page', 'Undo']) expect(allActions(fn).filter((a) => a.startsWith('sts:'))).toEqual([]);
+  it('only respond can act in another account: detect and undo have no sts:AssumeRole (page, warm-up and reconcile only the read-only history role)', () => {
+    for (const fn of ['Detect', 'Undo']) expect(allActions(fn).filter((a) => a.startsWith('sts:'))).toEqual([]);
+    // (warm-up and reconcile assume only the read-only history role: test/history/history-infra.test.ts)
   });
 });
 

@@ -130,7 +130,8 @@ describe.each([
           'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/BlastwallAuditReader',
           'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/Blastwall-forwarder-eu-west-1',
           'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/Blastwall-forwarder-us-east-1',
-          ...['detect', 'respond', 'page', 'undo', 'audit', 'backup-watchdog'].map((fn) => `arn:\${AWS::Partition}:iam::999999999999:role/Blastwall-${fn}-function`),
+          'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/Blastwall-history-reader',
+          ...['detect', 'respond', 'page', 'undo', 'audit', 'backup-watchdog', 'warm-up', 'reconcile'].map((fn) => `arn:\${AWS::Partition}:iam::999999999999:role/Blastwall-${fn}-function`),
         ].sort(),
       );
       expect(denied.some((arn) => arn.includes('*'))).toBe(false);

@@ -57,8 +57,8 @@ describe('npx cdk synth --no-notices (offline, example config)', () => {
   it('bundles each function as a minified ESM file with the SDK left external', () => {
     const central = template('Blastwall-Central');
     const functions = Object.entries<any>(central.Resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function');
-    // detect, respond, page, undo + audit and backup-watchdog (lib/constructs/prevention.ts)
-    expect(functions).toHaveLength(6);
+    // detect, respond, page, undo + audit and backup-watchdog (lib/constructs/prevention.ts) + warm-up and reconcile (lib/constructs/history.ts)
+    expect(functions).toHaveLength(8);
     for (const [id, fn] of functions) {
       const assetPath = fn.Metadata?.['aws:asset:path'];
       expect(assetPath, id).toBeDefined();

@@ -48,8 +48,8 @@ function roleSession(roleArn: string): Credential {
 describe('no immunity by name (issue 15 item 1)', () => {
   it('the stacks create exactly the roles the one function lists', () => {
     const created = createdRoleArns();
-    // Central: the four function roles and the two prevention roles; member: a forwarder per region, the responder and the audit reader.
-    expect(created).toHaveLength(6 + memberRegions(config).length + 2);
+    // Central: the four function roles, the two prevention roles and the two history roles; member: a forwarder per region, the responder, the audit reader and the history reader.
+    expect(created).toHaveLength(8 + memberRegions(config).length + 3);
     const listed = ownRoleArns(config, 'aws', { memberAccount: MEMBER }).sort();
     expect(created).toEqual(listed);
   });

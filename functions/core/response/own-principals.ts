@@ -22,6 +22,14 @@ export type CentralFunction = (typeof CENTRAL_FUNCTIONS)[number];
 /** The prevention functions (daily audit, hourly backup watchdog): central roles with fixed names too (member reader roles trust them). */
 export const PREVENTION_FUNCTIONS = ['audit', 'backup-watchdog'] as const;
 export type PreventionFunction = (typeof PREVENTION_FUNCTIONS)[number];
+/** The history functions (one-off warm-up, 15-minute reconcile): central roles with fixed names too (the member history role trusts them). */
+export const HISTORY_FUNCTIONS = ['warm-up', 'reconcile'] as const;
+export type HistoryFunction = (typeof HISTORY_FUNCTIONS)[number];
+
+/** Role name of the read-only history role (CloudTrail LookupEvents) in every member account. */
+export function historyReaderRoleName(prefix: string): string {
+  return `${prefix}-history-reader`;
+}
 
 /** The own-resource prefix every Blastwall name starts with. */
 export function ownPrefix(config: BlastwallConfig): string {
@@ -29,7 +37,7 @@ export function ownPrefix(config: BlastwallConfig): string {
 }
 
 /** Role name of a central function (`Blastwall-detect-function` …). */
-export function functionRoleName(prefix: string, fn: CentralFunction | PreventionFunction): string {
+export function functionRoleName(prefix: string, fn: CentralFunction | PreventionFunction | HistoryFunction): string {
   return `${prefix}-${fn}-function`;
 }
 
@@ -57,10 +65,11 @@ export function ownRoles(config: BlastwallConfig, options: { memberAccount?: str
   const central = config.deployment.centralAccount ?? '*';
   const member = options.memberAccount ?? '*';
   return [
-    ...[...CENTRAL_FUNCTIONS, ...PREVENTION_FUNCTIONS].map((fn): OwnRole => ({ kind: 'central-function', name: functionRoleName(prefix, fn), account: central })),
+    ...[...CENTRAL_FUNCTIONS, ...PREVENTION_FUNCTIONS, ...HISTORY_FUNCTIONS].map((fn): OwnRole => ({ kind: 'central-function', name: functionRoleName(prefix, fn), account: central })),
     ...memberRegions(config).map((region): OwnRole => ({ kind: 'forwarder', name: forwarderRoleName(prefix, region), account: member })),
     { kind: 'responder', name: config.response.responderRoleName, account: member },
     { kind: 'reader', name: config.audit.readerRoleName, account: member },
+    { kind: 'reader', name: historyReaderRoleName(prefix), account: member },
   ];
 }
 
@@ -87,7 +96,9 @@ export function ownStackRoleNamePattern(prefix: string): RegExp {
 /** Names Blastwall's own deployment creates inside its name space (case-insensitive comparison). */
 export function ownNamesFromPrefix(prefix: string): { exact: Set<string>; forwarder: RegExp } {
   return {
-    exact: new Set([...[...CENTRAL_FUNCTIONS, ...PREVENTION_FUNCTIONS].map((fn) => functionRoleName(prefix, fn)), `${prefix}Responder`, `${prefix}AuditReader`].map((n) => n.toLowerCase())),
+    exact: new Set(
+      [...[...CENTRAL_FUNCTIONS, ...PREVENTION_FUNCTIONS, ...HISTORY_FUNCTIONS].map((fn) => functionRoleName(prefix, fn)), `${prefix}Responder`, `${prefix}AuditReader`, historyReaderRoleName(prefix)].map((n) => n.toLowerCase()),
+    ),
     forwarder: new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-forwarder-[a-z]{2}(-[a-z]+)+-\\d$`, 'i'),
   };
 }
