@@ -39,6 +39,26 @@ export function blastwallMetric(metricName: string, statistic: string, period: D
   });
 }
 
+/**
+ * An alarm that pages on the first occurrence: ≥ 1 in one period, no data means nothing
+ * happened; it notifies `topic` when it fires and when it clears. One shape for every
+ * construct's "this must never happen" alarms.
+ */
+export function alarmOnFirstOccurrence(scope: Construct, id: string, props: { description: string; metric: cloudwatch.IMetric; topic: sns.ITopic }): cloudwatch.Alarm {
+  const alarm = new cloudwatch.Alarm(scope, id, {
+    alarmDescription: props.description,
+    metric: props.metric,
+    threshold: 1,
+    evaluationPeriods: 1,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+  });
+  const action = new actions.SnsAction(props.topic);
+  alarm.addAlarmAction(action);
+  alarm.addOkAction(action);
+  return alarm;
+}
+
 export class Monitoring extends Construct {
   readonly alarms: cloudwatch.Alarm[] = [];
   readonly dashboard: cloudwatch.Dashboard;

@@ -12,7 +12,6 @@
  */
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -27,6 +26,7 @@ import { Construct } from 'constructs';
 import { ORG_CACHE_KEY } from '../../functions/core/organization.ts';
 import { ENV_VARS, METRIC_NAMESPACE, SERVICE_NAME } from '../../functions/core/telemetry-names.ts';
 import { BlastwallFunction } from './blastwall-function.ts';
+import { alarmOnFirstOccurrence } from './monitoring.ts';
 import type { ConfigStore } from './config-store.ts';
 
 /** Exactly the calls functions/adapters/organizations-ou-walker.ts makes. */
@@ -136,18 +136,7 @@ export class OrganizationSync extends Construct {
     });
 
     // ── Alarms: a failed walk leaves the last cache item (accounts keep their last environment; new ones stay unknown) ──
-    const alarm = (alarmId: string, metric: cloudwatch.IMetric, description: string) => {
-      const a = new cloudwatch.Alarm(this, alarmId, {
-        metric,
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        alarmDescription: description,
-      });
-      a.addAlarmAction(new actions.SnsAction(props.alarmTopic));
-      a.addOkAction(new actions.SnsAction(props.alarmTopic));
-    };
+    const alarm = (alarmId: string, metric: cloudwatch.IMetric, description: string) => alarmOnFirstOccurrence(this, alarmId, { description, metric, topic: props.alarmTopic });
     alarm('Errors', this.function.function.metricErrors({ period: Duration.hours(1), statistic: 'Sum' }), 'Blastwall org-sync failed: the organisational units could not be read (not the management or a delegated administrator account? an OU id that does not exist?). New accounts in those OUs resolve as unknown until it succeeds.');
     alarm('DlqDepth', this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }), 'An org-sync run was dead-lettered after retries.');
   }

@@ -11,7 +11,6 @@
 import { functionRoleName } from '../../functions/core/response/own-principals.ts';
 import { Aws, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -28,6 +27,7 @@ import { BLASTWALL_EVENT_SOURCE, DETAIL_TYPES, ENV_VARS, METRIC_NAMESPACE, SERVI
 import type { DeploymentSettings } from '../config.ts';
 import type { ResourceNames } from '../names.ts';
 import { BlastwallFunction } from './blastwall-function.ts';
+import { alarmOnFirstOccurrence } from './monitoring.ts';
 import type { ConfigStore } from './config-store.ts';
 
 /**
@@ -205,18 +205,7 @@ export class Prevention extends Construct {
     });
 
     // ── Alarms: a failed run (an unreadable account included) and a dead-lettered schedule ──
-    const alarm = (alarmId: string, metric: cloudwatch.IMetric, description: string) => {
-      const a = new cloudwatch.Alarm(this, alarmId, {
-        metric,
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        alarmDescription: description,
-      });
-      a.addAlarmAction(new actions.SnsAction(props.alarmTopic));
-      a.addOkAction(new actions.SnsAction(props.alarmTopic));
-    };
+    const alarm = (alarmId: string, metric: cloudwatch.IMetric, description: string) => alarmOnFirstOccurrence(this, alarmId, { description, metric, topic: props.alarmTopic });
     alarm('AuditErrors', this.audit.function.metricErrors({ period: Duration.hours(1), statistic: 'Sum' }), 'Blastwall audit failed: an account could not be read (reader role missing?) or the run failed. Read the audit function logs.');
     alarm('WatchdogErrors', this.watchdog.function.metricErrors({ period: Duration.hours(1), statistic: 'Sum' }), 'Blastwall backup watchdog failed: an account or region could not be read. Backups there are unwatched.');
     alarm('ScheduleDlqDepth', this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }), 'A scheduled audit or watchdog run was dead-lettered after retries.');

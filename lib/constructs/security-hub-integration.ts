@@ -13,7 +13,6 @@
  */
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -24,7 +23,7 @@ import { Construct } from 'constructs';
 import { BLASTWALL_EVENT_SOURCE, DETAIL_TYPES, METRIC_NAMESPACE, SERVICE_NAME } from '../../functions/core/telemetry-names.ts';
 import { AUDIT_EVENT_SOURCE, WATCHDOG_EVENT_SOURCE } from '../../functions/core/audit/posture.ts';
 import { BlastwallFunction } from './blastwall-function.ts';
-import { blastwallMetric } from './monitoring.ts';
+import { alarmOnFirstOccurrence, blastwallMetric } from './monitoring.ts';
 
 /** Must match functions/security-hub/handler.ts (kept literal here so the CDK app does not load the handler's SDK imports). */
 export const SECURITY_HUB_PRODUCT_ARN_ENV = 'SECURITY_HUB_PRODUCT_ARN';
@@ -96,21 +95,8 @@ export class SecurityHubIntegration extends Construct {
       targets: [new targets.LambdaFunction(this.function.function, { deadLetterQueue: this.deadLetterQueue, ...props.targetRetry })],
     });
 
-    const page = new actions.SnsAction(props.alarmTopic);
     const fiveMinutes = Duration.minutes(5);
-    const alarm = (alarmId: string, alarmDescription: string, metric: cloudwatch.IMetric) => {
-      const a = new cloudwatch.Alarm(this, alarmId, {
-        alarmDescription,
-        metric,
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-      a.addAlarmAction(page);
-      a.addOkAction(page);
-      return a;
-    };
+    const alarm = (alarmId: string, description: string, metric: cloudwatch.IMetric) => alarmOnFirstOccurrence(this, alarmId, { description, metric, topic: props.alarmTopic });
     alarm('Errors', 'Blastwall security-hub: the import failed (Security Hub unreachable or not enabled?). Slack/PagerDuty are not affected; failed events are in its DLQ.', this.function.function.metricErrors({ period: fiveMinutes, statistic: 'Sum' }));
     alarm('DlqDepth', 'Blastwall security-hub: findings never reached Security Hub. Enable Security Hub in this account and region, then redrive the DLQ.', this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: fiveMinutes, statistic: 'Maximum' }));
     alarm('Rejected', 'Blastwall security-hub: Security Hub refused a finding (validation). Read the function log for the error code.', blastwallMetric(SECURITY_HUB_REJECTED_METRIC, 'Sum', fiveMinutes));
