@@ -48,6 +48,14 @@ function modifiersOf(entry: CatalogueEntry): string {
   return parts.length ? cell(parts.join('; ')) : '—';
 }
 
+const PEERS = new Set(['sigma', 'panther', 'elastic']);
+
+/** The entry's sources; where no public rule set has a rule for the call, it says so (that is where Blastwall stands alone). */
+function sourcesOf(entry: CatalogueEntry): string {
+  const refs = entry.sources.map((s) => `${s.kind}: ${s.ref}`).join('; ');
+  return entry.sources.some((s) => PEERS.has(s.kind)) ? refs : `${refs}; no Sigma, Panther or Elastic rule`;
+}
+
 export function catalogueTables(entries: readonly CatalogueEntry[] = CATALOGUE): string {
   const sections: string[] = [];
   for (const category of CATEGORIES) {
@@ -61,7 +69,7 @@ export function catalogueTables(entries: readonly CatalogueEntry[] = CATALOGUE):
         '|---|---|---|---|---|',
         ...list.map(
           (e) =>
-            `| \`${e.eventSource.split('.')[0]}\`: ${e.eventNames.join(', ')} | ${e.category} | ${e.severity} | ${modifiersOf(e)} | ${cell(e.sources.map((s) => `${s.kind}: ${s.ref}`).join('; '))} |`,
+            `| \`${e.eventSource.split('.')[0]}\`: ${e.eventNames.join(', ')} | ${e.category} | ${e.severity} | ${modifiersOf(e)} | ${cell(sourcesOf(e))} |`,
         ),
       ].join('\n'),
     );

@@ -22,6 +22,10 @@ describe('docs/detection.md', () => {
   });
   it('lists every catalogue entry, by category, with its sources', () => {
     expect(blockOf(doc, 'catalogue'), stale).toBe(catalogueTables());
-    for (const e of CATALOGUE) expect(doc).toContain(`\`${e.eventSource.split('.')[0]}\`: ${e.eventNames.join(', ')} | ${e.category} | ${e.severity} |`);
+    for (const e of CATALOGUE) {
+      expect(doc).toContain(`\`${e.eventSource.split('.')[0]}\`: ${e.eventNames.join(', ')} | ${e.category} | ${e.severity} |`);
+      // Every entry names where it comes from: the AWS documentation, or (for Blastwall's own resources) Blastwall itself.
+      expect(e.sources.some((s) => s.kind === 'aws-docs' || s.kind === 'blastwall'), e.id).toBe(true);
+    }
   });
 });
