@@ -9,18 +9,20 @@ import * as z from 'zod';
 import { SEVERITIES } from './audit-event.ts';
 import { ruleSchema, suppressionSchema } from './detection/rules-schema.ts';
 
-const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
+// The schemas are built on first use (parseConfig), not at import: a cold start's import stays cheap.
+const accountId = () => z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
 
 export const RESPONSE_MODES = ['enforce', 'dry-run', 'page-only'] as const;
 export type ResponseMode = (typeof RESPONSE_MODES)[number];
 
-const environmentSchema = z
+const environmentSchema = () =>
+  z
   .object({
     name: z
       .string()
       .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and dashes (max 63)')
       .refine((n) => n !== 'unknown', '"unknown" is reserved for accounts not listed'),
-    accounts: z.array(accountId).default([]),
+    accounts: z.array(accountId()).default([]),
     sensitivity: z.enum(['low', 'high']),
     response: z.enum(RESPONSE_MODES),
     /**
@@ -37,26 +39,28 @@ const environmentSchema = z
   })
   .strict();
 
-const channel = z.enum(['slack', 'pagerduty']);
+const channel = () => z.enum(['slack', 'pagerduty']);
 
-const routeSchema = z
+const routeSchema = () =>
+  z
   .object({
     /** Environment name, or `*` for any. */
     environment: z.string().min(1).default('*'),
     /** Lowest severity this route takes. */
     minSeverity: z.enum(SEVERITIES),
-    channels: z.array(channel),
+    channels: z.array(channel()),
   })
   .strict();
 
-export const DEFAULT_ROUTES: z.output<typeof routeSchema>[] = [
+export const DEFAULT_ROUTES: z.output<ReturnType<typeof routeSchema>>[] = [
   { environment: '*', minSeverity: 'high', channels: ['pagerduty', 'slack'] },
   { environment: '*', minSeverity: 'medium', channels: ['slack'] },
 ];
 
-const configSchema = z
+const buildConfigSchema = () =>
+  z
   .object({
-    environments: z.array(environmentSchema).min(1, 'list at least one environment'),
+    environments: z.array(environmentSchema()).min(1, 'list at least one environment'),
     /** Accounts not listed in any environment: how sensitive they are and what Blastwall may do there. */
     unknownEnvironment: z
       .object({
@@ -83,9 +87,9 @@ const configSchema = z
         /** Names of Blastwall's own resources; changes to them are detector tamper. */
         ownResourcePrefix: z.string().min(1).max(64).default('Blastwall'),
         /** The team's own catalogue entries, in the catalogue's data shape (docs/detection.md). */
-        rules: z.array(ruleSchema).max(500).default([]),
+        rules: z.array(ruleSchema()).max(500).default([]),
         /** Time-bound, reasoned exceptions, applied before scoring; suppressed events are counted and listed. */
-        suppressions: z.array(suppressionSchema).max(500).default([]),
+        suppressions: z.array(suppressionSchema()).max(500).default([]),
       })
       .strict()
       .default({
@@ -121,7 +125,7 @@ const configSchema = z
       }),
     paging: z
       .object({
-        routes: z.array(routeSchema).default(DEFAULT_ROUTES),
+        routes: z.array(routeSchema()).default(DEFAULT_ROUTES),
         /** Slack user ids allowed to press "Restore credential". */
         approvers: z.array(z.string().regex(/^[UW][A-Z0-9]{2,20}$/, 'must be a Slack user id such as U012ABCDEF')).default([]),
         slackChannel: z.string().min(1).max(80).optional(),
@@ -161,7 +165,7 @@ const configSchema = z
     deployment: z
       .object({
         organizationId: z.string().regex(/^o-[a-z0-9]{10,32}$/, 'must look like o-abc123defg').optional(),
-        centralAccount: accountId.optional(),
+        centralAccount: accountId().optional(),
         centralRegion: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-1').optional(),
         regions: z.array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-1')).default(['us-east-1']),
         alarmEmail: z.string().email().optional(),
@@ -211,7 +215,10 @@ const configSchema = z
     });
   });
 
-export type BlastwallConfig = z.output<typeof configSchema>;
+let builtConfigSchema: ReturnType<typeof buildConfigSchema> | undefined;
+const configSchema = () => (builtConfigSchema ??= buildConfigSchema());
+
+export type BlastwallConfig = z.output<ReturnType<typeof buildConfigSchema>>;
 export type EnvironmentConfig = BlastwallConfig['environments'][number];
 export type PagingRoute = BlastwallConfig['paging']['routes'][number];
 
@@ -233,7 +240,7 @@ function formatPath(path: ReadonlyArray<PropertyKey>): string {
 
 /** Validate an already-parsed value. `source` names the file in error messages. */
 export function parseConfig(value: unknown, source = 'blastwall.config.json'): BlastwallConfig {
-  const result = configSchema.safeParse(value);
+  const result = configSchema().safeParse(value);
   if (!result.success) {
     const issues = result.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
     throw new ConfigError(`${source} is invalid:\n  - ${issues.join('\n  - ')}`, issues);
@@ -274,11 +281,11 @@ function lineColumn(text: string, offset: number): { line: number; column: numbe
  * when they read the config.
  */
 export function configJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(configSchema, { target: 'draft-4', io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return z.toJSONSchema(configSchema(), { target: 'draft-4', io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
 }
 
 /** The configuration used when none is given: the demo's three accounts. */
-export const EXAMPLE_CONFIG: z.input<typeof configSchema> = {
+export const EXAMPLE_CONFIG: z.input<ReturnType<typeof buildConfigSchema>> = {
   environments: [
     { name: 'development', accounts: ['111111111111'], sensitivity: 'low', response: 'dry-run' },
     { name: 'staging', accounts: ['222222222222'], sensitivity: 'low', response: 'enforce' },

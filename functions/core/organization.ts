@@ -19,7 +19,9 @@ import type { BlastwallConfig } from './config.ts';
 /** Partition key (and sort key) of the one cache item. Only org-sync writes it; only detect reads it. */
 export const ORG_CACHE_KEY = 'ORG#OU-ACCOUNTS';
 
-const membershipSchema = z
+// Built on first use (the first cache read), not at import.
+const buildMembershipSchema = () =>
+  z
   .object({
     /** When the walk that produced it started (ISO 8601): a slower, older walk never overwrites a newer one. */
     syncedAt: z.string().datetime(),
@@ -28,11 +30,13 @@ const membershipSchema = z
   })
   .strict();
 
-export type OuMembership = z.output<typeof membershipSchema>;
+let builtMembershipSchema: ReturnType<typeof buildMembershipSchema> | undefined;
+
+export type OuMembership = z.output<ReturnType<typeof buildMembershipSchema>>;
 
 /** Validates a cached item's payload; `undefined` (with the reason) when it is not one. */
 export function parseOuMembership(value: unknown): { ok: true; membership: OuMembership } | { ok: false; reason: string } {
-  const result = membershipSchema.safeParse(value);
+  const result = (builtMembershipSchema ??= buildMembershipSchema()).safeParse(value);
   if (result.success) return { ok: true, membership: result.data };
   return { ok: false, reason: result.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ') };
 }

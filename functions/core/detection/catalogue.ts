@@ -219,18 +219,21 @@ export function compileCatalogue(extra: readonly CatalogueEntry[] = []): Compile
   };
 }
 
-/** The built-in catalogue. */
-export const BUILT_IN: CompiledCatalogue = compileCatalogue();
+let builtIn: CompiledCatalogue | undefined;
+/** The built-in catalogue, compiled on first use (the first event), not at import: a cold start's import stays cheap. */
+export function builtInCatalogue(): CompiledCatalogue {
+  return (builtIn ??= compileCatalogue());
+}
 
 /** The strongest built-in hit for this call (a prefix alone, or full options with the configured accounts). */
 export function matchCatalogue(event: AuditEvent, options: string | MatchOptions): CatalogueMatch | undefined {
-  return BUILT_IN.match(event, typeof options === 'string' ? { ownPrefix: options } : options);
+  return builtInCatalogue().match(event, typeof options === 'string' ? { ownPrefix: options } : options);
 }
 
 export function catalogueReads(event: AuditEvent): boolean {
-  return BUILT_IN.reads(event);
+  return builtInCatalogue().reads(event);
 }
 
 export function createdResources(event: AuditEvent): { type: string; name: string }[] {
-  return BUILT_IN.created(event);
+  return builtInCatalogue().created(event);
 }

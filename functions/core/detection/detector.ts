@@ -14,7 +14,7 @@ import { severityRank } from '../audit-event.ts';
 import type { BlastwallConfig } from '../config.ts';
 import type { EnvironmentResolver } from '../environment.ts';
 import type { Finding } from '../finding.ts';
-import { BUILT_IN, type CatalogueMatch, type CompiledCatalogue, compileCatalogue, type MatchOptions } from './catalogue.ts';
+import { builtInCatalogue, type CatalogueMatch, type CompiledCatalogue, compileCatalogue, type MatchOptions } from './catalogue.ts';
 import { ContextCache, DEFAULT_CONTEXT_CACHE_MS } from './context-cache.ts';
 import { eventKey, findingId } from './event-keys.ts';
 import { buildFinding } from './finding-builder.ts';
@@ -272,7 +272,7 @@ export function createDetector(deps: DetectorDeps): Detector {
 const compiled = new WeakMap<BlastwallConfig, CompiledCatalogue>();
 export function catalogueFor(config: BlastwallConfig): CompiledCatalogue {
   const rules = (config.detection.rules ?? []) as CompiledCatalogue['entries'];
-  if (rules.length === 0) return BUILT_IN;
+  if (rules.length === 0) return builtInCatalogue();
   let catalogue = compiled.get(config);
   if (!catalogue) {
     catalogue = compileCatalogue(rules);

@@ -7,7 +7,7 @@
 import type { AuditEvent } from '../audit-event.ts';
 import type { EnvironmentResolver } from '../environment.ts';
 import type { EventSummary, Finding } from '../finding.ts';
-import { BUILT_IN, type CatalogueMatch, type CompiledCatalogue, INTENT_CATEGORIES } from './catalogue.ts';
+import { builtInCatalogue, type CatalogueMatch, type CompiledCatalogue, INTENT_CATEGORIES } from './catalogue.ts';
 import { callId, eventKey, summarise } from './event-keys.ts';
 import { planBurst, planDenied, planSessionSources, type sessionTheft } from './history-signals.ts';
 import { describeCredential, isServiceCall, networkOf } from './keys.ts';
@@ -152,7 +152,7 @@ const MAX_KEPT_PARAMETERS = 2048;
  * leaves — so they need not be kept (`blastwall replay` drops them right after
  * normalising; state never stores them).
  */
-export function detailsMatter(event: AuditEvent, catalogue: CompiledCatalogue = BUILT_IN): boolean {
+export function detailsMatter(event: AuditEvent, catalogue: CompiledCatalogue = builtInCatalogue()): boolean {
   const { eventSource, name } = event.action;
   return (
     (eventSource === 'sts.amazonaws.com' && MINTING_CALLS.has(name)) ||
@@ -166,7 +166,7 @@ export function detailsMatter(event: AuditEvent, catalogue: CompiledCatalogue = 
  * (see {@link detailsMatter}), and not when large or deeply nested (item size,
  * hostile input).
  */
-export function trimmed(event: AuditEvent, catalogue: CompiledCatalogue = BUILT_IN): AuditEvent {
+export function trimmed(event: AuditEvent, catalogue: CompiledCatalogue = builtInCatalogue()): AuditEvent {
   const copy: AuditEvent = { ...event, resources: event.resources.slice(0, 20) };
   if (!detailsMatter(event, catalogue)) {
     // Last added, first deleted (normalise adds them in this order): the object keeps a fast shape.
@@ -213,7 +213,7 @@ export function ttl(ms: number): number {
  */
 export function planUpdate(event: AuditEvent, context: DetectionContext, input: PlanInput): StateUpdate {
   const { keys, match, finding, settings, resolver } = input;
-  const catalogue = input.catalogue ?? BUILT_IN;
+  const catalogue = input.catalogue ?? builtInCatalogue();
   const t = event.timeMs;
   const update: StateUpdate = {};
   let summary: EventSummary | undefined;
