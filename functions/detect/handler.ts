@@ -140,14 +140,15 @@ export function fromEnvironment(): ReturnType<typeof createDetectHandler> {
   const client = new DynamoDBClient({ maxAttempts: 3, requestHandler: { requestTimeout: 3_000, connectionTimeout: 1_000, throwOnRequestTimeout: true } });
   const store = createDynamoStateStore({ client, tableName, config });
   const ownRoleArns = parseOwnRoleArns(process.env[ENV_VARS.ownRoleArns]);
-  const publisher = createEventPublisher({ eventBusName: busName });
+  // The EventBridge client is built on the first finding: a container that only sees benign events never needs it.
+  let publisher: ReturnType<typeof createEventPublisher> | undefined;
   const logger = new Logger({ serviceName: SERVICE_NAME });
   // Environments by organisational unit: the org-sync cache item, read on the first event and kept fresh.
   const cache = createOrganizationCache(client, tableName);
   const organization = new OrganizationAccounts({ config, load: () => cache.get(), log: { warn: (m, d) => logger.warn(m, (d ?? {}) as never) } });
   return createDetectHandler({
     pipeline: createPipeline({ config, store, ownRoleArns, ...(organization.enabled ? { ouAccounts: organization.current } : {}) }),
-    publish: (detailType, detail) => publisher.publish(detailType, detail),
+    publish: (detailType, detail) => (publisher ??= createEventPublisher({ eventBusName: busName })).publish(detailType, detail),
     logger,
     metrics: new Metrics({ namespace: METRIC_NAMESPACE, serviceName: SERVICE_NAME }),
     seen: createDynamoSeenLedger(client, tableName),
