@@ -43,6 +43,15 @@ export interface BundleResult {
   /** Import of the bundle alone, measured inside the child (excludes Node's own start). */
   detectImportMs: number | null;
   emptyImportMs: number | null;
+  /**
+   * Import plus first use: detect's import + `fromEnvironment()` (config validated, clients,
+   * pipeline) ÷ the SDK-only handler's import + construction of its two clients (median of pairs).
+   * Catches time moved from import to the first event rather than saved.
+   */
+  coldStartOverSdkRatio?: number | null;
+  coldStartOverSdkRatioStats?: { median: number; min: number; max: number };
+  detectFirstUseMs?: number | null;
+  sdkOnlyFirstUseMs?: number | null;
   /** An empty handler that imports only the SDK clients detect uses (DynamoDB, EventBridge). */
   sdkOnlyInitMs?: number | null;
   sdkOnlyImportMs?: number | null;
@@ -90,15 +99,30 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
-/** One fresh process: spawn → import(bundle) → exit. Returns [wall ms, import ms]. */
-function coldLoad(file: string): [number, number] {
-  const script = `const t=performance.now();await import(${JSON.stringify(file)});process.stdout.write(String(performance.now()-t));`;
+/**
+ * One fresh process: spawn → import(bundle) → exit. Returns [wall ms, import ms, first-use ms].
+ * `firstUse` names an export the process then calls (detect's `fromEnvironment`, the SDK-only
+ * handler's `construct`): what the first invocation builds before it can handle an event, timed
+ * apart, so work moved from import to first use shows up instead of vanishing.
+ */
+function coldLoad(file: string, firstUse?: string): [number, number, number] {
+  const use = firstUse ? `const u=performance.now();m[${JSON.stringify(firstUse)}]();const f=performance.now()-u;` : 'const f=0;';
+  const script = `const t=performance.now();const m=await import(${JSON.stringify(file)});const i=performance.now()-t;${use}process.stdout.write(JSON.stringify([i,f]));`;
   const t0 = process.hrtime.bigint();
-  const out = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', cwd: WORK });
+  const out = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', cwd: WORK, env: { ...process.env, ...FIRST_USE_ENV } });
   const wall = Number(process.hrtime.bigint() - t0) / 1e6;
   if (out.status !== 0) throw new Error(`loading ${file} failed: ${out.stderr}`);
-  return [wall, Number(out.stdout)];
+  const [imp, first] = JSON.parse(out.stdout) as [number, number];
+  return [wall, imp, first];
 }
+
+/** What the stack sets for detect (the config as `BLASTWALL_CONFIG`, as tests and local runs give it); nothing is called over the network. */
+const FIRST_USE_ENV = {
+  AWS_REGION: 'eu-west-1',
+  TABLE_NAME: 'blastwall-bench',
+  EVENT_BUS_NAME: 'blastwall-bench',
+  POWERTOOLS_LOG_LEVEL: 'SILENT',
+};
 
 export async function measureBundles(opts: { initRuns: number }): Promise<BundleResult> {
   const options = await cdkEsbuildOptions();
@@ -138,9 +162,11 @@ export async function measureBundles(opts: { initRuns: number }): Promise<Bundle
   const sdkEntry = join(WORK, 'sdk-only-handler.mjs');
   writeFileSync(
     sdkEntry,
-    "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';\nimport { EventBridgeClient } from '@aws-sdk/client-eventbridge';\nexport const handler = async () => [typeof DynamoDBClient, typeof EventBridgeClient];\n",
+    "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';\nimport { EventBridgeClient } from '@aws-sdk/client-eventbridge';\nexport const handler = async () => [typeof DynamoDBClient, typeof EventBridgeClient];\nexport const construct = () => [new DynamoDBClient({}), new EventBridgeClient({})];\n",
   );
   const sdkOnly = await bundle(sdkEntry, join(outRoot, 'sdk-only'), options);
+  const { EXAMPLE_CONFIG } = await import('../functions/core/config.ts');
+  Object.assign(FIRST_USE_ENV, { BLASTWALL_CONFIG: JSON.stringify(EXAMPLE_CONFIG) });
 
   const detectByPackage: Record<string, number> = {};
   if (detectMeta) {
@@ -170,10 +196,14 @@ export async function measureBundles(opts: { initRuns: number }): Promise<Bundle
   const eImp: number[] = [];
   const sWall: number[] = [];
   const sImp: number[] = [];
+  const dFirst: number[] = [];
+  const sFirst: number[] = [];
   for (let i = 0; i < opts.initRuns; i++) {
     const [ew, ei] = coldLoad(empty.outfile);
-    const [dw, di] = coldLoad(detectFile);
-    const [sw, si] = coldLoad(sdkOnly.outfile);
+    const [dw, di, df] = coldLoad(detectFile, 'fromEnvironment');
+    const [sw, si, sf] = coldLoad(sdkOnly.outfile, 'construct');
+    dFirst.push(df);
+    sFirst.push(sf);
     eWall.push(ew);
     eImp.push(ei);
     dWall.push(dw);
@@ -184,6 +214,7 @@ export async function measureBundles(opts: { initRuns: number }): Promise<Bundle
   const detectInitMs = median(dWall);
   const emptyInitMs = median(eWall);
   const overSdk = dImp.map((d, i) => d / sImp[i]!);
+  const coldOverSdk = dImp.map((d, i) => (d + dFirst[i]!) / (sImp[i]! + sFirst[i]!));
   return {
     bundleBytes,
     missing,
@@ -191,6 +222,10 @@ export async function measureBundles(opts: { initRuns: number }): Promise<Bundle
     initRatio: median(dImp) / median(eImp),
     initOverSdkRatio: median(overSdk),
     initOverSdkRatioStats: { median: median(overSdk), min: Math.min(...overSdk), max: Math.max(...overSdk) },
+    coldStartOverSdkRatio: median(coldOverSdk),
+    coldStartOverSdkRatioStats: { median: median(coldOverSdk), min: Math.min(...coldOverSdk), max: Math.max(...coldOverSdk) },
+    detectFirstUseMs: median(dFirst),
+    sdkOnlyFirstUseMs: median(sFirst),
     initRatioWithNodeStart: detectInitMs / emptyInitMs,
     detectInitMs,
     emptyInitMs,
