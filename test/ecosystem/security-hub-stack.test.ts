@@ -4,15 +4,9 @@
  * real IAM policy evaluator (@cloud-copilot/iam-simulate) over the synthesised role policy.
  */
 import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
-import { build } from 'esbuild';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
-import { BUNDLING } from '../../lib/constructs/blastwall-function.ts';
-import { exampleConfig, synthesise } from '../infra/support.ts';
+import { exampleConfig, importAsBundled, synthesise } from '../infra/support.ts';
 
 const enabled = synthesise(exampleConfig((raw) => (raw.securityHub = { enabled: true })));
 const central = enabled.central.toJSON() as { Resources: Record<string, { Type: string; Properties: any }> };
@@ -120,15 +114,7 @@ describe('Security Hub in the central stack', () => {
   });
 
   it('the handler bundles as CDK bundles it (esbuild, SDK external) and exports handler', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'blastwall-sh-bundle-'));
-    try {
-      const out = join(dir, 'index.mjs');
-      // The settings CDK bundles with (lib/constructs/blastwall-function.ts BUNDLING).
-      await build({ entryPoints: ['functions/security-hub/handler.ts'], bundle: true, platform: 'node', format: 'esm', target: BUNDLING.target, mainFields: BUNDLING.mainFields, outfile: out, external: BUNDLING.externalModules, logLevel: 'silent', banner: { js: BUNDLING.banner! } });
-      const mod = (await import(pathToFileURL(out).href)) as { handler?: unknown };
-      expect(typeof mod.handler).toBe('function');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const mod = await importAsBundled('functions/security-hub/handler.ts');
+    expect(typeof mod['handler']).toBe('function');
   });
 });

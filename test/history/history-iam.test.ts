@@ -6,7 +6,7 @@
  */
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { flat, roleStatements, synthesise, type Statement, type Synthesised } from '../infra/support.ts';
+import { flat, roleStatements, synthesise, templateResolver, type Statement, type Synthesised } from '../infra/support.ts';
 
 const CENTRAL = '999999999999'; // the example config's central account
 const MEMBER = '333333333333';
@@ -22,30 +22,13 @@ let historyTrust: Policy;
 
 /** CloudFormation references → concrete ARNs (the table, bus and secrets by their type). */
 function resolve(template: Synthesised['central'], account: string, region: string) {
-  const resources = (template.toJSON() as { Resources: Record<string, { Type: string }> }).Resources;
-  const byRef = (id: string): string | undefined =>
+  return templateResolver(template, account, region, (type, id) =>
     ({
       'AWS::DynamoDB::Table': `arn:aws:dynamodb:${region}:${account}:table/Blastwall-State`,
       'AWS::Events::EventBus': `arn:aws:events:${region}:${account}:event-bus/Blastwall-central`,
       'AWS::SecretsManager::Secret': `arn:aws:secretsmanager:${region}:${account}:secret:blastwall/${id.startsWith('Slack') ? 'slack' : 'pagerduty'}-AbCdEf`,
-    })[resources[id]?.Type ?? ''];
-  const text = (v: unknown) =>
-    flat(v)
-      .replaceAll('${AWS::Partition}', 'aws')
-      .replaceAll('${AWS::AccountId}', account)
-      .replaceAll('${AWS::Region}', region)
-      .replace(/\$\{([A-Za-z0-9]+)(?:\.Arn)?\}/g, (m, id: string) => byRef(id) ?? m);
-  const walk = (v: unknown): unknown => {
-    if (typeof v === 'string') return text(v);
-    if (Array.isArray(v)) return v.map(walk);
-    if (v && typeof v === 'object') {
-      const o = v as Record<string, unknown>;
-      if ('Fn::Join' in o || 'Ref' in o || 'Fn::GetAtt' in o) return text(o);
-      return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, walk(x)]));
-    }
-    return v;
-  };
-  return walk;
+    })[type],
+  );
 }
 
 const roleNamed = (template: Synthesised['central'], name: string) => Object.entries(template.findResources('AWS::IAM::Role')).find(([, r]) => flat(r.Properties?.RoleName) === name)![0];

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { revokeOlderSessionsDocument } from '../../functions/core/response/policy-document.ts';
-import { flat, roleStatements, synthesise, type Statement, type Synthesised } from '../infra/support.ts';
+import { flat, roleStatements, synthesise, templateResolver, type Statement, type Synthesised } from '../infra/support.ts';
 import { CENTRAL, MEMBER, ORG, POWER_TABLE, powerTableMarkdown, type PowerRow, type Result, type Who } from './power-table.ts';
 
 const REGION = 'eu-west-1';
@@ -26,31 +26,12 @@ let responderTrust: Policy;
 
 /** Replaces the template's references by the concrete ARNs the rows use. */
 function resolver(template: Synthesised['central'], account: string, region: string) {
-  const resources = (template.toJSON() as { Resources: Record<string, { Type: string }> }).Resources;
-  const byRef = (id: string): string | undefined => {
-    const type = resources[id]?.Type;
+  return templateResolver(template, account, region, (type, id) => {
     if (type === 'AWS::DynamoDB::Table') return PLACEHOLDER.TABLE;
     if (type === 'AWS::Events::EventBus') return PLACEHOLDER.BUS;
     if (type === 'AWS::SecretsManager::Secret') return id.startsWith('Slack') ? PLACEHOLDER.SLACK_SECRET : PLACEHOLDER.PAGERDUTY_SECRET;
     return undefined;
-  };
-  const text = (v: unknown) =>
-    flat(v)
-      .replaceAll('${AWS::Partition}', 'aws')
-      .replaceAll('${AWS::AccountId}', account)
-      .replaceAll('${AWS::Region}', region)
-      .replace(/\$\{([A-Za-z0-9]+)(?:\.Arn)?\}/g, (m, id: string) => byRef(id) ?? m);
-  const walk = (v: unknown): unknown => {
-    if (typeof v === 'string') return text(v);
-    if (Array.isArray(v)) return v.map(walk);
-    if (v && typeof v === 'object') {
-      const o = v as Record<string, unknown>;
-      if ('Fn::Join' in o || 'Ref' in o || 'Fn::GetAtt' in o) return text(o);
-      return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, walk(x)]));
-    }
-    return v;
-  };
-  return walk;
+  });
 }
 
 function roleId(template: Synthesised['central'], name: string): string {

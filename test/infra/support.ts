@@ -3,8 +3,10 @@
  * Bundling is skipped here (`aws:cdk:bundling-stacks: []`): these tests assert the
  * templates' properties; `synth.test.ts` runs the real `cdk synth` with esbuild.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Template } from 'aws-cdk-lib/assertions';
 import { buildApp, type BlastwallApp, type BuildAppOptions } from '../../lib/app.ts';
 import type { FunctionName } from '../../lib/central-stack.ts';
@@ -94,4 +96,48 @@ export function flat(value: unknown): string {
     return JSON.stringify(o);
   }
   return String(value);
+}
+
+/**
+ * A synthesised policy with its CloudFormation references replaced by concrete ARNs, for a
+ * real IAM policy evaluator: pseudo parameters become `account`/`region`, and `${Id}` /
+ * `${Id.Arn}` of a resource become what `byType` says for its type (undefined: left as is).
+ */
+export function templateResolver(template: Template, account: string, region: string, byType: (type: string, logicalId: string) => string | undefined): (value: unknown) => unknown {
+  const resources = (template.toJSON() as { Resources: Record<string, { Type: string }> }).Resources;
+  const text = (v: unknown) =>
+    flat(v)
+      .replaceAll('${AWS::Partition}', 'aws')
+      .replaceAll('${AWS::AccountId}', account)
+      .replaceAll('${AWS::Region}', region)
+      .replace(/\$\{([A-Za-z0-9]+)(?:\.Arn)?\}/g, (m, id: string) => (resources[id] ? byType(resources[id].Type, id) : undefined) ?? m);
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') return text(v);
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === 'object') {
+      const o = v as Record<string, unknown>;
+      if ('Fn::Join' in o || 'Ref' in o || 'Fn::GetAtt' in o) return text(o);
+      return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, walk(x)]));
+    }
+    return v;
+  };
+  return walk;
+}
+
+/**
+ * Bundles a Lambda handler with the settings CDK bundles with (lib/constructs/blastwall-function.ts
+ * BUNDLING), imports the bundle and returns its exports: a bundle that cannot load fails here,
+ * not at its first cold start.
+ */
+export async function importAsBundled(entry: string): Promise<Record<string, unknown>> {
+  const { build } = await import('esbuild');
+  const { BUNDLING } = await import('../../lib/constructs/blastwall-function.ts');
+  const dir = mkdtempSync(join(tmpdir(), 'blastwall-bundle-'));
+  try {
+    const out = join(dir, 'index.mjs');
+    await build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', target: BUNDLING.target, mainFields: BUNDLING.mainFields, outfile: out, external: BUNDLING.externalModules, logLevel: 'silent', banner: { js: BUNDLING.banner! } });
+    return (await import(pathToFileURL(out).href)) as Record<string, unknown>;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

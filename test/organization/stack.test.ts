@@ -5,18 +5,12 @@
  * (@cloud-copilot/iam-simulate) over the synthesised policies; cdk-nag clean.
  */
 import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
-import { build } from 'esbuild';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { BUNDLING } from '../../lib/constructs/blastwall-function.ts';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { ORG_CACHE_KEY } from '../../functions/core/organization.ts';
 import { matchesEventPattern } from '../../lib/event-pattern.ts';
 import { MEMBER_EVENT_PATTERN } from '../../lib/member-stack.ts';
-import { exampleConfig, synthesise } from '../infra/support.ts';
+import { exampleConfig, importAsBundled, synthesise } from '../infra/support.ts';
 
 const PROD_OU = 'ou-ab12-prod0001';
 const withOus = synthesise(exampleConfig((raw) => (raw.environments[2].organizationalUnits = [PROD_OU])));
@@ -148,15 +142,7 @@ describe('org-sync in the central stack', () => {
   });
 
   it('the org-sync handler bundles as CDK bundles it and exports the handler', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'blastwall-org-sync-'));
-    try {
-      const out = join(dir, 'index.mjs');
-      // The settings CDK bundles with (lib/constructs/blastwall-function.ts BUNDLING).
-      await build({ entryPoints: ['functions/org-sync/handler.ts'], bundle: true, platform: 'node', format: 'esm', target: BUNDLING.target, mainFields: BUNDLING.mainFields, outfile: out, external: BUNDLING.externalModules, logLevel: 'silent', banner: { js: BUNDLING.banner! } });
-      const mod = (await import(pathToFileURL(out).href)) as { handler?: unknown };
-      expect(typeof mod.handler).toBe('function');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const mod = await importAsBundled('functions/org-sync/handler.ts');
+    expect(typeof mod['handler']).toBe('function');
   });
 });
