@@ -9,6 +9,8 @@
  * It lets the tests and the benchmark ask "would the member rule forward this
  * record?" of the real pattern object, without an AWS account (`TestEventPattern`).
  */
+import { envelopeWithId } from '../functions/reconcile/envelope.ts';
+
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 export function matchesEventPattern(pattern: unknown, event: unknown): boolean {
@@ -66,25 +68,7 @@ function isObject(x: unknown): x is object {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 
-/** The EventBridge envelope CloudTrail puts a record in on the default bus. */
+/** The EventBridge envelope CloudTrail puts a record in on the default bus (the one the reconciler builds, with the record's own id). */
 export function cloudTrailEnvelope(record: Record<string, unknown>): Record<string, unknown> {
-  const eventType = record.eventType;
-  const detailType =
-    eventType === 'AwsConsoleSignIn'
-      ? 'AWS Console Sign In via CloudTrail'
-      : eventType === 'AwsServiceEvent'
-        ? 'AWS Service Event via CloudTrail'
-        : 'AWS API Call via CloudTrail';
-  const service = typeof record.eventSource === 'string' ? record.eventSource.replace(/\.amazonaws\.com$/, '') : 'unknown';
-  return {
-    version: '0',
-    id: typeof record.eventID === 'string' ? record.eventID : '0',
-    'detail-type': detailType,
-    source: `aws.${service}`,
-    account: (record.recipientAccountId as string | undefined) ?? '000000000000',
-    time: record.eventTime,
-    region: record.awsRegion,
-    resources: [],
-    detail: record,
-  };
+  return envelopeWithId(record, typeof record.eventID === 'string' ? record.eventID : '0');
 }
