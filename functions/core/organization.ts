@@ -13,22 +13,23 @@
  *
  * Pure: no AWS SDK (the walk and the item live in functions/adapters/organizations-*.ts).
  */
-import * as z from 'zod';
-import type { BlastwallConfig } from './config.ts';
+import * as z from 'zod/mini';
+import { zodEnglish, type BlastwallConfig } from './config.ts';
 
 /** Partition key (and sort key) of the one cache item. Only org-sync writes it; only detect reads it. */
 export const ORG_CACHE_KEY = 'ORG#OU-ACCOUNTS';
 
-// Built on first use (the first cache read), not at import.
+// Built on first use (the first cache read), not at import; zod's mini build, as the config's schema.
 const buildMembershipSchema = () =>
-  z
-  .object({
+  z.strictObject({
     /** When the walk that produced it started (ISO 8601): a slower, older walk never overwrites a newer one. */
-    syncedAt: z.string().datetime(),
+    syncedAt: z.string().check(z.iso.datetime()),
     /** Configured OU → [account, depth below that OU (0: a direct child)]. */
-    ous: z.record(z.string().regex(/^ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}$/), z.array(z.tuple([z.string().regex(/^\d{12}$/), z.number().int().min(0).max(5)]))),
-  })
-  .strict();
+    ous: z.record(
+      z.string().check(z.regex(/^ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}$/)),
+      z.array(z.tuple([z.string().check(z.regex(/^\d{12}$/)), z.number().check(z.int(), z.minimum(0), z.maximum(5))])),
+    ),
+  });
 
 let builtMembershipSchema: ReturnType<typeof buildMembershipSchema> | undefined;
 
@@ -36,7 +37,7 @@ export type OuMembership = z.output<ReturnType<typeof buildMembershipSchema>>;
 
 /** Validates a cached item's payload; `undefined` (with the reason) when it is not one. */
 export function parseOuMembership(value: unknown): { ok: true; membership: OuMembership } | { ok: false; reason: string } {
-  const result = (builtMembershipSchema ??= buildMembershipSchema()).safeParse(value);
+  const result = (builtMembershipSchema ??= buildMembershipSchema()).safeParse(value, zodEnglish());
   if (result.success) return { ok: true, membership: result.data };
   return { ok: false, reason: result.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ') };
 }
