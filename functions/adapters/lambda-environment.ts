@@ -14,7 +14,7 @@
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { AppConfigProvider } from '@aws-lambda-powertools/parameters/appconfig';
-import { ConfigError, parseConfig, type BlastwallConfig } from '../core/config.ts';
+import { ConfigError, parseConfig, type BlastwallConfig } from '../core/config-schema.ts';
 import { ENV_VARS, METRIC_NAMESPACE, METRICS, SERVICE_NAME } from '../core/telemetry-names.ts';
 
 /** Test-only: the AppConfig Data endpoint (a loopback stand-in); the stack never sets it. */

@@ -3,7 +3,7 @@
  * accounts, a resource ARN) belongs to, and how sensitive it is.
  */
 import type { BlastwallConfig, EnvironmentConfig, ResponseMode } from './config.ts';
-import { UNKNOWN_ENVIRONMENT } from './config.ts';
+import { UNKNOWN_ENVIRONMENT } from './config-schema.ts';
 import { compileGlobs } from './glob.ts';
 
 /** `unknown`: an account not listed in the config (treated per `unknownEnvironment`). */

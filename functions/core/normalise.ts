@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import type { Actor, AuditEvent, AuditResource, Credential, CredentialType, JsonObject } from './audit-event.ts';
 import type { EnvironmentResolver } from './environment.ts';
-import { UNKNOWN_ENVIRONMENT } from './config.ts';
+import { UNKNOWN_ENVIRONMENT } from './config-schema.ts';
 
 export const SUPPORTED_DETAIL_TYPES = [
   'AWS API Call via CloudTrail',

@@ -14,7 +14,7 @@
  * Pure: no AWS SDK (the walk and the item live in functions/adapters/organizations-*.ts).
  */
 import * as z from 'zod/mini';
-import { zodEnglish, type BlastwallConfig } from './config.ts';
+import { zodEnglish, type BlastwallConfig } from './config-schema.ts';
 
 /** Partition key (and sort key) of the one cache item. Only org-sync writes it; only detect reads it. */
 export const ORG_CACHE_KEY = 'ORG#OU-ACCOUNTS';

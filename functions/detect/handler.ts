@@ -24,7 +24,7 @@ import { createEventPublisher } from '../adapters/event-publisher.ts';
 import { configFromEnvironment, requiredEnv } from '../adapters/lambda-environment.ts';
 import { createOrganizationCache } from '../adapters/organization-cache-dynamo.ts';
 import { OrganizationAccounts } from '../core/organization.ts';
-import { UNKNOWN_ENVIRONMENT } from '../core/config.ts';
+import { UNKNOWN_ENVIRONMENT } from '../core/config-schema.ts';
 
 export type DetectResult =
   | { status: 'rejected'; reason: string }

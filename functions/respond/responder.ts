@@ -18,7 +18,7 @@ import type { UndoCall } from '../core/response/restore.ts';
 import { parseFinding } from './schema.ts';
 import { createEnvironmentResolver } from '../core/environment.ts';
 import type { OrganizationAccounts } from '../core/organization.ts';
-import { UNKNOWN_ENVIRONMENT } from '../core/config.ts';
+import { UNKNOWN_ENVIRONMENT } from '../core/config-schema.ts';
 
 export interface Revoker {
   /** `hooks.beforeWrite` runs after the credential's state was read and before any write. */

@@ -5,7 +5,7 @@
  */
 import * as z from 'zod';
 import { CREDENTIAL_TYPES, SEVERITIES } from '../core/audit-event.ts';
-import { RESPONSE_MODES } from '../core/config.ts';
+import { RESPONSE_MODES } from '../core/config-schema.ts';
 import type { Finding } from '../core/finding.ts';
 
 const str = (max: number) => z.string().max(max);
