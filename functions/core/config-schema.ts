@@ -100,10 +100,13 @@ const buildConfigSchema = () =>
         burstThreshold: z._default(integer(2, 1000), 3),
         /** Names of Blastwall's own resources; changes to them are detector tamper. */
         ownResourcePrefix: z._default(text(1, 64), 'Blastwall'),
-        /** The team's own catalogue entries, in the catalogue's data shape (docs/detection.md). */
-        rules: z._default(z.array(ruleSchema()).check(z.maxLength(500)), []),
+        /**
+         * The team's own catalogue entries, in the catalogue's data shape (docs/detection.md). The
+         * rule and suppression schemas (a third of the nodes) are built when a config has one.
+         */
+        rules: z._default(z.array(z.lazy(ruleSchema)).check(z.maxLength(500)), []),
         /** Time-bound, reasoned exceptions, applied before scoring; suppressed events are counted and listed. */
-        suppressions: z._default(z.array(suppressionSchema()).check(z.maxLength(500)), []),
+        suppressions: z._default(z.array(z.lazy(suppressionSchema)).check(z.maxLength(500)), []),
       }),
       {
         hopWindowMinutes: 15,
