@@ -14,7 +14,8 @@
  *   SDK clients detect uses (DynamoDB, EventBridge): what Blastwall's own code adds.
  *   The median of alternating pairs, with min and max.
  * `@aws-sdk/*` stays external as in Lambda (the runtime ships it), so it is resolved
- * from node_modules and its load counts on both sides.
+ * from node_modules and its load counts on both sides. Every process runs with the functions'
+ * NODE_OPTIONS (`--enable-source-maps`: Node reads the bundle's source map at load, as in Lambda).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
@@ -56,6 +57,8 @@ export interface BundleResult {
   sdkOnlyInitMs?: number | null;
   sdkOnlyImportMs?: number | null;
   initRuns: number;
+  /** NODE_OPTIONS of the cold-start processes (the functions' own). */
+  nodeOptions?: string;
   /** Bytes of the detect bundle per npm package (or per folder of our code). */
   detectByPackage?: Record<string, number>;
   /** The biggest inputs of the detect bundle (from esbuild's metafile), for the report. */
@@ -63,7 +66,8 @@ export interface BundleResult {
 }
 
 async function cdkEsbuildOptions(): Promise<BuildOptions> {
-  const { BUNDLING } = await import('../lib/constructs/blastwall-function.ts');
+  const { BUNDLING, FUNCTION_NODE_OPTIONS } = await import('../lib/constructs/blastwall-function.ts');
+  Object.assign(FIRST_USE_ENV, { NODE_OPTIONS: FUNCTION_NODE_OPTIONS });
   const b = BUNDLING;
   return {
     bundle: true,
@@ -116,8 +120,12 @@ function coldLoad(file: string, firstUse?: string): [number, number, number] {
   return [wall, imp, first];
 }
 
-/** What the stack sets for detect (the config as `BLASTWALL_CONFIG`, as tests and local runs give it); nothing is called over the network. */
-const FIRST_USE_ENV = {
+/**
+ * What the stack sets for detect (the config as `BLASTWALL_CONFIG`, as tests and local runs give it);
+ * nothing is called over the network. NODE_OPTIONS as every function has it (`FUNCTION_NODE_OPTIONS`:
+ * source maps on, so Node reads the bundle's map at load), for both sides of each ratio.
+ */
+const FIRST_USE_ENV: Record<string, string> = {
   AWS_REGION: 'eu-west-1',
   TABLE_NAME: 'blastwall-bench',
   EVENT_BUS_NAME: 'blastwall-bench',
@@ -234,6 +242,7 @@ export async function measureBundles(opts: { initRuns: number }): Promise<Bundle
     sdkOnlyInitMs: median(sWall),
     sdkOnlyImportMs: median(sImp),
     initRuns: opts.initRuns,
+    nodeOptions: FIRST_USE_ENV.NODE_OPTIONS,
     detectTopInputs,
     detectByPackage: Object.fromEntries(Object.entries(detectByPackage).sort((a, b) => b[1] - a[1])),
   };
