@@ -13,6 +13,10 @@
  * - initOverSdkRatio: detect's import ÷ the import of a handler that only loads the
  *   SDK clients detect uses (DynamoDB, EventBridge): what Blastwall's own code adds.
  *   The median of alternating pairs, with min and max.
+ * - coldStartOverSdkRatio: the same with first use (detect's `fromEnvironment()`, the SDK-only
+ *   handler's client construction) added on each side.
+ * - ownOverSdkRatio: the same question asked in one process (SDK loaded first, then detect), so a
+ *   busy machine's drift does not land on one side only.
  * `@aws-sdk/*` stays external as in Lambda (the runtime ships it), so it is resolved
  * from node_modules and its load counts on both sides. Every process runs with the functions'
  * NODE_OPTIONS (`--enable-source-maps`: Node reads the bundle's source map at load, as in Lambda).
@@ -57,10 +61,21 @@ export interface BundleResult {
   sdkOnlyInitMs?: number | null;
   sdkOnlyImportMs?: number | null;
   initRuns: number;
+  /**
+   * 1 + (detect's own import + first use) ÷ (SDK-only import + construction), both in the same
+   * process, the SDK loaded first (`coldOwn`): what coldStartOverSdkRatio estimates, with less noise.
+   */
+  ownOverSdkRatio?: number | null;
+  ownOverSdkRatioStats?: { median: number; min: number; max: number };
+  detectOwnImportMs?: number | null;
+  detectOwnFirstUseMs?: number | null;
+  sdkOnlyInSameProcessMs?: number | null;
   /** NODE_OPTIONS of the cold-start processes (the functions' own). */
   nodeOptions?: string;
   /** Bytes of the detect bundle per npm package (or per folder of our code). */
   detectByPackage?: Record<string, number>;
+  /** The same for every function. */
+  byPackage?: Record<string, Record<string, number>>;
   /** The biggest inputs of the detect bundle (from esbuild's metafile), for the report. */
   detectTopInputs: Array<{ path: string; bytes: number }>;
 }
@@ -97,6 +112,18 @@ async function bundle(entry: string, outDir: string, options: BuildOptions) {
   return { outfile, bytes: statSync(outfile).size, metafile: result.metafile! };
 }
 
+/** Bytes in the output per npm package (or per folder of our code, three levels deep), biggest first. */
+function bytesByPackage(metafile: Awaited<ReturnType<typeof bundle>>['metafile']): Record<string, number> {
+  const out: Record<string, number> = {};
+  const inputs = Object.values(metafile.outputs).find((o) => o.entryPoint)?.inputs ?? {};
+  for (const [path, v] of Object.entries(inputs)) {
+    const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path);
+    const key = m ? m[1]! : path.split('/').slice(0, 3).join('/');
+    out[key] = (out[key] ?? 0) + v.bytesInOutput;
+  }
+  return Object.fromEntries(Object.entries(out).sort((a, b) => b[1] - a[1]));
+}
+
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -121,6 +148,21 @@ function coldLoad(file: string, firstUse?: string): [number, number, number] {
 }
 
 /**
+ * Blastwall's own share, in one process: import the SDK-only handler and construct its clients,
+ * then import detect's bundle and call `fromEnvironment()`. Returns [SDK import + construct,
+ * detect's own import, detect's own first use] in ms. The SDK is loaded already, so what detect's
+ * import adds is its own code (compile, module bodies, source map) and the SDK modules only it
+ * imports (the AppConfig Data client, which the stack's config read needs); load drift hits both
+ * parts of the same process alike, so this ratio swings far less than the two-process ones.
+ */
+function coldOwn(sdkFile: string, detectFile: string): [number, number, number] {
+  const script = `const P=performance;let t=P.now();const s=await import(${JSON.stringify(sdkFile)});s.construct();const a=P.now()-t;t=P.now();const m=await import(${JSON.stringify(detectFile)});const i=P.now()-t;t=P.now();m.fromEnvironment();const f=P.now()-t;process.stdout.write(JSON.stringify([a,i,f]));`;
+  const out = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', cwd: WORK, env: { ...process.env, ...FIRST_USE_ENV } });
+  if (out.status !== 0) throw new Error(`loading ${detectFile} after the SDK failed: ${out.stderr}`);
+  return JSON.parse(out.stdout) as [number, number, number];
+}
+
+/**
  * What the stack sets for detect (the config as `BLASTWALL_CONFIG`, as tests and local runs give it);
  * nothing is called over the network. NODE_OPTIONS as every function has it (`FUNCTION_NODE_OPTIONS`:
  * source maps on, so Node reads the bundle's map at load), for both sides of each ratio.
@@ -140,6 +182,7 @@ export async function measureBundles(opts: { initRuns: number }): Promise<Bundle
   const errors: Record<string, string> = {};
   let detectFile: string | undefined;
   let detectMeta: Awaited<ReturnType<typeof bundle>>['metafile'] | undefined;
+  const byPackage: Record<string, Record<string, number>> = {};
   for (const name of FUNCTIONS) {
     const entry = join(ROOT, 'functions', name, 'handler.ts');
     if (!existsSync(entry)) {
@@ -156,6 +199,7 @@ export async function measureBundles(opts: { initRuns: number }): Promise<Bundle
       continue;
     }
     bundleBytes[name] = b.bytes;
+    byPackage[name] = bytesByPackage(b.metafile);
     if (name === 'detect') {
       detectFile = b.outfile;
       detectMeta = b.metafile;
@@ -176,15 +220,7 @@ export async function measureBundles(opts: { initRuns: number }): Promise<Bundle
   const { EXAMPLE_CONFIG } = await import('../functions/core/config.ts');
   Object.assign(FIRST_USE_ENV, { BLASTWALL_CONFIG: JSON.stringify(EXAMPLE_CONFIG) });
 
-  const detectByPackage: Record<string, number> = {};
-  if (detectMeta) {
-    const inputs = Object.values(detectMeta.outputs).find((o) => o.entryPoint)?.inputs ?? {};
-    for (const [path, v] of Object.entries(inputs)) {
-      const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path);
-      const key = m ? m[1]! : path.split('/').slice(0, 3).join('/');
-      detectByPackage[key] = (detectByPackage[key] ?? 0) + v.bytesInOutput;
-    }
-  }
+  const detectByPackage = byPackage.detect ?? {};
   const detectTopInputs = detectMeta
     ? Object.entries(Object.values(detectMeta.outputs).find((o) => o.entryPoint)?.inputs ?? {})
         .map(([path, v]) => ({ path, bytes: v.bytesInOutput }))
@@ -206,7 +242,9 @@ export async function measureBundles(opts: { initRuns: number }): Promise<Bundle
   const sImp: number[] = [];
   const dFirst: number[] = [];
   const sFirst: number[] = [];
+  const own: Array<[number, number, number]> = [];
   for (let i = 0; i < opts.initRuns; i++) {
+    own.push(coldOwn(sdkOnly.outfile, detectFile));
     const [ew, ei] = coldLoad(empty.outfile);
     const [dw, di, df] = coldLoad(detectFile, 'fromEnvironment');
     const [sw, si, sf] = coldLoad(sdkOnly.outfile, 'construct');
@@ -223,6 +261,7 @@ export async function measureBundles(opts: { initRuns: number }): Promise<Bundle
   const emptyInitMs = median(eWall);
   const overSdk = dImp.map((d, i) => d / sImp[i]!);
   const coldOverSdk = dImp.map((d, i) => (d + dFirst[i]!) / (sImp[i]! + sFirst[i]!));
+  const ownOverSdk = own.map(([sdk, imp, first]) => 1 + (imp + first) / sdk);
   return {
     bundleBytes,
     missing,
@@ -243,7 +282,13 @@ export async function measureBundles(opts: { initRuns: number }): Promise<Bundle
     sdkOnlyImportMs: median(sImp),
     initRuns: opts.initRuns,
     nodeOptions: FIRST_USE_ENV.NODE_OPTIONS,
+    ownOverSdkRatio: median(ownOverSdk),
+    ownOverSdkRatioStats: { median: median(ownOverSdk), min: Math.min(...ownOverSdk), max: Math.max(...ownOverSdk) },
+    detectOwnImportMs: median(own.map((o) => o[1])),
+    detectOwnFirstUseMs: median(own.map((o) => o[2])),
+    sdkOnlyInSameProcessMs: median(own.map((o) => o[0])),
     detectTopInputs,
-    detectByPackage: Object.fromEntries(Object.entries(detectByPackage).sort((a, b) => b[1] - a[1])),
+    detectByPackage,
+    byPackage,
   };
 }
