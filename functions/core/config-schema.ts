@@ -235,12 +235,14 @@ let builtConfigSchema: ReturnType<typeof buildConfigSchema> | undefined;
 export const configSchema = () => (builtConfigSchema ??= buildConfigSchema());
 
 let englishMessages: z.core.$ZodErrorMap | undefined;
+/** Built on the first issue: a valid config never needs the messages. */
+const englishError: z.core.$ZodErrorMap = (issue) => (englishMessages ??= english().localeError!)(issue);
 /**
  * zod's English messages ("Too big: expected string to have <=64 characters"), which the classic
  * API registers globally and the mini build leaves to the caller: passed to each parse, so the
  * errors read exactly as before and nothing global changes.
  */
-export const zodEnglish = (): { error: z.core.$ZodErrorMap } => ({ error: (englishMessages ??= english().localeError!) });
+export const zodEnglish = (): { error: z.core.$ZodErrorMap } => ({ error: englishError });
 
 export type BlastwallConfig = z.output<ReturnType<typeof buildConfigSchema>>;
 export type EnvironmentConfig = BlastwallConfig['environments'][number];
