@@ -17,6 +17,8 @@
  *   handler's client construction) added on each side.
  * - ownOverSdkRatio: the same question asked in one process (SDK loaded first, then detect), so a
  *   busy machine's drift does not land on one side only.
+ * - initOverSdkRatioCpu, coldStartOverSdkRatioCpu: the first two from CPU time instead of the
+ *   wall clock (waits for a busy core are not counted).
  * `@aws-sdk/*` stays external as in Lambda (the runtime ships it), so it is resolved
  * from node_modules and its load counts on both sides. Every process runs with the functions'
  * NODE_OPTIONS (`--enable-source-maps`: Node reads the bundle's source map at load, as in Lambda).
@@ -70,6 +72,13 @@ export interface BundleResult {
   detectOwnImportMs?: number | null;
   detectOwnFirstUseMs?: number | null;
   sdkOnlyInSameProcessMs?: number | null;
+  /** initOverSdkRatio and coldStartOverSdkRatio from each process's CPU time instead of the wall clock (see coldLoad). */
+  initOverSdkRatioCpu?: number | null;
+  initOverSdkRatioCpuStats?: { median: number; min: number; max: number };
+  coldStartOverSdkRatioCpu?: number | null;
+  coldStartOverSdkRatioCpuStats?: { median: number; min: number; max: number };
+  /** Medians of the CPU ms behind them. */
+  cpuMs?: { detectImport: number; detectFirstUse: number; sdkOnlyImport: number; sdkOnlyConstruct: number };
   /** NODE_OPTIONS of the cold-start processes (the functions' own). */
   nodeOptions?: string;
   /** Bytes of the detect bundle per npm package (or per folder of our code). */
@@ -131,20 +140,26 @@ const median = (xs: number[]) => {
 };
 
 /**
- * One fresh process: spawn → import(bundle) → exit. Returns [wall ms, import ms, first-use ms].
- * `firstUse` names an export the process then calls (detect's `fromEnvironment`, the SDK-only
- * handler's `construct`): what the first invocation builds before it can handle an event, timed
- * apart, so work moved from import to first use shows up instead of vanishing.
+ * One fresh process: spawn → import(bundle) → exit. Returns [wall ms, import ms, first-use ms,
+ * import CPU ms, first-use CPU ms]. `firstUse` names an export the process then calls (detect's
+ * `fromEnvironment`, the SDK-only handler's `construct`): what the first invocation builds before
+ * it can handle an event, timed apart, so work moved from import to first use shows up instead of
+ * vanishing. CPU time (`process.cpuUsage()`, user + system, every thread of the process) beside
+ * the wall clock: on a machine shared with other work, wall time also counts the waits for a core,
+ * which land on one side of a pair more than the other; the import is CPU-bound (the files are in
+ * the OS cache after the warm-up), so its CPU time is what it costs on an idle core.
  */
-function coldLoad(file: string, firstUse?: string): [number, number, number] {
-  const use = firstUse ? `const u=performance.now();m[${JSON.stringify(firstUse)}]();const f=performance.now()-u;` : 'const f=0;';
-  const script = `const t=performance.now();const m=await import(${JSON.stringify(file)});const i=performance.now()-t;${use}process.stdout.write(JSON.stringify([i,f]));`;
+function coldLoad(file: string, firstUse?: string): [number, number, number, number, number] {
+  const use = firstUse
+    ? `const u=performance.now(),uc=process.cpuUsage();m[${JSON.stringify(firstUse)}]();const fc=process.cpuUsage(uc);const f=performance.now()-u;`
+    : 'const f=0,fc={user:0,system:0};';
+  const script = `const t=performance.now(),tc=process.cpuUsage();const m=await import(${JSON.stringify(file)});const ic=process.cpuUsage(tc);const i=performance.now()-t;${use}process.stdout.write(JSON.stringify([i,f,(ic.user+ic.system)/1000,(fc.user+fc.system)/1000]));`;
   const t0 = process.hrtime.bigint();
   const out = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', cwd: WORK, env: { ...process.env, ...FIRST_USE_ENV } });
   const wall = Number(process.hrtime.bigint() - t0) / 1e6;
   if (out.status !== 0) throw new Error(`loading ${file} failed: ${out.stderr}`);
-  const [imp, first] = JSON.parse(out.stdout) as [number, number];
-  return [wall, imp, first];
+  const [imp, first, impCpu, firstCpu] = JSON.parse(out.stdout) as [number, number, number, number];
+  return [wall, imp, first, impCpu, firstCpu];
 }
 
 /**
@@ -242,12 +257,15 @@ export async function measureBundles(opts: { initRuns: number }): Promise<Bundle
   const sImp: number[] = [];
   const dFirst: number[] = [];
   const sFirst: number[] = [];
+  /** CPU ms per run: [detect import, detect first use, SDK-only import, SDK-only construct]. */
+  const cpu: Array<[number, number, number, number]> = [];
   const own: Array<[number, number, number]> = [];
   for (let i = 0; i < opts.initRuns; i++) {
     own.push(coldOwn(sdkOnly.outfile, detectFile));
     const [ew, ei] = coldLoad(empty.outfile);
-    const [dw, di, df] = coldLoad(detectFile, 'fromEnvironment');
-    const [sw, si, sf] = coldLoad(sdkOnly.outfile, 'construct');
+    const [dw, di, df, dic, dfc] = coldLoad(detectFile, 'fromEnvironment');
+    const [sw, si, sf, sic, sfc] = coldLoad(sdkOnly.outfile, 'construct');
+    cpu.push([dic, dfc, sic, sfc]);
     dFirst.push(df);
     sFirst.push(sf);
     eWall.push(ew);
@@ -262,6 +280,9 @@ export async function measureBundles(opts: { initRuns: number }): Promise<Bundle
   const overSdk = dImp.map((d, i) => d / sImp[i]!);
   const coldOverSdk = dImp.map((d, i) => (d + dFirst[i]!) / (sImp[i]! + sFirst[i]!));
   const ownOverSdk = own.map(([sdk, imp, first]) => 1 + (imp + first) / sdk);
+  const overSdkCpu = cpu.map(([di, , si]) => di / si);
+  const coldOverSdkCpu = cpu.map(([di, df, si, sf]) => (di + df) / (si + sf));
+  const stats = (xs: number[]) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
   return {
     bundleBytes,
     missing,
@@ -287,6 +308,16 @@ export async function measureBundles(opts: { initRuns: number }): Promise<Bundle
     detectOwnImportMs: median(own.map((o) => o[1])),
     detectOwnFirstUseMs: median(own.map((o) => o[2])),
     sdkOnlyInSameProcessMs: median(own.map((o) => o[0])),
+    initOverSdkRatioCpu: median(overSdkCpu),
+    initOverSdkRatioCpuStats: stats(overSdkCpu),
+    coldStartOverSdkRatioCpu: median(coldOverSdkCpu),
+    coldStartOverSdkRatioCpuStats: stats(coldOverSdkCpu),
+    cpuMs: {
+      detectImport: median(cpu.map((c) => c[0])),
+      detectFirstUse: median(cpu.map((c) => c[1])),
+      sdkOnlyImport: median(cpu.map((c) => c[2])),
+      sdkOnlyConstruct: median(cpu.map((c) => c[3])),
+    },
     detectTopInputs,
     detectByPackage,
     byPackage,

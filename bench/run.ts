@@ -126,7 +126,7 @@ const bundles = await section('bundles', async () => {
 });
 if (bundles) {
   const { empty: _empty, ...fns } = bundles.bundleBytes;
-  Object.assign(results, { bundleBytes: fns, initRatio: bundles.initRatio, initOverSdkRatio: bundles.initOverSdkRatio ?? null, coldStartOverSdkRatio: bundles.coldStartOverSdkRatio ?? null, ownOverSdkRatio: bundles.ownOverSdkRatio ?? null });
+  Object.assign(results, { bundleBytes: fns, initRatio: bundles.initRatio, initOverSdkRatio: bundles.initOverSdkRatio ?? null, coldStartOverSdkRatio: bundles.coldStartOverSdkRatio ?? null, ownOverSdkRatio: bundles.ownOverSdkRatio ?? null, initOverSdkRatioCpu: bundles.initOverSdkRatioCpu ?? null, coldStartOverSdkRatioCpu: bundles.coldStartOverSdkRatioCpu ?? null });
   details.bundles = bundles;
 }
 
@@ -295,6 +295,8 @@ row('initRatio (import of detect ÷ of an empty handler)', results.initRatio, un
 row('initOverSdkRatio (import of detect ÷ of the SDK clients alone)', results.initOverSdkRatio, 'initOverSdkRatio', 3);
 row('coldStartOverSdkRatio (import + first use of detect ÷ of the SDK clients, constructed)', results.coldStartOverSdkRatio, undefined, 3);
 row('ownOverSdkRatio (the same in one process: 1 + detect\'s own import + first use ÷ the SDK\'s)', results.ownOverSdkRatio, undefined, 3);
+row('initOverSdkRatioCpu (the same from CPU time: waits for a busy core not counted)', results.initOverSdkRatioCpu, undefined, 3);
+row('coldStartOverSdkRatioCpu (the same from CPU time)', results.coldStartOverSdkRatioCpu, undefined, 3);
 row(`replayEventsPerSec (${replay ? replay.manyFiles[0]?.files : '?'} CloudTrail files, .json.gz, median)`, results.replayEventsPerSec, 'replayEventsPerSec');
 row('replayEventsPerSec (the same records as one file)', results.replayEventsPerSecSingleFile);
 row('readEventsPerSec (gunzip + JSON.parse yardstick)', results.readEventsPerSec);
