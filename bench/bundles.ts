@@ -166,9 +166,8 @@ function coldLoad(file: string, firstUse?: string): [number, number, number, num
  * Blastwall's own share, in one process: import the SDK-only handler and construct its clients,
  * then import detect's bundle and call `fromEnvironment()`. Returns [SDK import + construct,
  * detect's own import, detect's own first use] in ms. The SDK is loaded already, so what detect's
- * import adds is its own code (compile, module bodies, source map) and the SDK modules only it
- * imports (the AppConfig Data client, which the stack's config read needs); load drift hits both
- * parts of the same process alike, so this ratio swings far less than the two-process ones.
+ * import adds is its own code (compile, module bodies, source map); load drift hits both parts of
+ * the same process alike, so this ratio swings far less than the two-process ones.
  */
 function coldOwn(sdkFile: string, detectFile: string): [number, number, number] {
   const script = `const P=performance;let t=P.now();const s=await import(${JSON.stringify(sdkFile)});s.construct();const a=P.now()-t;t=P.now();const m=await import(${JSON.stringify(detectFile)});const i=P.now()-t;t=P.now();m.fromEnvironment();const f=P.now()-t;process.stdout.write(JSON.stringify([a,i,f]));`;
@@ -225,11 +224,20 @@ export async function measureBundles(opts: { initRuns: number }): Promise<Bundle
   writeFileSync(emptyEntry, 'export const handler = async (event) => ({ ok: true, event });\n');
   const empty = await bundle(emptyEntry, join(outRoot, 'empty'), options);
   bundleBytes.empty = empty.bytes;
-  // The AWS SDK clients detect constructs, alone: splits detect's init into "the SDK" and "our code".
+  // The AWS SDK clients detect constructs in production, alone: splits detect's init into "the SDK"
+  // and "our code". Three of them: DynamoDB (state), EventBridge (findings) and AppConfig Data (the
+  // deployed config is read through Powertools' AppConfigProvider at cold start, lambda-environment.ts).
   const sdkEntry = join(WORK, 'sdk-only-handler.mjs');
   writeFileSync(
     sdkEntry,
-    "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';\nimport { EventBridgeClient } from '@aws-sdk/client-eventbridge';\nexport const handler = async () => [typeof DynamoDBClient, typeof EventBridgeClient];\nexport const construct = () => [new DynamoDBClient({}), new EventBridgeClient({})];\n",
+    [
+      "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';",
+      "import { EventBridgeClient } from '@aws-sdk/client-eventbridge';",
+      "import { AppConfigDataClient } from '@aws-sdk/client-appconfigdata';",
+      'export const handler = async () => [typeof DynamoDBClient, typeof EventBridgeClient, typeof AppConfigDataClient];',
+      'export const construct = () => [new DynamoDBClient({}), new EventBridgeClient({}), new AppConfigDataClient({})];',
+      '',
+    ].join('\n'),
   );
   const sdkOnly = await bundle(sdkEntry, join(outRoot, 'sdk-only'), options);
   const { EXAMPLE_CONFIG } = await import('../functions/core/config.ts');
