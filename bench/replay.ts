@@ -15,8 +15,15 @@
  * `gzip -dc | jq -c '.Records[]'` over the big file where `jq` is installed.
  *
  * Peak RSS: the child is started with `--import bench/rss-probe.mjs`, which writes
- * `process.resourceUsage().maxRSS` to a file when the process exits. Memory against
- * input size: 60 files of 5,000 events against 6 of them (peakRssMbManyFiles).
+ * `process.resourceUsage().maxRSS` (of the whole process, its reading threads included)
+ * to a file when the process exits. Memory against input size, two ways:
+ *   - 60 files of 5,000 events against the first 6 of them (peakRssMbManyFiles,
+ *     peakRssGrowthForTenTimesInput): the 6 files cover the first 7 of 72 hours, so
+ *     the detection state (hourly role sessions, lineage kept 3 days) grows with the span too;
+ *   - the fair test of "bounded by the state" (peakRssGrowthForTenTimesDensity): the
+ *     same organisation (same seed: same principals, roles and machines) over the same
+ *     72 hours, 30,000 events against 300,000 — ten times the density, not the span.
+ *     The distinct credentials each input uses are in `details.replay.memory`.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -53,10 +60,25 @@ export interface ReplayResult {
   peakRssMbManyFiles: number | null;
   peakRssMbTenthFiles: number | null;
   peakRssGrowthForTenTimesInput: number | null;
+  /** The same organisation and 72 hours: 30,000 events (6 files) against 300,000 (60 files). */
+  peakRssMbDensityBase: number | null;
+  peakRssGrowthForTenTimesDensity: number | null;
+  memory: MemoryRun[] | null;
   manyFiles: ReplayRun[];
   singleFile: ReplayRun;
   cli: string;
   generated: GeneratedStats;
+}
+
+export interface MemoryRun {
+  input: string;
+  events: number;
+  files: number;
+  spanHours: number;
+  credentials: number;
+  actors: number;
+  retainEvents: number | 'default';
+  peakRssMb: number;
 }
 
 interface Written {
@@ -128,10 +150,10 @@ async function runChild(args: string[], env: Record<string, string> = {}): Promi
   return { ...result, wallMs: Number(process.hrtime.bigint() - t0) / 1e6 };
 }
 
-async function replay(input: Written, configFile: string): Promise<ReplayRun> {
+async function replay(input: Written, configFile: string, extra: string[] = []): Promise<ReplayRun> {
   const rssFile = join(WORK, 'replay-rss.json');
   rmSync(rssFile, { force: true });
-  const args = ['--import', join(ROOT, 'bench', 'rss-probe.mjs'), join(ROOT, 'bin', 'blastwall.mjs'), 'replay', '--format', 'json', '--config', configFile, input.dir];
+  const args = ['--import', join(ROOT, 'bench', 'rss-probe.mjs'), join(ROOT, 'bin', 'blastwall.mjs'), 'replay', '--format', 'json', '--config', configFile, ...extra, input.dir];
   const { code, stdout, stderr, wallMs } = await runChild(args, { BLASTWALL_RSS_FILE: rssFile });
   if (code !== 0 && code !== 3) throw new Error(`replay exited ${code}: ${stderr.slice(0, 2000)}`);
   const lines = stdout.trim().split('\n');
@@ -196,14 +218,38 @@ export async function measureReplay(opts: { events: number; perFile?: number; pa
 
   let peakRssMbManyFiles: number | null = null;
   let peakRssMbTenthFiles: number | null = null;
+  let peakRssMbDensityBase: number | null = null;
+  let memory: MemoryRun[] | null = null;
   if (opts.memory) {
-    const big = generate({ events: 300_000, seed: 31 }).records;
-    const sixty = writeLogTree('replay-rss-60', big, 5_000);
-    const six = writeLogTree('replay-rss-6', big.slice(0, 30_000), 5_000);
-    peakRssMbTenthFiles = (await replay(six, configFile)).peakRssMb;
-    peakRssMbManyFiles = (await replay(sixty, configFile)).peakRssMb;
-    rmSync(sixty.dir, { recursive: true, force: true });
-    rmSync(six.dir, { recursive: true, force: true });
+    memory = [];
+    const big = generate({ events: 300_000, seed: 31 });
+    const sparse = generate({ events: 30_000, seed: 31 }); // same seed, same 72 hours: the same organisation, a tenth of the density
+    const sixty = writeLogTree('replay-rss-60', big.records, 5_000);
+    const six = writeLogTree('replay-rss-6', big.records.slice(0, 30_000), 5_000);
+    const sixSparse = writeLogTree('replay-rss-6-sparse', sparse.records, 5_000);
+    // What the state grows with: the distinct credentials (access keys, role sessions) and machines (address + agent) an input uses.
+    const distinct = (records: Record<string, unknown>[]) => {
+      const credentials = new Set<unknown>();
+      const actors = new Set<string>();
+      for (const r of records) {
+        credentials.add((r.userIdentity as { accessKeyId?: string } | undefined)?.accessKeyId);
+        actors.add(`${String(r.sourceIPAddress)}|${String(r.userAgent)}`);
+      }
+      return { credentials: credentials.size, actors: actors.size };
+    };
+    const hours = (records: Record<string, unknown>[]) => (Date.parse(String(records.at(-1)!.eventTime)) - Date.parse(String(records[0]!.eventTime))) / 3600_000;
+    const measure = async (input: string, w: Written, records: Record<string, unknown>[], retainEvents: number | 'default') => {
+      const run = await replay(w, configFile, retainEvents === 'default' ? [] : ['--retain-events', String(retainEvents)]);
+      memory!.push({ input, events: w.records, files: w.files.length, spanHours: Math.round(hours(records) * 10) / 10, ...distinct(records), retainEvents, peakRssMb: run.peakRssMb });
+      return run.peakRssMb;
+    };
+    peakRssMbTenthFiles = await measure('the first 6 of the 60 files', six, big.records.slice(0, 30_000), 'default');
+    peakRssMbDensityBase = await measure('6 files: the same organisation and hours, a tenth of the density', sixSparse, sparse.records, 'default');
+    peakRssMbManyFiles = await measure('60 files', sixty, big.records, 'default');
+    // Beside them, nothing kept in memory between reading and replaying (--retain-events 0): what is left is the state.
+    await measure('6 files: the same organisation and hours, a tenth of the density', sixSparse, sparse.records, 0);
+    await measure('60 files', sixty, big.records, 0);
+    for (const w of [sixty, six, sixSparse]) rmSync(w.dir, { recursive: true, force: true });
   }
   const cli = existsSync(join(ROOT, 'dist', 'cli', 'blastwall.mjs')) ? 'dist/cli/blastwall.mjs (prebuilt bundle)' : 'bin/cli.ts through tsx';
   return {
@@ -219,6 +265,9 @@ export async function measureReplay(opts: { events: number; perFile?: number; pa
     peakRssMbManyFiles,
     peakRssMbTenthFiles,
     peakRssGrowthForTenTimesInput: peakRssMbManyFiles !== null && peakRssMbTenthFiles ? peakRssMbManyFiles / peakRssMbTenthFiles : null,
+    peakRssMbDensityBase,
+    peakRssGrowthForTenTimesDensity: peakRssMbManyFiles !== null && peakRssMbDensityBase ? peakRssMbManyFiles / peakRssMbDensityBase : null,
+    memory,
     manyFiles: manyRuns,
     singleFile: singleRun,
     cli,
