@@ -24,8 +24,8 @@ import { normaliseRecord } from '../../functions/core/normalise.ts';
 import { catalogueFor, detailsMatter } from '../../functions/core/detection/detector.ts';
 import { eachInputItem } from './read-input.ts';
 
-/** Events per stored batch: a few hundred KB of JSON, the unit the merge asks for. */
-export const BATCH_EVENTS = 1000;
+/** Events per stored batch (≈ 200 KB of JSON), the unit the merge asks for: one per file open in the merge is in memory. */
+export const BATCH_EVENTS = 250;
 
 export interface FileReaderOptions {
   config: BlastwallConfig;
