@@ -310,7 +310,7 @@ row(`jqEventsPerSec (${replay?.jqNote ?? 'not run'})`, results.jqEventsPerSec);
 row('peakRssMb (replay, many files)', results.peakRssMb, undefined, 0);
 row('peakRssMbManyFiles (60 files of 5,000 events)', results.peakRssMbManyFiles, undefined, 0);
 row('peakRssGrowthForTenTimesInput (60 files ÷ 6)', results.peakRssGrowthForTenTimesInput, 'peakRssGrowthForTenTimesInput', 2);
-row('peakRssGrowthForTenTimesDensity (60 files ÷ 6 of the same organisation and 72 h)', results.peakRssGrowthForTenTimesDensity, 'peakRssGrowthForTenTimesDensity', 2);
+row('peakRssGrowthForTenTimesDensity (one organisation, 72 h: 300,000 events ÷ 30,000)', results.peakRssGrowthForTenTimesDensity, 'peakRssGrowthForTenTimesDensity', 2);
 row('costPerMillionEventsUsd (per event detect processes)', results.costPerMillionEventsUsd, 'costPerMillionEventsUsd', 3);
 if (cost) {
   for (const [part, usd] of Object.entries(cost.partsPerMillionDeliveredUsd)) row(`  ${part}`, usd, undefined, 4);
