@@ -69,6 +69,8 @@ export interface ReplayResult {
   memory: MemoryRun[] | null;
   manyFiles: ReplayRun[];
   singleFile: ReplayRun;
+  /** The many files read by the main thread alone and with worker threads, alternated (2 pairs). */
+  readerAB: { thread: ReplayRun[]; worker: ReplayRun[] };
   cli: string;
   generated: GeneratedStats;
 }
@@ -153,11 +155,11 @@ async function runChild(args: string[], env: Record<string, string> = {}): Promi
   return { ...result, wallMs: Number(process.hrtime.bigint() - t0) / 1e6 };
 }
 
-async function replay(input: Written, configFile: string, extra: string[] = []): Promise<ReplayRun> {
+async function replay(input: Written, configFile: string, extra: string[] = [], env: Record<string, string> = {}): Promise<ReplayRun> {
   const rssFile = join(WORK, 'replay-rss.json');
   rmSync(rssFile, { force: true });
   const args = ['--import', join(ROOT, 'bench', 'rss-probe.mjs'), join(ROOT, 'bin', 'blastwall.mjs'), 'replay', '--format', 'json', '--config', configFile, ...extra, input.dir];
-  const { code, stdout, stderr, wallMs } = await runChild(args, { BLASTWALL_RSS_FILE: rssFile });
+  const { code, stdout, stderr, wallMs } = await runChild(args, { BLASTWALL_RSS_FILE: rssFile, ...env });
   if (code !== 0 && code !== 3) throw new Error(`replay exited ${code}: ${stderr.slice(0, 2000)}`);
   const lines = stdout.trim().split('\n');
   const summary = JSON.parse(lines[lines.length - 1] ?? '{}') as { type?: string; events?: number; findings?: number };
@@ -215,6 +217,13 @@ export async function measureReplay(opts: { events: number; perFile?: number; pa
     ratios.push(run.eventsPerSec / readEps);
   }
   const singleRun = await replay(single, configFile);
+  // The same tree read by the main thread alone (BLASTWALL_REPLAY_READER=thread), alternated with the default, for the A/B of the reading threads.
+  const threadOnly: ReplayRun[] = [];
+  const withWorkers: ReplayRun[] = [];
+  for (let i = 0; i < 2; i++) {
+    threadOnly.push(await replay(many, configFile, [], { BLASTWALL_REPLAY_READER: 'thread' }));
+    withWorkers.push(await replay(many, configFile, [], { BLASTWALL_REPLAY_READER: 'worker' }));
+  }
   const j = jq(single);
   const ratio = ratioStats(ratios);
   const replayEps = ratioStats(manyRuns.map((r) => r.eventsPerSec)).median;
@@ -283,6 +292,7 @@ export async function measureReplay(opts: { events: number; perFile?: number; pa
     memory,
     manyFiles: manyRuns,
     singleFile: singleRun,
+    readerAB: { thread: threadOnly, worker: withWorkers },
     cli,
     generated: stats,
   };

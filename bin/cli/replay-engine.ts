@@ -65,10 +65,10 @@ export interface ReplayHooks {
   retainEvents?: number;
   /** Where to read: in this thread, or in worker threads (default: workers from {@link WORKER_MIN_BYTES} of input). */
   reader?: 'thread' | 'worker';
-  /** Worker threads (default: the CPUs available, at most 4 and at most one per file). */
+  /** Worker threads reading beside the main thread (default: one less than the CPUs available, 1 to 3, fewer than the files). */
   workers?: number;
-  /** Test hook: the reading thread exits abruptly when handed this file (index in `files`). */
-  crashWorkerOnFile?: number;
+  /** Test hook: a reading thread exits abruptly when handed its Nth file. */
+  crashWorkerOnRead?: number;
 }
 
 interface Indexed {
@@ -113,7 +113,7 @@ export interface ReplayMemory {
   peakOpenFiles: number;
   /** Most batches asked of the readers and not yet taken in by the merge. */
   peakBatchesInFlight: number;
-  /** Where the files were read: 'thread' (the main thread) or 'worker' (this many worker threads). */
+  /** Where the files were read: 'thread' (the main thread alone) or 'worker' (`readers` worker threads, and the main thread). */
   reader: 'thread' | 'worker';
   readers: number;
 }
@@ -220,8 +220,10 @@ export async function replayFiles(
   const sizes = await Promise.all(files.map((f) => stat(f).then((s) => s.size, () => 0)));
   const totalBytes = sizes.reduce((a, b) => a + b, 0);
   const mode = hooks.reader ?? (totalBytes >= WORKER_MIN_BYTES ? 'worker' : 'thread');
-  const workers = mode === 'worker' ? Math.max(1, Math.min(hooks.workers ?? availableParallelism(), 4, files.length)) : 0;
-  const memory: ReplayMemory = { peakHeldEvents: 0, peakOpenFiles: 0, peakBatchesInFlight: 0, reader: mode, readers: Math.max(workers, 1) };
+  // The main thread reads too while the workers read (it has nothing else to do until every file is read):
+  // one worker on two CPUs — each worker's own heap costs ≈ 70 MB of peak RSS.
+  const workers = mode === 'worker' ? Math.max(1, Math.min(hooks.workers ?? availableParallelism() - 1, 3, files.length - 1)) : 0;
+  const memory: ReplayMemory = { peakHeldEvents: 0, peakOpenFiles: 0, peakBatchesInFlight: 0, reader: mode, readers: workers };
   let held = 0;
   const hold = (n: number) => {
     held += n;
@@ -229,7 +231,7 @@ export async function replayFiles(
   };
   const retain = Math.max(0, hooks.retainEvents ?? DEFAULT_RETAINED_EVENTS);
 
-  // The readers: this thread, or worker threads that share the budget; each has its own spool file.
+  // The readers: this thread, and worker threads for a large input; they share the budget, each has its own spool file.
   const spoolDir = mkdtempSync(join(tmpdir(), 'blastwall-replay-'));
   const bytesRead = new Map<number, number>();
   let bytesDone = 0;
@@ -243,16 +245,16 @@ export async function replayFiles(
     showBytes();
   };
   const readers: Reader[] = [];
-  const readerOptions = (n: number): FileReaderOptions => ({
+  const readerOptions = (n: number, serialize: boolean): FileReaderOptions => ({
     config,
-    keepInMemory: Math.floor(retain / Math.max(workers, 1)),
+    keepInMemory: Math.floor(retain / (workers + 1)),
     spoolFile: join(spoolDir, `spool-${n}.json`),
-    serialize: workers > 0,
+    serialize,
     strip: !hooks.onEvent,
   });
   try {
-    if (workers === 0) readers.push(localReader(readerOptions(0)));
-    for (let n = 0; n < workers; n++) readers.push(workerReader({ ...readerOptions(n), crashOnFile: hooks.crashWorkerOnFile }, onBytes));
+    for (let n = 1; n <= workers; n++) readers.push(workerReader({ ...readerOptions(n, true), crashOnRead: hooks.crashWorkerOnRead }, onBytes));
+    readers.push(localReader(readerOptions(0, false)));
 
     // Pass 1, reading: every file once. The readers take the next file as they finish one;
     // what each file held (rejected records, an empty file) is reported in input order.

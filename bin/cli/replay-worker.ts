@@ -13,8 +13,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { createFileReader, type FileReaderOptions } from './replay-reader.ts';
 
 export interface ReplayWorkerData extends FileReaderOptions {
-  /** Test hook: exit abruptly on this file, as a crash (out of memory, a native fault) would. */
-  crashOnFile?: number;
+  /** Test hook: exit abruptly when handed its Nth file (1-based), as a crash (out of memory, a native fault) would. */
+  crashOnRead?: number;
 }
 
 const port = parentPort!;
@@ -25,6 +25,7 @@ type Message = { type: 'read'; file: number; path: string } | { type: 'take'; id
 
 // One message at a time, in arrival order: reads are sequential within a thread.
 let chain: Promise<void> = Promise.resolve();
+let reads = 0;
 port.on('message', (message: Message) => {
   chain = chain.then(() => handle(message)).catch((error: unknown) => {
     port.postMessage({ type: 'failed', message: error instanceof Error ? error.message : String(error) });
@@ -34,7 +35,7 @@ port.on('message', (message: Message) => {
 async function handle(message: Message): Promise<void> {
   switch (message.type) {
     case 'read': {
-      if (data.crashOnFile === message.file) process.exit(70);
+      if (++reads === data.crashOnRead) process.exit(70);
       let lastReported = 0;
       const report = await reader.read(message.file, message.path, (bytes) => {
         // Progress at most every 256 KB of the file: a message is not free.

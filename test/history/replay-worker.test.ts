@@ -1,7 +1,7 @@
 /**
  * The replay's reading threads (bin/cli/replay-worker.ts): files gunzipped, parsed and
- * normalised in worker threads, each file once, while the main thread merges by event
- * time and detects. Same findings, same order, same rejections as reading in the main
+ * normalised in worker threads (and the main thread) during the reading pass, each file
+ * once; then the main thread merges by event time and detects, pulling batches. Same findings, same order, same rejections as reading in the main
  * thread; batches pulled, never pushed; a thread that dies is an error, never a hang.
  */
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -102,7 +102,7 @@ describe('replay with worker threads reading', () => {
   it('a reading thread that dies is a clear error, not a hang, and leaves no spool behind', async () => {
     const files = await expandInputs([trail]);
     const before = readdirSync(tmpdir()).filter((f) => f.startsWith('blastwall-replay-')).length;
-    await expect(replayFiles(files, config, { reader: 'worker', workers: 1, crashWorkerOnFile: 3 })).rejects.toThrow(/reading thread stopped unexpectedly \(exit code 70\)/);
+    await expect(replayFiles(files, config, { reader: 'worker', workers: 1, crashWorkerOnRead: 2 })).rejects.toThrow(/reading thread stopped unexpectedly \(exit code 70\)/);
     expect(readdirSync(tmpdir()).filter((f) => f.startsWith('blastwall-replay-')).length).toBe(before);
   });
 
