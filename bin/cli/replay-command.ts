@@ -49,8 +49,9 @@ events of all files are merged in event-time order.
                    file as JSON (no file is read twice). Lower it to bound memory on
                    very large inputs, 0 to keep none
 
-Inputs of 2 MB or more are read (gunzipped, parsed, normalised) in worker threads
-while the main thread detects; BLASTWALL_REPLAY_READER=thread|worker forces either.
+Inputs of 2 MB or more are read (gunzipped, parsed, normalised) by worker threads
+beside the main thread, which then merges and detects while they hand over the
+events; BLASTWALL_REPLAY_READER=thread|worker forces either.
 
 Exit status: 0 all records read; 3 some records rejected (listed on stderr as
 FILE:LINE: reason, the rest processed); 2 usage error. An empty file is a warning.`;
