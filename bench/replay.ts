@@ -15,8 +15,17 @@
  * `gzip -dc | jq -c '.Records[]'` over the big file where `jq` is installed.
  *
  * Peak RSS: the child is started with `--import bench/rss-probe.mjs`, which writes
- * `process.resourceUsage().maxRSS` to a file when the process exits. Memory against
- * input size: 60 files of 5,000 events against 6 of them (peakRssMbManyFiles).
+ * `process.resourceUsage().maxRSS` (of the whole process, its reading threads included)
+ * to a file when the process exits. Memory against input size, two ways:
+ *   - 60 files of 5,000 events against the first 6 of them (peakRssMbManyFiles,
+ *     peakRssGrowthForTenTimesInput): the 6 files cover the first 7 of 72 hours, so
+ *     the detection state (hourly role sessions, lineage kept 3 days) grows with the span too;
+ *   - the fair test of "bounded by the state" (peakRssGrowthForTenTimesDensity): one
+ *     organisation (same seed: the same 100 users, 20 roles and 200 machines, small
+ *     enough that a tenth of the density already uses nearly every hourly role session)
+ *     over the same 72 hours, 30,000 events against 300,000 — ten times the density, not
+ *     the span. The distinct credentials and machines each input uses are in
+ *     `details.replay.memory` (1,383 against 1,540 credentials).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -53,10 +62,28 @@ export interface ReplayResult {
   peakRssMbManyFiles: number | null;
   peakRssMbTenthFiles: number | null;
   peakRssGrowthForTenTimesInput: number | null;
+  /** One organisation over the same 72 hours: 30,000 events (6 files) against 300,000 (60 files). */
+  peakRssMbDensityBase: number | null;
+  peakRssMbDensityTenTimes: number | null;
+  peakRssGrowthForTenTimesDensity: number | null;
+  memory: MemoryRun[] | null;
   manyFiles: ReplayRun[];
   singleFile: ReplayRun;
+  /** The many files read by the main thread alone and with worker threads, alternated (2 pairs). */
+  readerAB: { thread: ReplayRun[]; worker: ReplayRun[] };
   cli: string;
   generated: GeneratedStats;
+}
+
+export interface MemoryRun {
+  input: string;
+  events: number;
+  files: number;
+  spanHours: number;
+  credentials: number;
+  actors: number;
+  retainEvents: number | 'default';
+  peakRssMb: number;
 }
 
 interface Written {
@@ -128,11 +155,11 @@ async function runChild(args: string[], env: Record<string, string> = {}): Promi
   return { ...result, wallMs: Number(process.hrtime.bigint() - t0) / 1e6 };
 }
 
-async function replay(input: Written, configFile: string): Promise<ReplayRun> {
+async function replay(input: Written, configFile: string, extra: string[] = [], env: Record<string, string> = {}): Promise<ReplayRun> {
   const rssFile = join(WORK, 'replay-rss.json');
   rmSync(rssFile, { force: true });
-  const args = ['--import', join(ROOT, 'bench', 'rss-probe.mjs'), join(ROOT, 'bin', 'blastwall.mjs'), 'replay', '--format', 'json', '--config', configFile, input.dir];
-  const { code, stdout, stderr, wallMs } = await runChild(args, { BLASTWALL_RSS_FILE: rssFile });
+  const args = ['--import', join(ROOT, 'bench', 'rss-probe.mjs'), join(ROOT, 'bin', 'blastwall.mjs'), 'replay', '--format', 'json', '--config', configFile, ...extra, input.dir];
+  const { code, stdout, stderr, wallMs } = await runChild(args, { BLASTWALL_RSS_FILE: rssFile, ...env });
   if (code !== 0 && code !== 3) throw new Error(`replay exited ${code}: ${stderr.slice(0, 2000)}`);
   const lines = stdout.trim().split('\n');
   const summary = JSON.parse(lines[lines.length - 1] ?? '{}') as { type?: string; events?: number; findings?: number };
@@ -190,20 +217,60 @@ export async function measureReplay(opts: { events: number; perFile?: number; pa
     ratios.push(run.eventsPerSec / readEps);
   }
   const singleRun = await replay(single, configFile);
+  // The same tree read by the main thread alone (BLASTWALL_REPLAY_READER=thread), alternated with the default, for the A/B of the reading threads.
+  const threadOnly: ReplayRun[] = [];
+  const withWorkers: ReplayRun[] = [];
+  for (let i = 0; i < 2; i++) {
+    threadOnly.push(await replay(many, configFile, [], { BLASTWALL_REPLAY_READER: 'thread' }));
+    withWorkers.push(await replay(many, configFile, [], { BLASTWALL_REPLAY_READER: 'worker' }));
+  }
   const j = jq(single);
   const ratio = ratioStats(ratios);
   const replayEps = ratioStats(manyRuns.map((r) => r.eventsPerSec)).median;
 
   let peakRssMbManyFiles: number | null = null;
   let peakRssMbTenthFiles: number | null = null;
+  let peakRssMbDensityBase: number | null = null;
+  let peakRssMbDensityTenTimes: number | null = null;
+  let memory: MemoryRun[] | null = null;
   if (opts.memory) {
-    const big = generate({ events: 300_000, seed: 31 }).records;
-    const sixty = writeLogTree('replay-rss-60', big, 5_000);
-    const six = writeLogTree('replay-rss-6', big.slice(0, 30_000), 5_000);
-    peakRssMbTenthFiles = (await replay(six, configFile)).peakRssMb;
-    peakRssMbManyFiles = (await replay(sixty, configFile)).peakRssMb;
-    rmSync(sixty.dir, { recursive: true, force: true });
-    rmSync(six.dir, { recursive: true, force: true });
+    memory = [];
+    const big = generate({ events: 300_000, seed: 31 });
+    // One organisation, the same seed and 72 hours, at two densities.
+    const org = { seed: 31, users: 100, roles: 20, actors: 200 };
+    const sparse = generate({ events: 30_000, ...org });
+    const dense = generate({ events: 300_000, ...org });
+    const sixty = writeLogTree('replay-rss-60', big.records, 5_000);
+    const six = writeLogTree('replay-rss-6', big.records.slice(0, 30_000), 5_000);
+    const sixSparse = writeLogTree('replay-rss-6-sparse', sparse.records, 5_000);
+    const sixtyDense = writeLogTree('replay-rss-60-dense', dense.records, 5_000);
+    // What the state grows with: the distinct credentials (access keys, role sessions) and machines (address + agent) an input uses.
+    const distinct = (records: Record<string, unknown>[]) => {
+      const credentials = new Set<unknown>();
+      const actors = new Set<string>();
+      for (const r of records) {
+        credentials.add((r.userIdentity as { accessKeyId?: string } | undefined)?.accessKeyId);
+        actors.add(`${String(r.sourceIPAddress)}|${String(r.userAgent)}`);
+      }
+      return { credentials: credentials.size, actors: actors.size };
+    };
+    const hours = (records: Record<string, unknown>[]) => (Date.parse(String(records.at(-1)!.eventTime)) - Date.parse(String(records[0]!.eventTime))) / 3600_000;
+    const measure = async (input: string, w: Written, records: Record<string, unknown>[], retainEvents: number | 'default') => {
+      const run = await replay(w, configFile, retainEvents === 'default' ? [] : ['--retain-events', String(retainEvents)]);
+      memory!.push({ input, events: w.records, files: w.files.length, spanHours: Math.round(hours(records) * 10) / 10, ...distinct(records), retainEvents, peakRssMb: run.peakRssMb });
+      return run.peakRssMb;
+    };
+    peakRssMbTenthFiles = await measure('the first 6 of the 60 files', six, big.records.slice(0, 30_000), 'default');
+    peakRssMbManyFiles = await measure('60 files', sixty, big.records, 'default');
+    const base = '6 files, one small organisation, 72 h';
+    const tenTimes = '60 files, the same organisation and 72 h, ten times the density';
+    peakRssMbDensityBase = await measure(base, sixSparse, sparse.records, 'default');
+    peakRssMbDensityTenTimes = await measure(tenTimes, sixtyDense, dense.records, 'default');
+    // Beside them, nothing kept in memory between reading and replaying (--retain-events 0): what is left is the state.
+    await measure(base, sixSparse, sparse.records, 0);
+    await measure(tenTimes, sixtyDense, dense.records, 0);
+    await measure('60 files', sixty, big.records, 0);
+    for (const w of [sixty, six, sixSparse, sixtyDense]) rmSync(w.dir, { recursive: true, force: true });
   }
   const cli = existsSync(join(ROOT, 'dist', 'cli', 'blastwall.mjs')) ? 'dist/cli/blastwall.mjs (prebuilt bundle)' : 'bin/cli.ts through tsx';
   return {
@@ -219,8 +286,13 @@ export async function measureReplay(opts: { events: number; perFile?: number; pa
     peakRssMbManyFiles,
     peakRssMbTenthFiles,
     peakRssGrowthForTenTimesInput: peakRssMbManyFiles !== null && peakRssMbTenthFiles ? peakRssMbManyFiles / peakRssMbTenthFiles : null,
+    peakRssMbDensityBase,
+    peakRssMbDensityTenTimes,
+    peakRssGrowthForTenTimesDensity: peakRssMbDensityTenTimes !== null && peakRssMbDensityBase ? peakRssMbDensityTenTimes / peakRssMbDensityBase : null,
+    memory,
     manyFiles: manyRuns,
     singleFile: singleRun,
+    readerAB: { thread: threadOnly, worker: withWorkers },
     cli,
     generated: stats,
   };

@@ -148,6 +148,7 @@ if (replay) {
     peakRssMb: replay.peakRssMb,
     peakRssMbManyFiles: replay.peakRssMbManyFiles,
     peakRssGrowthForTenTimesInput: replay.peakRssGrowthForTenTimesInput,
+    peakRssGrowthForTenTimesDensity: replay.peakRssGrowthForTenTimesDensity,
   });
   details.replay = replay;
 }
@@ -235,6 +236,13 @@ const goals: Goal[] = [
     holds: null,
     notMeasured: quick ? 'quick run: 60 vs 6 files of 5,000 events are full runs only' : undefined,
   },
+  {
+    name: 'peakRssGrowthForTenTimesDensity',
+    value: n(results.peakRssGrowthForTenTimesDensity),
+    goal: '≤ 1.2',
+    holds: null,
+    notMeasured: quick ? 'quick run: 60 vs 6 files of 5,000 events are full runs only' : undefined,
+  },
   { name: 'costPerMillionEventsUsd', value: n(results.costPerMillionEventsUsd), goal: '≤ 1.50', holds: null },
   { name: 'configColdLoadMs', value: n(results.configColdLoadMs), goal: '≤ 100', holds: null },
 ];
@@ -305,6 +313,7 @@ row(`jqEventsPerSec (${replay?.jqNote ?? 'not run'})`, results.jqEventsPerSec);
 row('peakRssMb (replay, many files)', results.peakRssMb, undefined, 0);
 row('peakRssMbManyFiles (60 files of 5,000 events)', results.peakRssMbManyFiles, undefined, 0);
 row('peakRssGrowthForTenTimesInput (60 files ÷ 6)', results.peakRssGrowthForTenTimesInput, 'peakRssGrowthForTenTimesInput', 2);
+row('peakRssGrowthForTenTimesDensity (one organisation, 72 h: 300,000 events ÷ 30,000)', results.peakRssGrowthForTenTimesDensity, 'peakRssGrowthForTenTimesDensity', 2);
 row('costPerMillionEventsUsd (per event detect processes)', results.costPerMillionEventsUsd, 'costPerMillionEventsUsd', 3);
 if (cost) {
   for (const [part, usd] of Object.entries(cost.partsPerMillionDeliveredUsd)) row(`  ${part}`, usd, undefined, 4);

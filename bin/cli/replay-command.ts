@@ -43,6 +43,15 @@ events of all files are merged in event-time order.
   --format ocsf    JSON lines of OCSF 1.3 Detection Findings (class 2004), for Security Lake
                    and SIEMs; with asff and ocsf the summary goes to stderr
   --out FILE       write the report to FILE instead of stdout
+  --retain-events N
+                   events kept in memory between reading the files and replaying them
+                   in time order (default 50000); beyond, they wait in a temporary
+                   file as JSON (no file is read twice). Lower it to bound memory on
+                   very large inputs, 0 to keep none
+
+Inputs of 2 MB or more are read (gunzipped, parsed, normalised) by worker threads
+beside the main thread, which then merges and detects while they hand over the
+events; BLASTWALL_REPLAY_READER=thread|worker forces either.
 
 Exit status: 0 all records read; 3 some records rejected (listed on stderr as
 FILE:LINE: reason, the rest processed); 2 usage error. An empty file is a warning.`;
@@ -57,6 +66,7 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
         config: { type: 'string' },
         format: { type: 'string', default: 'text' },
         out: { type: 'string' },
+        'retain-events': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -70,6 +80,14 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
   const format = parseFormat(parsed.values.format);
   if (parsed.positionals.length === 0) throw new UsageError(`no input files\n\n${REPLAY_USAGE}`);
 
+  const retainEvents = parsed.values['retain-events'] === undefined ? undefined : Number(parsed.values['retain-events']);
+  if (retainEvents !== undefined && !(Number.isSafeInteger(retainEvents) && retainEvents >= 0)) {
+    throw new UsageError(`--retain-events must be a whole number of events (0 or more), got "${parsed.values['retain-events']}"\n\n${REPLAY_USAGE}`);
+  }
+  const readerChoice = io.env.BLASTWALL_REPLAY_READER;
+  if (readerChoice !== undefined && readerChoice !== 'thread' && readerChoice !== 'worker') {
+    throw new UsageError(`BLASTWALL_REPLAY_READER must be "thread" or "worker", got "${readerChoice}"`);
+  }
   const { config, source } = await loadConfig(parsed.values.config, io.cwd);
   const files = await expandInputs(parsed.positionals.map((p) => resolveFrom(io.cwd, p)));
   if (format === 'text') io.stderr(`config: ${source}\n`);
@@ -89,6 +107,8 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
     onWarning: (file, message) => io.stderr(`${file}: warning: ${message}\n`),
     onFinding: (result) => output.finding(result),
     progress: format === 'text' || parsed.values.out !== undefined ? createProgress(io.stderrStream) : undefined,
+    ...(retainEvents !== undefined ? { retainEvents } : {}),
+    ...(readerChoice ? { reader: readerChoice } : {}),
   });
   await output.end(summary);
   return summary.rejected > 0 ? EXIT.rejected : EXIT.ok;

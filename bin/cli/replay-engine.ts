@@ -8,11 +8,15 @@ import type { BlastwallConfig } from '../../functions/core/config.ts';
 import type { Finding } from '../../functions/core/finding.ts';
 import { createPipeline } from '../../functions/core/pipeline.ts';
 import { isEnforcedRevocation } from '../../functions/core/response/plan.ts';
-import { catalogueFor, detailsMatter } from '../../functions/core/detection/detector.ts';
 import { expiredSuppressions } from '../../functions/core/detection/suppressions.ts';
 import { createMemoryStateStore } from '../../functions/adapters/memory-state-store.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { eachInputItem, InputError, openLogFileStream } from './read-input.ts';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { createFileReader, type Batch, type FileReaderOptions, type FileReport } from './replay-reader.ts';
+import type { ReplayWorkerData } from './replay-worker.ts';
 import type { Progress } from './progress.ts';
 
 export interface ReplayedFinding {
@@ -57,8 +61,14 @@ export interface ReplayHooks {
   /** Something worth telling that is not a rejected record (an empty file). */
   onWarning?(file: string, message: string): void;
   progress?: Progress;
-  /** Events kept from the reading pass (default {@link DEFAULT_RETAINED_EVENTS}); 0 reads every file twice. */
+  /** Events kept in memory from the reading pass (default {@link DEFAULT_RETAINED_EVENTS}); beyond, they wait in a spool file. */
   retainEvents?: number;
+  /** Where to read: in this thread, or in worker threads (default: workers from {@link WORKER_MIN_BYTES} of input). */
+  reader?: 'thread' | 'worker';
+  /** Worker threads reading beside the main thread (default: one less than the CPUs available, 1 to 3, fewer than the files). */
+  workers?: number;
+  /** Test hook: a reading thread exits abruptly when handed its Nth file. */
+  crashWorkerOnRead?: number;
 }
 
 interface Indexed {
@@ -68,26 +78,32 @@ interface Indexed {
 
 /** What the reading pass learnt about one input file. */
 interface InputRun {
-  file: string;
+  file: number;
+  path: string;
   /** Index of the file's first parsed record among all parsed records, in input order. */
   base: number;
   count: number;
   minTime: number;
-  /** Its records are already in event-time order (CloudTrail's log files nearly always are). */
-  sorted: boolean;
-  /** A CloudTrail log file read in chunks (not JSON lines or an array read whole). */
-  streamed: boolean;
-  /** Events kept from the reading pass (under the retain budget), sorted. */
-  retained?: Indexed[];
+  batches: number;
+  reader: Reader;
 }
 
 /**
- * Events kept from the reading pass to spare a second read, across all files. Beyond
- * it, a file is read again when the merge reaches it: memory is then bounded by the
- * detection state plus one chunk per file open at that moment in event time (a whole
- * file only for a file whose records are not in time order).
+ * Events kept in memory between the reading and the merge. Beyond it, they wait in a
+ * temporary spool file as JSON text (never read and parsed twice): memory is then
+ * bounded by the detection state plus one batch per file open at that moment in event time.
  */
 export const DEFAULT_RETAINED_EVENTS = 50_000;
+
+/**
+ * Inputs at least this large (bytes on disk) are read in worker threads; smaller ones in
+ * the main thread, where starting a thread (≈ 40–80 ms: it loads the normaliser) would
+ * cost more than it saves.
+ */
+export const WORKER_MIN_BYTES = 2 * 1024 * 1024;
+
+/** How often the replay drops state items whose TTL has passed (DynamoDB TTL), on the event clock. */
+export const EXPIRE_EVERY_MS = 3600_000;
 
 /** The replay's own memory figures, for tests and the benchmark (not part of the JSON contract). */
 export interface ReplayMemory {
@@ -95,6 +111,93 @@ export interface ReplayMemory {
   peakHeldEvents: number;
   /** Most files open at once during the merge. */
   peakOpenFiles: number;
+  /** Most batches asked of the readers and not yet taken in by the merge. */
+  peakBatchesInFlight: number;
+  /** Where the files were read: 'thread' (the main thread alone) or 'worker' (`readers` worker threads, and the main thread). */
+  reader: 'thread' | 'worker';
+  readers: number;
+}
+
+/** A file reader in this thread or in a worker, behind one interface. */
+interface Reader {
+  read(file: number, path: string, onBytes: (bytes: number) => void): Promise<FileReport>;
+  take(file: number, k: number): Promise<Batch>;
+  close(): Promise<void>;
+}
+
+function localReader(options: FileReaderOptions): Reader {
+  const reader = createFileReader(options);
+  return {
+    read: (file, path, onBytes) => reader.read(file, path, onBytes),
+    take: async (file, k) => reader.take(file, k),
+    close: async () => reader.close(),
+  };
+}
+
+/** The worker's entry: the bundle's own (dist/cli/replay-worker.mjs) or, from the sources, through tsx. */
+export function replayWorkerUrl(): URL {
+  return import.meta.url.endsWith('.ts') ? new URL('./replay-worker-source.mjs', import.meta.url) : new URL('./replay-worker.mjs', import.meta.url);
+}
+
+function workerReader(data: ReplayWorkerData, onBytes: (file: number, bytes: number) => void): Reader {
+  const worker = new Worker(replayWorkerUrl(), { workerData: data, stdout: false, stderr: false });
+  const reads = new Map<number, { resolve(r: FileReport): void; reject(e: Error): void }>();
+  const takes = new Map<number, { resolve(b: Batch): void; reject(e: Error): void }>();
+  let ids = 0;
+  let failure: Error | undefined;
+  let closing = false;
+  let exited: Promise<void> | undefined = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  const fail = (error: Error) => {
+    failure ??= error;
+    for (const p of [...reads.values(), ...takes.values()]) p.reject(failure);
+    reads.clear();
+    takes.clear();
+  };
+  worker.on('message', (m: { type: string; file: number; bytes: number; report: FileReport; id: number; batch: Batch; message: string }) => {
+    if (m.type === 'bytes') onBytes(m.file, m.bytes);
+    else if (m.type === 'file') {
+      reads.get(m.file)?.resolve(m.report);
+      reads.delete(m.file);
+    } else if (m.type === 'batch') {
+      takes.get(m.id)?.resolve(m.batch);
+      takes.delete(m.id);
+    } else if (m.type === 'failed') fail(new Error(`replay: the reading thread failed: ${m.message}`));
+  });
+  worker.on('error', (error) => fail(new Error(`replay: the reading thread failed: ${error.message}`)));
+  worker.on('exit', (code) => {
+    exited = undefined;
+    if (!closing || reads.size || takes.size) fail(new Error(`replay: the reading thread stopped unexpectedly (exit code ${code})`));
+  });
+  const send = (message: unknown) => {
+    if (failure) throw failure;
+    worker.postMessage(message);
+  };
+  return {
+    read: (file, path) =>
+      new Promise((resolve, reject) => {
+        if (failure) return reject(failure);
+        reads.set(file, { resolve, reject });
+        send({ type: 'read', file, path });
+      }),
+    take: (file, k) =>
+      new Promise((resolve, reject) => {
+        if (failure) return reject(failure);
+        const id = ids++;
+        takes.set(id, { resolve, reject });
+        send({ type: 'take', id, file, k });
+      }),
+    async close() {
+      closing = true;
+      if (!failure) worker.postMessage({ type: 'close' });
+      // The worker removes its spool file on close; terminate only if it does not end by itself.
+      if (exited) {
+        const timer = setTimeout(() => void worker.terminate(), failure ? 0 : 5000);
+        await exited;
+        clearTimeout(timer);
+      }
+      rmSync(data.spoolFile, { force: true });
+    },
+  };
 }
 
 export async function replayFiles(
@@ -102,7 +205,8 @@ export async function replayFiles(
   config: BlastwallConfig,
   hooks: ReplayHooks = {},
 ): Promise<ReplaySummary & { memory: ReplayMemory }> {
-  const pipeline = createPipeline({ config, store: createMemoryStateStore() });
+  const store = createMemoryStateStore();
+  const pipeline = createPipeline({ config, store });
   const summary: ReplaySummary = {
     events: 0,
     rejected: 0,
@@ -113,173 +217,150 @@ export async function replayFiles(
     expiredSuppressions: expiredSuppressions(config.detection.suppressions, new Date()),
   };
   const revoked = new Set<string>();
-  const catalogue = catalogueFor(config);
-  const memory: ReplayMemory = { peakHeldEvents: 0, peakOpenFiles: 0 };
+  const sizes = await Promise.all(files.map((f) => stat(f).then((s) => s.size, () => 0)));
+  const totalBytes = sizes.reduce((a, b) => a + b, 0);
+  const mode = hooks.reader ?? (totalBytes >= WORKER_MIN_BYTES ? 'worker' : 'thread');
+  // The main thread reads too while the workers read (it has nothing else to do until every file is read):
+  // one worker on two CPUs — each worker's own heap costs ≈ 70 MB of peak RSS.
+  const workers = mode === 'worker' ? Math.max(1, Math.min(hooks.workers ?? availableParallelism() - 1, 3, files.length - 1)) : 0;
+  const memory: ReplayMemory = { peakHeldEvents: 0, peakOpenFiles: 0, peakBatchesInFlight: 0, reader: mode, readers: workers };
   let held = 0;
   const hold = (n: number) => {
     held += n;
     if (held > memory.peakHeldEvents) memory.peakHeldEvents = held;
   };
-  let retainBudget = hooks.retainEvents ?? DEFAULT_RETAINED_EVENTS;
+  const retain = Math.max(0, hooks.retainEvents ?? DEFAULT_RETAINED_EVENTS);
 
-  /** Normalised and, when detection never reads them, stripped of the raw parameters (unless a hook wants the whole event). */
-  const accept = (value: unknown): { event: AuditEvent } | { reason: string } => {
-    const result = pipeline.normalise(value);
-    if (!result.ok) return { reason: result.reason };
-    const event = result.event;
-    if (!hooks.onEvent && !detailsMatter(event, catalogue)) {
-      // Last added, first deleted (normalise adds them in this order): the object keeps a fast shape.
-      delete event.additionalEventData;
-      delete event.responseElements;
-      delete event.requestParameters;
-    }
-    return { event };
+  // The readers: this thread, and worker threads for a large input; they share the budget, each has its own spool file.
+  const spoolDir = mkdtempSync(join(tmpdir(), 'blastwall-replay-'));
+  const bytesRead = new Map<number, number>();
+  let bytesDone = 0;
+  const showBytes = () => {
+    let now = bytesDone;
+    for (const b of bytesRead.values()) now += b;
+    hooks.progress?.update(now, totalBytes, 'reading', 'bytes');
   };
+  const onBytes = (file: number, bytes: number) => {
+    bytesRead.set(file, bytes);
+    showBytes();
+  };
+  const readers: Reader[] = [];
+  const readerOptions = (n: number, serialize: boolean): FileReaderOptions => ({
+    config,
+    keepInMemory: Math.floor(retain / (workers + 1)),
+    spoolFile: join(spoolDir, `spool-${n}.json`),
+    serialize,
+    strip: !hooks.onEvent,
+  });
+  try {
+    for (let n = 1; n <= workers; n++) readers.push(workerReader({ ...readerOptions(n, true), crashOnRead: hooks.crashWorkerOnRead }, onBytes));
+    readers.push(localReader(readerOptions(0, false)));
 
-  // Pass 1, reading: every file once, in input order. Rejected records are reported, each
-  // file's count, first event time and order are noted; events are kept only under the budget.
-  const sizes = await Promise.all(files.map((f) => stat(f).then((s) => s.size, () => 0)));
-  const totalBytes = sizes.reduce((a, b) => a + b, 0);
-  let bytesBefore = 0;
-  const runs: InputRun[] = [];
-  for (const [f, file] of files.entries()) {
-    let run: InputRun;
-    let rejected: { line: number; reason: string }[];
-    let items: number;
-    let last: number;
-    const reset = (streamed: boolean) => {
-      run = { file, base: summary.events, count: 0, minTime: Infinity, sorted: true, streamed, retained: retainBudget > 0 ? [] : undefined };
-      rejected = [];
-      items = 0;
-      last = -Infinity;
+    // Pass 1, reading: every file once. The readers take the next file as they finish one;
+    // what each file held (rejected records, an empty file) is reported in input order.
+    const reports: (FileReport | undefined)[] = new Array(files.length);
+    const readBy: Reader[] = new Array(files.length);
+    const runs: InputRun[] = [];
+    let nextFile = 0;
+    let reported = 0;
+    const reportInOrder = () => {
+      for (; reported < files.length && reports[reported]; reported++) {
+        const report = reports[reported]!;
+        const file = files[reported]!;
+        for (const r of report.rejected) hooks.onRejected?.(file, r.line, r.reason);
+        if (report.items === 0) hooks.onWarning?.(file, 'empty file: no records');
+        if (report.count > 0) runs.push({ file: reported, path: file, base: summary.events, count: report.count, minTime: report.minTime, batches: report.batches, reader: readBy[reported]! });
+        summary.events += report.count;
+        summary.rejected += report.rejected.length;
+        hold(report.inMemory);
+        reports[reported] = undefined;
+      }
     };
-    reset(true);
-    await eachInputItem(
-      file,
-      (item) => {
-        items++;
-        if (item.error !== undefined) {
-          rejected.push({ line: item.line, reason: item.error });
-          return;
+    await Promise.all(
+      readers.map(async (reader) => {
+        while (nextFile < files.length) {
+          const f = nextFile++;
+          readBy[f] = reader;
+          const report = await reader.read(f, files[f]!, (bytes) => onBytes(f, bytes));
+          bytesRead.delete(f);
+          bytesDone += sizes[f]!;
+          showBytes();
+          reports[f] = report;
+          reportInOrder();
         }
-        const accepted = accept(item.value);
-        if ('reason' in accepted) {
-          rejected.push({ line: item.line, reason: accepted.reason });
-          return;
-        }
-        const { event } = accepted;
-        if (event.timeMs < last) run.sorted = false;
-        last = event.timeMs;
-        if (event.timeMs < run.minTime) run.minTime = event.timeMs;
-        if (run.retained) {
-          if (run.retained.length < retainBudget) run.retained.push({ event, index: run.base + run.count });
-          else run.retained = undefined; // over the budget: this file is read again when its turn comes
-        }
-        run.count++;
-      },
-      () => reset(false),
-      (bytes) => hooks.progress?.update(bytesBefore + bytes, totalBytes, 'reading', 'bytes'),
+      }),
     );
-    bytesBefore += sizes[f]!;
-    hooks.progress?.update(bytesBefore, totalBytes, 'reading', 'bytes');
-    summary.events += run!.count;
-    summary.rejected += rejected!.length;
-    for (const r of rejected!) hooks.onRejected?.(file, r.line, r.reason);
-    if (items! === 0) hooks.onWarning?.(file, 'empty file: no records');
-    if (run!.retained) {
-      retainBudget -= run!.retained.length;
-      hold(run!.retained.length);
-    }
-    if (run!.count > 0) runs.push(run!);
-  }
 
-  /** Counts a finding, its distinct enforced revocations, marks it published (as `detect` does) and hands it on. */
-  async function report(finding: Finding, event: AuditEvent, index: number): Promise<void> {
-    summary.findings++;
-    for (const action of finding.response.filter(isEnforcedRevocation)) revoked.add(`${action.account}|${action.action}|${action.target}`);
-    summary.revocations = revoked.size;
-    await pipeline.detector.markPublished(event, finding.id);
-    hooks.onFinding?.({ finding, eventIndex: index, event });
-  }
+    /** Counts a finding, its distinct enforced revocations, marks it published (as `detect` does) and hands it on. */
+    const report = async (finding: Finding, event: AuditEvent, index: number): Promise<void> => {
+      summary.findings++;
+      for (const action of finding.response.filter(isEnforcedRevocation)) revoked.add(`${action.account}|${action.action}|${action.target}`);
+      summary.revocations = revoked.size;
+      await pipeline.detector.markPublished(event, finding.id);
+      hooks.onFinding?.({ finding, eventIndex: index, event });
+    };
 
-  /** Opens one file's events for the merge, in (time, input position) order. */
-  async function openRun(run: InputRun): Promise<Cursor> {
-    if (run.retained) {
-      const items = run.retained;
-      run.retained = undefined;
-      if (!run.sorted) items.sort(byTimeThenIndex);
-      return arrayCursor(items, () => hold(-1));
-    }
-    if (!run.streamed || !run.sorted) {
-      // Not a log file read in chunks, or not in time order: this one file is read whole and sorted.
-      const items: Indexed[] = [];
-      let next = run.base;
-      await eachInputItem(
-        run.file,
-        (item) => {
-          if (item.error !== undefined) return;
-          const accepted = accept(item.value);
-          if ('event' in accepted) items.push({ event: accepted.event, index: next++ });
-        },
-        () => {
-          items.length = 0;
-          next = run.base;
-        },
-      );
-      if (items.length !== run.count) throw new InputError(`${run.file}: changed while it was being read`);
-      hold(items.length);
-      return arrayCursor(items.sort(byTimeThenIndex), () => hold(-1));
-    }
-    const cursor = streamCursor(run, accept, hold);
-    await cursor.fill();
-    return cursor;
-  }
+    let inFlight = 0;
+    const take = (run: InputRun, k: number) => {
+      if (++inFlight > memory.peakBatchesInFlight) memory.peakBatchesInFlight = inFlight;
+      return run.reader.take(run.file, k);
+    };
 
-  // Pass 2, the merge: files in (event time, input position) order — the order one stable
-  // sort of every event would give. A file is opened only when the merge reaches its first
-  // event, and closed at its last: few files are open at once.
-  const pending = runs.sort((a, b) => a.minTime - b.minTime || a.base - b.base);
-  const heap: Cursor[] = [];
-  const total = summary.events;
-  let p = 0;
-  let i = 0;
-  for (;;) {
-    while (p < pending.length && (heap.length === 0 || pending[p]!.minTime <= heap[0]!.head!.event.timeMs)) {
-      const cursor = await openRun(pending[p++]!);
-      if (cursor.head) heapPush(heap, cursor);
-      if (heap.length > memory.peakOpenFiles) memory.peakOpenFiles = heap.length;
-    }
-    if (heap.length === 0) break;
-    const cursor = heap[0]!;
-    const { event, index } = cursor.head!;
-    const step = cursor.advance();
-    if (step) await step;
-    if (cursor.head) heapDown(heap, 0);
-    else heapPopTop(heap);
+    // Pass 2, the merge: files in (event time, input position) order — the order one stable
+    // sort of every event would give. A file is opened only when the merge reaches its first
+    // event, and closed at its last: few files are open at once.
+    const pending = runs.sort((a, b) => a.minTime - b.minTime || a.base - b.base);
+    const heap: Cursor[] = [];
+    const total = summary.events;
+    let p = 0;
+    let i = 0;
+    let expireAt = -Infinity;
+    for (;;) {
+      while (p < pending.length && (heap.length === 0 || pending[p]!.minTime <= heap[0]!.head!.event.timeMs)) {
+        const cursor = batchCursor(pending[p++]!, take, () => inFlight--, hold);
+        await cursor.fill();
+        if (cursor.head) heapPush(heap, cursor);
+        if (heap.length > memory.peakOpenFiles) memory.peakOpenFiles = heap.length;
+      }
+      if (heap.length === 0) break;
+      const cursor = heap[0]!;
+      const { event, index } = cursor.head!;
+      const step = cursor.advance();
+      if (step) await step;
+      if (cursor.head) heapDown(heap, 0);
+      else heapPopTop(heap);
 
-    hooks.progress?.update(++i, total, 'replaying');
-    // "now" is when production would have acted: the moment the event arrived.
-    const outcome = await pipeline.detect(event, new Date(event.timeMs));
-    // Findings of later events re-scored by this one (only when input order and event time disagree).
-    for (const later of outcome.additionalFindings ?? []) await report(later, event, index);
-    if (outcome.duplicate) {
-      summary.duplicates++;
-      hooks.onEvent?.(event, index, undefined);
-      continue;
+      hooks.progress?.update(++i, total, 'replaying');
+      // State past its TTL goes, as DynamoDB's TTL removes it, once per hour of event time.
+      if (event.timeMs >= expireAt) {
+        store.expire(Math.floor(event.timeMs / 1000));
+        expireAt = event.timeMs + EXPIRE_EVERY_MS;
+      }
+      // "now" is when production would have acted: the moment the event arrived.
+      const outcome = await pipeline.detect(event, new Date(event.timeMs));
+      // Findings of later events re-scored by this one (only when input order and event time disagree).
+      for (const later of outcome.additionalFindings ?? []) await report(later, event, index);
+      if (outcome.duplicate) {
+        summary.duplicates++;
+        hooks.onEvent?.(event, index, undefined);
+        continue;
+      }
+      const finding = outcome.finding;
+      if (finding) await report(finding, event, index);
+      if (outcome.suppressed) {
+        const { index: suppression, reason, severity } = outcome.suppressed;
+        summary.suppressed.push({ eventId: event.id, time: event.time, eventName: event.action.name, severity, suppression, reason });
+      }
+      hooks.onEvent?.(event, index, finding);
     }
-    const finding = outcome.finding;
-    if (finding) await report(finding, event, index);
-    if (outcome.suppressed) {
-      const { index: suppression, reason, severity } = outcome.suppressed;
-      summary.suppressed.push({ eventId: event.id, time: event.time, eventName: event.action.name, severity, suppression, reason });
-    }
-    hooks.onEvent?.(event, index, finding);
+    hooks.progress?.done();
+  } finally {
+    await Promise.all(readers.map((r) => r.close().catch(() => undefined)));
+    rmSync(spoolDir, { recursive: true, force: true });
   }
-  hooks.progress?.done();
   return Object.assign(summary, { memory });
 }
 
-const byTimeThenIndex = (a: Indexed, b: Indexed) => a.event.timeMs - b.event.timeMs || a.index - b.index;
 const before = (a: Indexed, b: Indexed) => a.event.timeMs < b.event.timeMs || (a.event.timeMs === b.event.timeMs && a.index < b.index);
 
 /** One file's events in order: `head` is the next one; `advance` moves on (a promise only when it must read). */
@@ -288,56 +369,39 @@ interface Cursor {
   advance(): Promise<void> | undefined;
 }
 
-function arrayCursor(items: (Indexed | undefined)[], release: () => void): Cursor {
-  let k = 0;
-  const cursor: Cursor = {
-    head: items[0],
-    advance() {
-      items[k] = undefined; // released as soon as it is taken
-      release();
-      cursor.head = ++k < items.length ? items[k] : undefined;
-      return undefined;
-    },
-  };
-  return cursor;
-}
-
-function streamCursor(
+/** One file's events in (time, position) order, a batch at a time, the next batch asked for while this one is replayed. */
+function batchCursor(
   run: InputRun,
-  accept: (value: unknown) => { event: AuditEvent } | { reason: string },
+  take: (run: InputRun, k: number) => Promise<Batch>,
+  arrived: () => void,
   hold: (n: number) => void,
 ): Cursor & { fill(): Promise<void> } {
-  const stream = openLogFileStream(run.file);
-  let buffer: Indexed[] = [];
   let k = 0;
-  let next = run.base;
-  let last = -Infinity;
+  let next: Promise<Batch> | undefined = take(run, k++);
+  let buffer: (Indexed | undefined)[] = [];
+  let j = 0;
   const cursor = {
     head: undefined as Indexed | undefined,
     async fill() {
       buffer = [];
-      k = 0;
-      while (buffer.length === 0) {
-        const batch = await stream.next();
-        if (!batch) break;
-        for (const item of batch) {
-          if (item.error !== undefined) continue;
-          const accepted = accept(item.value);
-          if (!('event' in accepted)) continue;
-          if (accepted.event.timeMs < last) throw new InputError(`${run.file}: changed while it was being read`);
-          last = accepted.event.timeMs;
-          buffer.push({ event: accepted.event, index: next++ });
-        }
+      j = 0;
+      while (buffer.length === 0 && next) {
+        const batch = await next;
+        arrived();
+        next = k < run.batches ? take(run, k++) : undefined;
+        const events = batch.events ?? (JSON.parse(batch.text!) as AuditEvent[]);
+        const { positions, first } = batch;
+        buffer = events.map((event, n) => ({ event, index: run.base + (positions ? positions[n]! : first + n) }));
+        // Kept in memory by the reader: already counted as held since the reading pass.
+        hold(batch.fromMemory ? 0 : buffer.length);
       }
-      hold(buffer.length);
       cursor.head = buffer[0];
-      if (!cursor.head && next - run.base !== run.count) throw new InputError(`${run.file}: changed while it was being read`);
     },
     advance() {
-      (buffer as (Indexed | undefined)[])[k] = undefined;
+      buffer[j] = undefined; // released as soon as it is taken
       hold(-1);
-      if (++k < buffer.length) {
-        cursor.head = buffer[k];
+      if (++j < buffer.length) {
+        cursor.head = buffer[j];
         return undefined;
       }
       return cursor.fill();

@@ -36,6 +36,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 describe('npm pack → install in a fresh directory', () => {
   it('ships the compiled CLI and what it reads, not the TypeScript sources', () => {
     expect(files).toContain('dist/cli/blastwall.mjs');
+    expect(files).toContain('dist/cli/replay-worker.mjs');
     expect(files).toContain('bin/blastwall.mjs');
     expect(files).toContain('CHANGELOG.md');
     expect(files).toContain('test/fixtures/scenarios/incident.json');
@@ -66,6 +67,28 @@ describe('npm pack → install in a fresh directory', () => {
     const findings = JSON.parse(out.stdout) as Array<{ SchemaVersion: string }>;
     expect(findings.length).toBeGreaterThan(0);
     expect(findings[0]!.SchemaVersion).toBe('2018-10-08');
+  });
+});
+
+describe('the installed CLI reads large replays in worker threads', () => {
+  it('blastwall replay with its reading thread (dist/cli/replay-worker.mjs) gives the same output as reading in the main thread', async () => {
+    const scenario = join(app, 'node_modules', 'blastwall', 'test', 'fixtures', 'scenarios', 'incident.json');
+    const bin = join(app, 'node_modules', '.bin', 'blastwall');
+    const replay = (reader: string) => run(bin, ['replay', '--format', 'json', '--retain-events', '10', scenario], { cwd: app, env: { ...env, BLASTWALL_REPLAY_READER: reader }, maxBuffer: 8 * 1024 * 1024 });
+    const viaWorker = await replay('worker');
+    const inThread = await replay('thread');
+    expect(viaWorker.stdout).toBe(inThread.stdout);
+    expect(viaWorker.stdout).toMatch(/"type":"summary","events":\d+/);
+    expect(viaWorker.stdout).toMatch(/"type":"finding"/);
+    // Without its worker module the installed CLI fails loudly rather than reading in one thread unnoticed.
+    const worker = join(app, 'node_modules', 'blastwall', 'dist', 'cli', 'replay-worker.mjs');
+    const saved = readFileSync(worker);
+    rmSync(worker);
+    try {
+      await expect(replay('worker')).rejects.toMatchObject({ stderr: expect.stringMatching(/replay-worker\.mjs|reading thread/) });
+    } finally {
+      writeFileSync(worker, saved);
+    }
   });
 });
 
