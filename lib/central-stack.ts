@@ -39,6 +39,7 @@ import { SecurityHubIntegration } from './constructs/security-hub-integration.ts
 import { Prevention } from './constructs/prevention.ts';
 import { ConfigStore } from './constructs/config-store.ts';
 import { OrganizationSync } from './constructs/organization-sync.ts';
+import { MemberTopology, memberBusStatements } from './constructs/member-topology.ts';
 import { configuredOus } from '../functions/core/organization.ts';
 import { CLOUDTRAIL_DETAIL_TYPES } from './member-stack.ts';
 import { CENTRAL_FUNCTIONS, functionRoleName, HISTORY_FUNCTIONS, PREVENTION_FUNCTIONS } from '../functions/core/response/own-principals.ts';
@@ -98,6 +99,8 @@ export class CentralStack extends Stack {
   readonly prevention: Prevention;
   /** Present when the config names an organisational unit (`environments[].organizationalUnits`). */
   readonly organizationSync?: OrganizationSync;
+  /** Present in the member topology (`deployment.topology: "member"`). */
+  readonly memberTopology?: MemberTopology;
 
   constructor(scope: Construct, id: string, props: CentralStackProps) {
     super(scope, id, props);
@@ -111,7 +114,8 @@ export class CentralStack extends Stack {
     // The bus's own Policy property (one document, our sids verbatim) rather than
     // AWS::Events::EventBusPolicy resources, which prefix every sid with "cdk-".
     const busPolicy = new iam.PolicyDocument({
-      statements: [
+      // Member topology: no forwarders; member detect and heartbeat roles put their own detail-types only (lib/constructs/member-topology.ts).
+      statements: deployment.topology === 'member' ? memberBusStatements({ prefix: names.prefix, organizationId: deployment.organizationId, busArn: this.formatArn({ service: 'events', resource: 'event-bus', resourceName: names.centralBus }), partition: this.partition }) : [
         new iam.PolicyStatement({
           sid: 'OrganizationMembersForwardCloudTrail',
           effect: iam.Effect.ALLOW,
@@ -431,6 +435,15 @@ export class CentralStack extends Stack {
     // ── Environments by organisational unit: org-sync, and detect's and respond's read of its cache (lib/constructs/organization-sync.ts) ──
     if (configuredOus(config).length > 0) {
       this.organizationSync = new OrganizationSync(this, 'OrganizationSync', { bus: this.bus, table: this.table, readerRoles: [detect.role, respond.role], alarmTopic: this.alarmTopic, logRetention: LOG_RETENTION, targetRetry: TARGET_RETRY, configStore });
+    }
+
+    // ── Member topology: the table's and bus's doors for member detect, config reader, heartbeats (lib/constructs/member-topology.ts) ──
+    if (deployment.topology === 'member') {
+      this.memberTopology = new MemberTopology(this, 'MemberTopology', {
+        config, deployment, prefix: names.prefix, bus: this.bus, table: this.table, tableAccess: TABLE_ACCESS.detect, centralDetect: detect,
+        respond: respond.function, page: page.function, deadLetterQueues: this.deadLetterQueues, targetRetry: TARGET_RETRY,
+        configStore, environment: common, alarmTopic: this.alarmTopic, logRetention: LOG_RETENTION,
+      });
     }
 
     // ── Outputs ───────────────────────────────────────────────────────────────────────

@@ -171,9 +171,11 @@ const buildConfigSchema = () =>
         alarmEmail: z.string().email().optional(),
         /** Minutes without a single event before the "blind detector" alarm fires. */
         silenceAlarmMinutes: z.number().int().min(5).max(24 * 60).default(30),
+        /** Where `detect` runs: in the central account (members forward every event) or in every member next to its own default bus (docs/deploy.md, "Topology"). */
+        topology: z.enum(['central', 'member']).default('central'),
       })
       .strict()
-      .default({ regions: ['us-east-1'], silenceAlarmMinutes: 30 }),
+      .default({ regions: ['us-east-1'], silenceAlarmMinutes: 30, topology: 'central' }),
   })
   .strict()
   .superRefine((config, ctx) => {
