@@ -59,9 +59,13 @@ export function memberBusStatements(props: { prefix: string; organizationId: str
       principals: [new iam.AnyPrincipal()],
       actions: ['events:PutEvents'],
       resources: [props.busArn],
+      // events:source and events:detail-type are multi-valued keys: every value must be ours (ForAllValues), and present (Null false),
+      // since ForAllValues alone holds for an absent key.
       conditions: {
-        StringEquals: { 'aws:PrincipalOrgID': props.organizationId, 'events:source': BLASTWALL_EVENT_SOURCE, 'events:detail-type': detailType },
+        StringEquals: { 'aws:PrincipalOrgID': props.organizationId },
         ArnLike: { 'aws:PrincipalArn': memberRoleArnPattern(props.prefix, fn, props.partition) },
+        'ForAllValues:StringEquals': { 'events:source': [BLASTWALL_EVENT_SOURCE], 'events:detail-type': [detailType] },
+        Null: { 'events:source': 'false', 'events:detail-type': 'false' },
       },
     });
   return [from('MemberDetectPublishesFindings', 'member-detect', DETAIL_TYPES.finding), from('MemberHeartbeats', 'member-heartbeat', DETAIL_TYPES.heartbeat)];

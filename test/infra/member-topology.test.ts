@@ -117,9 +117,10 @@ describe('member topology: the central stack', () => {
     const [, bus] = resources(member.central, 'AWS::Events::EventBus')[0]!;
     const statements = bus.Properties.Policy.Statement;
     expect(statements.map((s: { Sid: string }) => s.Sid)).toEqual(['MemberDetectPublishesFindings', 'MemberHeartbeats']);
-    expect(statements[0].Condition.StringEquals['events:detail-type']).toBe(DETAIL_TYPES.finding);
+    expect(statements[0].Condition['ForAllValues:StringEquals']['events:detail-type']).toEqual([DETAIL_TYPES.finding]);
+    expect(statements[0].Condition.Null).toEqual({ 'events:source': 'false', 'events:detail-type': 'false' });
     expect(statements[0].Condition.ArnLike['aws:PrincipalArn']).toBe('arn:aws:iam::*:role/Blastwall-member-detect-*');
-    expect(statements[1].Condition.StringEquals['events:detail-type']).toBe(DETAIL_TYPES.heartbeat);
+    expect(statements[1].Condition['ForAllValues:StringEquals']['events:detail-type']).toEqual([DETAIL_TYPES.heartbeat]);
     expect(statements[1].Condition.ArnLike['aws:PrincipalArn']).toBe('arn:aws:iam::*:role/Blastwall-member-heartbeat-*');
   });
 
