@@ -16,6 +16,7 @@ import { createDynamoHeartbeatStore } from '../../functions/adapters/heartbeat-s
 import { createHeartbeatWatchHandler } from '../../functions/heartbeat-watch/handler.ts';
 import { listen, readBody, sendJson } from '../standins/loopback-http.ts';
 import { startLocalDynamo, type LocalDynamo } from '../support/dynalite.ts';
+import { importAsBundled } from '../infra/support.ts';
 
 const SHA_A = 'mPD4miUNLwpp0DFg6DmB5+3ta0EJ6DH2sWR1mtEMoDg=';
 const SHA_B = 'zFYEXJ/8ZK2PQYNL0G2fBX/faxLotPOt0kYt0DCs3Z4=';
@@ -205,4 +206,11 @@ describe('heartbeat-watch on DynamoDB (dynalite)', () => {
     expect(logged.some((l) => l.startsWith('heartbeat rejected'))).toBe(true);
     expect((await store.all()).map((h) => h.account).sort()).toEqual(['111111111111', '222222222222', '333333333333']);
   });
+});
+
+describe('the bundles load as CDK bundles them', () => {
+  it.each(['heartbeat', 'heartbeat-watch'])('functions/%s/handler.ts exports a handler after bundling', async (name) => {
+    const mod = await importAsBundled(new URL(`../../functions/${name}/handler.ts`, import.meta.url).pathname);
+    expect(typeof mod.handler).toBe('function');
+  }, 60_000);
 });
