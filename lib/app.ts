@@ -45,10 +45,28 @@ function withCentralTableName(loaded: LoadedConfig, app: App): DeploymentSetting
   return loaded.isExample ? { ...loaded.deployment, centralTableName: EXAMPLE_CENTRAL_TABLE_NAME } : loaded.deployment;
 }
 
+export const MEMBER_TOPOLOGY_CONTEXT = 'memberTopology';
+
+/**
+ * The member stacks' topology: the config's, or `-c memberTopology=central` to deploy members
+ * that forward (e.g. the StackSet for the whole organisation) beside members that run detect
+ * themselves, against a central stack deployed with `deployment.topology: "member"` (it admits both).
+ */
+function memberDeploymentOf(deployment: DeploymentSettings, app: App): DeploymentSettings {
+  const override = app.node.tryGetContext(MEMBER_TOPOLOGY_CONTEXT) as unknown;
+  if (override === undefined || override === null || override === '') return deployment;
+  if (override !== 'central' && override !== 'member') throw new Error(`-c ${MEMBER_TOPOLOGY_CONTEXT}: central or member, got ${String(override)}`);
+  if (override === 'member' && deployment.topology !== 'member') {
+    throw new Error(`-c ${MEMBER_TOPOLOGY_CONTEXT}=member needs deployment.topology "member" in the config: the central stack must admit member detect first (docs/deploy.md, "Topology")`);
+  }
+  return { ...deployment, topology: override };
+}
+
 export function buildApp(loaded: LoadedConfig, options: BuildAppOptions = {}): BlastwallApp {
   const { config } = loaded;
   const app = new App(options.appProps);
   const deployment = withCentralTableName(loaded, app);
+  const memberDeployment = memberDeploymentOf(deployment, app);
   const names = resourceNames(config.detection.ownResourcePrefix);
   Tags.of(app).add(APPLICATION_TAG.key, APPLICATION_TAG.value);
 
@@ -65,21 +83,21 @@ export function buildApp(loaded: LoadedConfig, options: BuildAppOptions = {}): B
   // in the member accounts, and their template is usable as a StackSet template as is.
   // Member topology: they hold detect's code, an asset, so they need `cdk bootstrap` in each
   // member account and region (docs/deploy.md, "Topology").
-  const memberSynthesizer = () => (deployment.topology === 'member' ? new DefaultStackSynthesizer() : new BootstraplessSynthesizer());
+  const memberSynthesizer = () => (memberDeployment.topology === 'member' ? new DefaultStackSynthesizer() : new BootstraplessSynthesizer());
   const members: Record<string, MemberStack> = {};
   for (const region of deployment.memberRegions) {
     members[region] = new MemberStack(app, names.memberStack(region), {
       config,
-      deployment,
+      deployment: memberDeployment,
       names,
       env: { region },
       synthesizer: memberSynthesizer(),
-      description: `Blastwall member (${region}): ${deployment.topology === 'member' ? 'detect CloudTrail here, findings and heartbeats to the central bus' : 'forward CloudTrail to the central bus'}${region === 'us-east-1' ? '; responder role' : ''}`,
+      description: `Blastwall member (${region}): ${memberDeployment.topology === 'member' ? 'detect CloudTrail here, findings and heartbeats to the central bus' : 'forward CloudTrail to the central bus'}${region === 'us-east-1' ? '; responder role' : ''}`,
     });
   }
   const memberTemplate = new MemberStack(app, names.memberTemplateStack, {
     config,
-    deployment,
+    deployment: memberDeployment,
     names,
     synthesizer: memberSynthesizer(),
     description: MEMBER_TEMPLATE_DESCRIPTION,
@@ -88,7 +106,7 @@ export function buildApp(loaded: LoadedConfig, options: BuildAppOptions = {}): B
   const memberStackSet = options.stackSet
     ? new MemberStackSetStack(app, `${names.prefix}-MemberStackSet`, {
         config,
-        deployment,
+        deployment: memberDeployment,
         names,
         targets: options.stackSet.targets,
         callAs: options.stackSet.callAs,

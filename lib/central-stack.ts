@@ -114,8 +114,8 @@ export class CentralStack extends Stack {
     // The bus's own Policy property (one document, our sids verbatim) rather than
     // AWS::Events::EventBusPolicy resources, which prefix every sid with "cdk-".
     const busPolicy = new iam.PolicyDocument({
-      // Member topology: no forwarders; member detect and heartbeat roles put their own detail-types only (lib/constructs/member-topology.ts).
-      statements: deployment.topology === 'member' ? memberBusStatements({ prefix: names.prefix, organizationId: deployment.organizationId, busArn: this.formatArn({ service: 'events', resource: 'event-bus', resourceName: names.centralBus }), partition: this.partition }) : [
+      // Member topology: forwarders put only CloudTrail detail-types, member detect and heartbeat roles their own (lib/constructs/member-topology.ts).
+      statements: deployment.topology === 'member' ? memberBusStatements({ prefix: names.prefix, organizationId: deployment.organizationId, busArn: this.formatArn({ service: 'events', resource: 'event-bus', resourceName: names.centralBus }), partition: this.partition, forwarderRoleArnPattern: names.forwarderRoleArnPattern(this.partition), cloudTrailDetailTypes: CLOUDTRAIL_DETAIL_TYPES }) : [
         new iam.PolicyStatement({
           sid: 'OrganizationMembersForwardCloudTrail',
           effect: iam.Effect.ALLOW,

@@ -50,25 +50,35 @@ export function memberRoleArnPattern(prefix: string, fn: 'member-detect' | 'memb
   return `arn:${partition}:iam::*:role/${prefix}-${fn}-*`;
 }
 
-/** The central bus policy's statements in the member topology (replacing the forwarders' one). */
-export function memberBusStatements(props: { prefix: string; organizationId: string; busArn: string; partition: string }): iam.PolicyStatement[] {
-  const from = (sid: string, fn: 'member-detect' | 'member-heartbeat', detailType: string) =>
+/**
+ * The central bus policy's statements in the member topology: member detect roles put
+ * `Blastwall Finding`, member heartbeat roles `Blastwall Heartbeat`; forwarder roles (members
+ * still on the central topology, e.g. the StackSet's: the two mix, docs/deploy.md "Topology")
+ * put only the CloudTrail detail-types they forward, never one of Blastwall's own.
+ */
+export function memberBusStatements(props: { prefix: string; organizationId: string; busArn: string; partition: string; forwarderRoleArnPattern: string; cloudTrailDetailTypes: readonly string[] }): iam.PolicyStatement[] {
+  const statement = (sid: string, principalArn: string, sources: string[], detailTypes: string[], sourceMatch: 'StringEquals' | 'StringLike' = 'StringEquals') =>
     new iam.PolicyStatement({
       sid,
       effect: iam.Effect.ALLOW,
       principals: [new iam.AnyPrincipal()],
       actions: ['events:PutEvents'],
       resources: [props.busArn],
-      // events:source and events:detail-type are multi-valued keys: every value must be ours (ForAllValues), and present (Null false),
-      // since ForAllValues alone holds for an absent key.
+      // events:source and events:detail-type are multi-valued keys: every value must match (ForAllValues), and be present (Null
+      // false), since ForAllValues alone holds for an absent key.
       conditions: {
         StringEquals: { 'aws:PrincipalOrgID': props.organizationId },
-        ArnLike: { 'aws:PrincipalArn': memberRoleArnPattern(props.prefix, fn, props.partition) },
-        'ForAllValues:StringEquals': { 'events:source': [BLASTWALL_EVENT_SOURCE], 'events:detail-type': [detailType] },
+        ArnLike: { 'aws:PrincipalArn': principalArn },
+        [`ForAllValues:${sourceMatch}`]: { 'events:source': sources },
+        'ForAllValues:StringEquals': { 'events:detail-type': detailTypes },
         Null: { 'events:source': 'false', 'events:detail-type': 'false' },
       },
     });
-  return [from('MemberDetectPublishesFindings', 'member-detect', DETAIL_TYPES.finding), from('MemberHeartbeats', 'member-heartbeat', DETAIL_TYPES.heartbeat)];
+  return [
+    statement('OrganizationMembersForwardCloudTrail', props.forwarderRoleArnPattern, ['aws.*'], [...props.cloudTrailDetailTypes], 'StringLike'),
+    statement('MemberDetectPublishesFindings', memberRoleArnPattern(props.prefix, 'member-detect', props.partition), [BLASTWALL_EVENT_SOURCE], [DETAIL_TYPES.finding]),
+    statement('MemberHeartbeats', memberRoleArnPattern(props.prefix, 'member-heartbeat', props.partition), [BLASTWALL_EVENT_SOURCE], [DETAIL_TYPES.heartbeat]),
+  ];
 }
 
 export interface MemberTopologyProps {

@@ -154,6 +154,14 @@ describe('the new resource policies admit nobody else', () => {
     expect(await admin(root, 'sts:AssumeRole', CONFIG_READER, {}, resourcePolicy.configReaderTrust)).not.toBe('Allowed');
   });
 
+  it('forwarders (members still on the central topology) put CloudTrail events, never one of Blastwall\'s own', async () => {
+    const forwarder = `arn:aws:iam::${MEMBER}:role/Blastwall-forwarder-us-east-1`;
+    expect(await admin(forwarder, 'events:PutEvents', BUS, { 'events:source': ['aws.iam'], 'events:detail-type': ['AWS API Call via CloudTrail'] }, resourcePolicy.bus)).toBe('Allowed');
+    expect(await admin(forwarder, 'events:PutEvents', BUS, { 'events:source': ['aws.signin'], 'events:detail-type': ['AWS Console Sign In via CloudTrail'] }, resourcePolicy.bus)).toBe('Allowed');
+    expect(await admin(forwarder, 'events:PutEvents', BUS, { 'events:source': ['blastwall'], 'events:detail-type': ['AWS API Call via CloudTrail'] }, resourcePolicy.bus)).not.toBe('Allowed');
+    expect(await admin(forwarder, 'events:PutEvents', BUS, ev('Blastwall Heartbeat'), resourcePolicy.bus)).not.toBe('Allowed');
+  });
+
   it('a look-alike name (the heartbeat role, a forwarder) gets no state; a member detect role outside the organisation gets nothing', async () => {
     expect(await admin(HEARTBEAT_ROLE, 'dynamodb:GetItem', TABLE, keys('CRED#AKIAEXAMPLE'), resourcePolicy.table)).not.toBe('Allowed');
     expect(await admin(`arn:aws:iam::${MEMBER}:role/Blastwall-forwarder-us-east-1`, 'events:PutEvents', BUS, ev('Blastwall Finding'), resourcePolicy.bus)).not.toBe('Allowed');

@@ -7,7 +7,7 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { MEMBER_EVENT_PATTERN } from '../../lib/member-stack.ts';
+import { CLOUDTRAIL_DETAIL_TYPES, MEMBER_EVENT_PATTERN } from '../../lib/member-stack.ts';
 import { TABLE_ACCESS } from '../../lib/central-stack.ts';
 import { DETAIL_TYPES, ENV_VARS, METRICS } from '../../functions/core/telemetry-names.ts';
 import { exampleConfig, flat, synthesise, TEST_STACKSET, type Synthesised } from './support.ts';
@@ -88,7 +88,21 @@ describe('member topology: the member stacks', () => {
   });
 
   it('cannot be rolled out as a StackSet yet, and says so', () => {
-    expect(() => synthesise(memberLoaded(), { stackSet: TEST_STACKSET, context: { centralTableName: TABLE_NAME } })).toThrow(/StackSet/);
+    expect(() => synthesise(memberLoaded(), { stackSet: TEST_STACKSET, context: { centralTableName: TABLE_NAME } })).toThrow(/StackSet.*memberTopology=central/);
+  });
+
+  it('mix with forwarding members: -c memberTopology=central gives the forwarding member stacks and the StackSet again, beside the same central stack', () => {
+    const mixed = synthesise(memberLoaded(), { stackSet: TEST_STACKSET, context: { centralTableName: TABLE_NAME, memberTopology: 'central' } });
+    expect(mixed.central.toJSON()).toEqual(member.central.toJSON());
+    // The forwarding member of the central topology (its responder's deny also lists the member topology's own roles).
+    const logicalIds = (t: Template) => Object.keys((t.toJSON() as { Resources: object }).Resources).sort();
+    expect(logicalIds(mixed.member)).toEqual(logicalIds(central.member));
+    expect(mixed.member.toJSON().Resources.ForwardCloudTrail).toEqual(central.member.toJSON().Resources.ForwardCloudTrail);
+    expect(fnNamed(mixed.member, 'Blastwall-member-detect')).toBeUndefined();
+    expect(mixed.templates['Blastwall-MemberStackSet']).toBeDefined();
+    // Member detect needs the central stack to admit it first.
+    expect(() => synthesise(exampleConfig(), { context: { memberTopology: 'member' } })).toThrow(/deployment.topology "member"/);
+    expect(() => synthesise(memberLoaded(), { context: { centralTableName: TABLE_NAME, memberTopology: 'both' } })).toThrow(/central or member/);
   });
 });
 
@@ -113,15 +127,19 @@ describe('member topology: the central stack', () => {
     expect(resources(central.central, 'AWS::DynamoDB::Table')[0]![1].Properties.ResourcePolicy).toBeUndefined();
   });
 
-  it('admits on the bus only Blastwall Finding from member detect roles and Blastwall Heartbeat from member heartbeat roles', () => {
+  it('admits on the bus CloudTrail events from forwarders, Blastwall Finding from member detect roles, Blastwall Heartbeat from member heartbeat roles', () => {
     const [, bus] = resources(member.central, 'AWS::Events::EventBus')[0]!;
     const statements = bus.Properties.Policy.Statement;
-    expect(statements.map((s: { Sid: string }) => s.Sid)).toEqual(['MemberDetectPublishesFindings', 'MemberHeartbeats']);
-    expect(statements[0].Condition['ForAllValues:StringEquals']['events:detail-type']).toEqual([DETAIL_TYPES.finding]);
-    expect(statements[0].Condition.Null).toEqual({ 'events:source': 'false', 'events:detail-type': 'false' });
-    expect(statements[0].Condition.ArnLike['aws:PrincipalArn']).toBe('arn:aws:iam::*:role/Blastwall-member-detect-*');
-    expect(statements[1].Condition['ForAllValues:StringEquals']['events:detail-type']).toEqual([DETAIL_TYPES.heartbeat]);
-    expect(statements[1].Condition.ArnLike['aws:PrincipalArn']).toBe('arn:aws:iam::*:role/Blastwall-member-heartbeat-*');
+    expect(statements.map((s: { Sid: string }) => s.Sid)).toEqual(['OrganizationMembersForwardCloudTrail', 'MemberDetectPublishesFindings', 'MemberHeartbeats']);
+    const [forwarders, detect, heartbeat] = statements;
+    expect(forwarders.Condition.ArnLike['aws:PrincipalArn']).toBe('arn:aws:iam::*:role/Blastwall-forwarder-*');
+    expect(forwarders.Condition['ForAllValues:StringEquals']['events:detail-type']).toEqual([...CLOUDTRAIL_DETAIL_TYPES]);
+    expect(forwarders.Condition['ForAllValues:StringLike']['events:source']).toEqual(['aws.*']);
+    expect(detect.Condition['ForAllValues:StringEquals']['events:detail-type']).toEqual([DETAIL_TYPES.finding]);
+    expect(detect.Condition.Null).toEqual({ 'events:source': 'false', 'events:detail-type': 'false' });
+    expect(detect.Condition.ArnLike['aws:PrincipalArn']).toBe('arn:aws:iam::*:role/Blastwall-member-detect-*');
+    expect(heartbeat.Condition['ForAllValues:StringEquals']['events:detail-type']).toEqual([DETAIL_TYPES.heartbeat]);
+    expect(heartbeat.Condition.ArnLike['aws:PrincipalArn']).toBe('arn:aws:iam::*:role/Blastwall-member-heartbeat-*');
   });
 
   it('routes member findings to respond and page, heartbeats and a 5-minute schedule to heartbeat-watch', () => {

@@ -87,15 +87,17 @@ describe('member topology: created = listed = denied', () => {
   });
   const roles = (t: Synthesised['central']) => Object.values(t.findResources('AWS::IAM::Role')).map((r) => r.Properties?.RoleName).filter(Boolean).map(flat);
 
-  it('the stacks create exactly the roles the one function lists: member detect and heartbeat per region and the central config reader, no forwarder', () => {
+  it('the stacks create exactly the roles the one function lists: member detect and heartbeat per region and the central config reader, and forwarders where members still forward', () => {
     const central = memberLoaded.deployment.centralAccount;
+    // Members run detect, or (-c memberTopology=central, e.g. the StackSet) still forward: the central stack admits both.
+    const forwarding = synthesise(memberLoaded, { context: { centralTableName: 'Blastwall-Central-State-TEST', memberTopology: 'central' } });
     const created = [
       ...roles(m.central).map((name) => `arn:aws:iam::${central}:role/${resolve(name, central)}`),
-      ...memberRegions(memberConfig).flatMap((region) => roles(m.memberTemplate).map((name) => `arn:aws:iam::${MEMBER}:role/${resolve(name, MEMBER, region)}`)),
+      ...memberRegions(memberConfig).flatMap((region) => [...roles(m.memberTemplate), ...roles(forwarding.memberTemplate)].map((name) => `arn:aws:iam::${MEMBER}:role/${resolve(name, MEMBER, region)}`)),
     ];
     const unique = [...new Set(created)].sort();
-    expect(unique).toHaveLength(9 + memberRegions(memberConfig).length * 2 + 3);
-    expect(unique.some((a) => a.includes('forwarder'))).toBe(false);
+    expect(unique).toHaveLength(9 + memberRegions(memberConfig).length * 3 + 3);
+    expect(roles(m.memberTemplate).some((n) => n.includes('forwarder'))).toBe(false);
     expect(unique).toEqual(ownRoleArns(memberConfig, 'aws', { memberAccount: MEMBER }).sort());
     // …and each is protected from revocation (respond and replay compute the same list).
     for (const arn of unique) expect(planResponse(makeFinding({ credential: roleSession(arn), account: MEMBER }), { config: memberConfig, now: NOW })[0], arn).toMatchObject({ status: 'skipped', code: 'protected' });

@@ -95,13 +95,15 @@ export function ownRoles(config: BlastwallConfig, options: { memberAccount?: str
   const member = options.memberAccount ?? '*';
   return [
     ...[...CENTRAL_FUNCTIONS, ...PREVENTION_FUNCTIONS, ...HISTORY_FUNCTIONS].map((fn): OwnRole => ({ kind: 'central-function', name: functionRoleName(prefix, fn), account: central })),
-    // Central topology: a forwarder per region; member topology: detect and its heartbeat per region, and the central config reader.
+    // A forwarder per region (the central topology; in the member topology, members still deployed to forward, e.g. by the StackSet).
+    ...memberRegions(config).map((region): OwnRole => ({ kind: 'forwarder', name: forwarderRoleName(prefix, region), account: member })),
+    // Member topology: detect and its heartbeat per region, and the central config reader.
     ...(config.deployment.topology === 'member'
       ? [
           ...memberRegions(config).flatMap((region) => MEMBER_FUNCTIONS.map((fn): OwnRole => ({ kind: 'member-function', name: memberFunctionRoleName(prefix, fn, region), account: member }))),
           { kind: 'config-reader', name: memberConfigReaderRoleName(prefix), account: central } satisfies OwnRole,
         ]
-      : memberRegions(config).map((region): OwnRole => ({ kind: 'forwarder', name: forwarderRoleName(prefix, region), account: member }))),
+      : []),
     { kind: 'responder', name: config.response.responderRoleName, account: member },
     { kind: 'reader', name: config.audit.readerRoleName, account: member },
     { kind: 'reader', name: historyReaderRoleName(prefix), account: member },
