@@ -30,11 +30,11 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { BlastwallConfig } from '../functions/core/config.ts';
 import { TABLE_SCHEMA } from '../functions/adapters/table-schema.ts';
-import { BLASTWALL_EVENT_SOURCE, DETAIL_TYPES, ENV_VARS, METRIC_NAMESPACE, SERVICE_NAME } from '../functions/core/telemetry-names.ts';
+import { BLASTWALL_EVENT_SOURCE, DETAIL_TYPES, ENV_VARS, METRIC_NAMESPACE, METRICS, SERVICE_NAME } from '../functions/core/telemetry-names.ts';
 import type { DeploymentSettings } from './config.ts';
 import { BlastwallFunction } from './constructs/blastwall-function.ts';
 import { History } from './constructs/history.ts';
-import { Monitoring } from './constructs/monitoring.ts';
+import { blastwallMetric, Monitoring } from './constructs/monitoring.ts';
 import { SecurityHubIntegration } from './constructs/security-hub-integration.ts';
 import { Prevention } from './constructs/prevention.ts';
 import { ConfigStore } from './constructs/config-store.ts';
@@ -410,6 +410,7 @@ export class CentralStack extends Stack {
       deadLetterQueues: { Detect: this.deadLetterQueues.detect, Respond: this.deadLetterQueues.respond, Page: this.deadLetterQueues.page, History: history.deadLetterQueue },
       silenceAlarmMinutes: deployment.silenceAlarmMinutes,
       dashboardName: names.dashboard,
+      ...(deployment.topology === 'member' ? { memberEventsJudged: blastwallMetric(METRICS.memberEventsJudged, 'Sum', Duration.minutes(1)) } : {}),
     });
 
     // ── Security Hub (config securityHub.enabled): its own function and target, so it never delays a page ──

@@ -112,6 +112,8 @@ export interface HeartbeatJudgement {
   unknownCode: MemberProblem[];
   /** Members whose last heartbeat is within the silence limit. */
   reporting: number;
+  /** Events those members judged in their last heartbeat's window. */
+  eventsJudged: number;
 }
 
 /**
@@ -132,19 +134,21 @@ export function judgeHeartbeats(input: {
   const silent: MemberProblem[] = [];
   const unknownCode: MemberProblem[] = [];
   let reporting = 0;
+  let eventsJudged = 0;
   for (const h of byMember.values()) {
     if (input.nowMs - h.seenAtMs > limitMs) {
       silent.push({ account: h.account, region: h.region, lastSeenMs: h.seenAtMs, codeSha256: h.codeSha256 });
       continue;
     }
     reporting++;
+    eventsJudged += h.eventsJudged;
     if (!known.has(h.codeSha256)) unknownCode.push({ account: h.account, region: h.region, lastSeenMs: h.seenAtMs, codeSha256: h.codeSha256 });
   }
   for (const m of input.expected ?? []) {
     if (!byMember.has(`${m.account}#${m.region}`)) silent.push({ account: m.account, region: m.region });
   }
   const order = (a: MemberProblem, b: MemberProblem) => `${a.account}#${a.region}`.localeCompare(`${b.account}#${b.region}`);
-  return { silent: silent.sort(order), unknownCode: unknownCode.sort(order), reporting };
+  return { silent: silent.sort(order), unknownCode: unknownCode.sort(order), reporting, eventsJudged };
 }
 
 /** Members that must send heartbeats: every account the config lists in an environment, in every member region (accounts placed only by OU are learnt from their first heartbeat). */

@@ -34,6 +34,8 @@ export const METRICS = {
   memberHeartbeatsSilent: 'MemberHeartbeatsSilent',
   /** heartbeat-watch (member topology): members whose detect runs code other than the central detect's. */
   memberHeartbeatsUnknownCode: 'MemberHeartbeatsUnknownCode',
+  /** heartbeat-watch (member topology): events the reporting member detectors judged in their last heartbeat's window (the blind-detector alarm counts them as received). */
+  memberEventsJudged: 'MemberEventsJudged',
   /** heartbeat-watch (member topology): heartbeats refused (malformed, or naming another account than their sender). */
   heartbeatsRejected: 'HeartbeatsRejected',
 } as const;

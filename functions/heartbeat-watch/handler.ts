@@ -67,6 +67,7 @@ export function createHeartbeatWatchHandler(deps: HeartbeatWatchDeps) {
     const judgement = judgeHeartbeats({ last, expected: deps.expected, knownCodeSha256: known, nowMs: now().getTime(), ...(deps.silenceMinutes ? { silenceMinutes: deps.silenceMinutes } : {}) });
     deps.metrics.addMetric(METRICS.memberHeartbeatsSilent, MetricUnit.Count, judgement.silent.length);
     deps.metrics.addMetric(METRICS.memberHeartbeatsUnknownCode, MetricUnit.Count, judgement.unknownCode.length);
+    deps.metrics.addMetric(METRICS.memberEventsJudged, MetricUnit.Count, judgement.eventsJudged);
     for (const m of judgement.silent) deps.logger.error('member detector silent', { account: m.account, region: m.region, lastSeen: m.lastSeenMs ? new Date(m.lastSeenMs).toISOString() : 'never' });
     for (const m of judgement.unknownCode) deps.logger.error('member detector runs unknown code', { account: m.account, region: m.region, codeSha256: m.codeSha256, expected: known });
     return { status: 'judged', ...judgement };

@@ -42,6 +42,8 @@ describe('judging heartbeats (pure)', () => {
     expect(j.unknownCode).toEqual([{ account: '111111111111', region: 'us-east-1', lastSeenMs: NOW - MIN, codeSha256: SHA_B }]);
     expect(j.silent.map((m) => `${m.account}/${m.region}`)).toEqual(['222222222222/eu-west-1']);
     expect(j.reporting).toBe(2);
+    // Events judged count the reporting members only (the blind-detector alarm reads them).
+    expect(j.eventsJudged).toBe(20);
   });
 
   it('a member the config names that never reported is silent (lastSeen absent); per region', () => {
@@ -197,7 +199,7 @@ describe('heartbeat-watch on DynamoDB (dynalite)', () => {
     expect(await watch(envelope({ ...goodDetail(), account: '222222222222' }, '444444444444'))).toMatchObject({ status: 'rejected' });
     now = NOW;
     const judged = await watch({ source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} });
-    expect(judged).toMatchObject({ status: 'judged', reporting: 2 });
+    expect(judged).toMatchObject({ status: 'judged', reporting: 2, eventsJudged: 84 });
     const j = judged as Extract<typeof judged, { status: 'judged' }>;
     expect(j.silent.map((m) => m.account)).toEqual(['222222222222']);
     expect(j.unknownCode.map((m) => [m.account, m.codeSha256])).toEqual([['111111111111', SHA_B]]);

@@ -165,6 +165,14 @@ describe('member topology: the central stack', () => {
     }
   });
 
+  it('counts the events member detectors judged as received for the blind-detector alarm (central topology: detect\'s invocations only)', () => {
+    const alarm = (t: Template) => Object.entries(t.findResources('AWS::CloudWatch::Alarm')).find(([id]) => id.includes('NoEventsReceived'))![1].Properties;
+    const metrics = alarm(member.central).Metrics;
+    expect(metrics.find((m: { Expression?: string }) => m.Expression)?.Expression).toBe('FILL(d, 0) + FILL(m, 0)');
+    expect(metrics.find((m: { Id: string }) => m.Id === 'm').MetricStat.Metric.MetricName).toBe(METRICS.memberEventsJudged);
+    expect(alarm(central.central).MetricName).toBe('Invocations');
+  });
+
   it('has a config reader role trusted only by member detect roles of the organisation', () => {
     const [, role] = resources(member.central, 'AWS::IAM::Role').find(([, r]) => r.Properties.RoleName === 'Blastwall-member-config-reader')!;
     expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
