@@ -14,7 +14,7 @@
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { AppConfigProvider } from '@aws-lambda-powertools/parameters/appconfig';
-import type { AwsCredentialIdentityProvider } from '@smithy/types';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { ConfigError, parseConfig, type BlastwallConfig } from '../core/config.ts';
 import { ENV_VARS, METRIC_NAMESPACE, METRICS, SERVICE_NAME } from '../core/telemetry-names.ts';
 
@@ -103,15 +103,29 @@ function countRejected(): void {
  * nothing else). Loaded only when the stack sets the role, so the central functions' cold
  * start does not pay for the STS credential provider.
  */
-async function centralConfigAccess(): Promise<{ region?: string; credentials?: AwsCredentialIdentityProvider }> {
+export async function centralConfigAccess(): Promise<{ region?: string; credentials?: AwsCredentialIdentityProvider }> {
   const roleArn = process.env[ENV_VARS.appConfigRoleArn];
   const region = process.env[ENV_VARS.appConfigRegion];
   if (!roleArn) return region ? { region } : {};
-  const { fromTemporaryCredentials } = await import('@aws-sdk/credential-providers');
-  return {
-    ...(region ? { region } : {}),
-    credentials: fromTemporaryCredentials({ params: { RoleArn: roleArn, RoleSessionName: 'blastwall-member-detect', DurationSeconds: 900 }, ...(region ? { clientConfig: { region } } : {}) }),
+  // The STS client (in every Lambda runtime's SDK), not a credential-providers package the runtime may lack.
+  const { STSClient, AssumeRoleCommand } = await import('@aws-sdk/client-sts');
+  const sts = new STSClient({ maxAttempts: 3, requestHandler: { requestTimeout: 2_000, connectionTimeout: 1_000, throwOnRequestTimeout: true } });
+  let session: Promise<AwsCredentialIdentity> | undefined;
+  let expiresMs = 0;
+  const credentials: AwsCredentialIdentityProvider = () => {
+    if (!session || Date.now() > expiresMs - 60_000) {
+      expiresMs = Number.MAX_SAFE_INTEGER; // one AssumeRole in flight at a time
+      session = sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'blastwall-member-detect', DurationSeconds: 900 })).then((out) => {
+        const c = out.Credentials;
+        if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken) throw new Error(`AssumeRole ${roleArn} returned no credentials`);
+        expiresMs = c.Expiration?.getTime() ?? Date.now() + 900_000;
+        return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: new Date(expiresMs) };
+      });
+      session.catch(() => (session = undefined));
+    }
+    return session;
   };
+  return { ...(region ? { region } : {}), credentials };
 }
 
 /** Read at module load (cold start, in the init phase), once per container. */
