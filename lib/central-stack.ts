@@ -443,7 +443,7 @@ export class CentralStack extends Stack {
       this.memberTopology = new MemberTopology(this, 'MemberTopology', {
         config, deployment, prefix: names.prefix, bus: this.bus, table: this.table, tableAccess: TABLE_ACCESS.detect, centralDetect: detect,
         respond: respond.function, page: page.function, deadLetterQueues: this.deadLetterQueues, targetRetry: TARGET_RETRY,
-        configStore, environment: common, alarmTopic: this.alarmTopic, logRetention: LOG_RETENTION,
+        configStore, alarmTopic: this.alarmTopic, logRetention: LOG_RETENTION,
       });
     }
 

@@ -5,7 +5,8 @@
  * every {@link HEARTBEAT_INTERVAL_MINUTES} minutes, and the central account judges them:
  *
  * - **silent**: no heartbeat for longer than the silence limit (15 minutes: three missed
- *   beats), or none ever from a member the config names;
+ *   beats). A member is known from its first heartbeat (members that still forward, which
+ *   the two topologies mix, send none), and stays known until its item expires;
  * - **unknown code**: the member's detect runs a deployment package whose SHA-256 is not the
  *   central detect's (both are built from the same bundle by the same `cdk deploy`, so their
  *   `CodeSha256` is equal; anything else is code Blastwall did not deploy, or a member not
@@ -102,9 +103,8 @@ export function parseHeartbeat(envelope: unknown): ParsedHeartbeat {
 export interface MemberProblem {
   account: string;
   region: string;
-  /** Absent when the member never sent a heartbeat. */
-  lastSeenMs?: number;
-  codeSha256?: string;
+  lastSeenMs: number;
+  codeSha256: string;
 }
 
 export interface HeartbeatJudgement {
@@ -117,13 +117,12 @@ export interface HeartbeatJudgement {
 }
 
 /**
- * Judges the last heartbeat of every member: silent when older than `silenceMinutes` (or
- * missing for a member in `expected`), unknown code when its `codeSha256` is not in
- * `knownCodeSha256`. A silent member is not also judged on its (stale) code.
+ * Judges the last heartbeat of every member: silent when older than `silenceMinutes`,
+ * unknown code when its `codeSha256` is not in `knownCodeSha256`. A silent member is not
+ * also judged on its (stale) code.
  */
 export function judgeHeartbeats(input: {
   last: readonly LastHeartbeat[];
-  expected?: readonly { account: string; region: string }[];
   knownCodeSha256: readonly string[];
   nowMs: number;
   silenceMinutes?: number;
@@ -144,14 +143,6 @@ export function judgeHeartbeats(input: {
     eventsJudged += h.eventsJudged;
     if (!known.has(h.codeSha256)) unknownCode.push({ account: h.account, region: h.region, lastSeenMs: h.seenAtMs, codeSha256: h.codeSha256 });
   }
-  for (const m of input.expected ?? []) {
-    if (!byMember.has(`${m.account}#${m.region}`)) silent.push({ account: m.account, region: m.region });
-  }
   const order = (a: MemberProblem, b: MemberProblem) => `${a.account}#${a.region}`.localeCompare(`${b.account}#${b.region}`);
   return { silent: silent.sort(order), unknownCode: unknownCode.sort(order), reporting, eventsJudged };
-}
-
-/** Members that must send heartbeats: every account the config lists in an environment, in every member region (accounts placed only by OU are learnt from their first heartbeat). */
-export function expectedMembers(accounts: readonly string[], regions: readonly string[]): { account: string; region: string }[] {
-  return [...new Set(accounts)].sort().flatMap((account) => regions.map((region) => ({ account, region })));
 }

@@ -14,10 +14,9 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { expectedMembers, judgeHeartbeats, parseHeartbeat, type HeartbeatJudgement } from '../core/heartbeat.ts';
-import { memberRegions } from '../core/response/own-principals.ts';
+import { judgeHeartbeats, parseHeartbeat, type HeartbeatJudgement } from '../core/heartbeat.ts';
 import { ENV_VARS, METRIC_NAMESPACE, METRICS, SERVICE_NAME } from '../core/telemetry-names.ts';
-import { configFromEnvironment, requiredEnv } from '../adapters/lambda-environment.ts';
+import { requiredEnv } from '../adapters/lambda-environment.ts';
 import { createDynamoHeartbeatStore, type HeartbeatStore } from '../adapters/heartbeat-store-dynamo.ts';
 import { functionCodeSha256 } from '../heartbeat/handler.ts';
 
@@ -25,8 +24,6 @@ export interface HeartbeatWatchDeps {
   store: HeartbeatStore;
   /** The code hashes a member's detect may run: the central detect's. */
   knownCodeSha256(): Promise<string[]>;
-  /** Members that must report even if they never did. */
-  expected: { account: string; region: string }[];
   silenceMinutes?: number;
   logger: Logger;
   metrics: Metrics;
@@ -64,18 +61,17 @@ export function createHeartbeatWatchHandler(deps: HeartbeatWatchDeps) {
 
   async function judge(): Promise<HeartbeatWatchResult> {
     const [last, known] = await Promise.all([deps.store.all(), deps.knownCodeSha256()]);
-    const judgement = judgeHeartbeats({ last, expected: deps.expected, knownCodeSha256: known, nowMs: now().getTime(), ...(deps.silenceMinutes ? { silenceMinutes: deps.silenceMinutes } : {}) });
+    const judgement = judgeHeartbeats({ last, knownCodeSha256: known, nowMs: now().getTime(), ...(deps.silenceMinutes ? { silenceMinutes: deps.silenceMinutes } : {}) });
     deps.metrics.addMetric(METRICS.memberHeartbeatsSilent, MetricUnit.Count, judgement.silent.length);
     deps.metrics.addMetric(METRICS.memberHeartbeatsUnknownCode, MetricUnit.Count, judgement.unknownCode.length);
     deps.metrics.addMetric(METRICS.memberEventsJudged, MetricUnit.Count, judgement.eventsJudged);
-    for (const m of judgement.silent) deps.logger.error('member detector silent', { account: m.account, region: m.region, lastSeen: m.lastSeenMs ? new Date(m.lastSeenMs).toISOString() : 'never' });
+    for (const m of judgement.silent) deps.logger.error('member detector silent', { account: m.account, region: m.region, lastSeen: new Date(m.lastSeenMs).toISOString() });
     for (const m of judgement.unknownCode) deps.logger.error('member detector runs unknown code', { account: m.account, region: m.region, codeSha256: m.codeSha256, expected: known });
     return { status: 'judged', ...judgement };
   }
 }
 
 export function fromEnvironment(): ReturnType<typeof createHeartbeatWatchHandler> {
-  const config = configFromEnvironment('heartbeat-watch');
   const tableName = requiredEnv('heartbeat-watch', ENV_VARS.tableName);
   const detectName = requiredEnv('heartbeat-watch', ENV_VARS.detectFunctionName);
   const silence = Number(process.env[ENV_VARS.heartbeatSilenceMinutes] ?? '');
@@ -84,10 +80,6 @@ export function fromEnvironment(): ReturnType<typeof createHeartbeatWatchHandler
   return createHeartbeatWatchHandler({
     store: createDynamoHeartbeatStore(new DynamoDBClient(bounded), tableName),
     knownCodeSha256: async () => [await functionCodeSha256(lambdaClient, detectName)],
-    expected: expectedMembers(
-      config.environments.flatMap((e) => e.accounts),
-      memberRegions(config),
-    ),
     ...(Number.isInteger(silence) && silence > 0 ? { silenceMinutes: silence } : {}),
     logger: new Logger({ serviceName: SERVICE_NAME }),
     metrics: new Metrics({ namespace: METRIC_NAMESPACE, serviceName: SERVICE_NAME }),

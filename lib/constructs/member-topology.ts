@@ -35,7 +35,7 @@ import { HEARTBEAT_INTERVAL_MINUTES, HEARTBEAT_SILENCE_MINUTES } from '../../fun
 import { HEARTBEAT_PARTITION } from '../../functions/adapters/heartbeat-store-dynamo.ts';
 import { configuredOus, ORG_CACHE_KEY } from '../../functions/core/organization.ts';
 import { memberConfigReaderRoleName } from '../../functions/core/response/own-principals.ts';
-import { BLASTWALL_EVENT_SOURCE, DETAIL_TYPES, ENV_VARS, METRICS } from '../../functions/core/telemetry-names.ts';
+import { BLASTWALL_EVENT_SOURCE, DETAIL_TYPES, ENV_VARS, METRIC_NAMESPACE, METRICS, SERVICE_NAME } from '../../functions/core/telemetry-names.ts';
 import type { DeploymentSettings } from '../config.ts';
 import { BlastwallFunction } from './blastwall-function.ts';
 import type { ConfigStore } from './config-store.ts';
@@ -94,7 +94,6 @@ export interface MemberTopologyProps {
   deadLetterQueues: { respond: sqs.IQueue; page: sqs.IQueue };
   targetRetry: { retryAttempts: number; maxEventAge: Duration };
   configStore: ConfigStore;
-  environment: Record<string, string>;
   alarmTopic: sns.ITopic;
   logRetention: logs.RetentionDays;
 }
@@ -170,8 +169,10 @@ export class MemberTopology extends Construct {
       description: 'Blastwall heartbeat-watch (member topology): keeps each member\'s last heartbeat; every 5 minutes, counts silent members and unknown code',
       memorySize: 256,
       timeout: Duration.seconds(60),
+      // No config: the watch judges heartbeats only (members are known from their first one).
       environment: {
-        ...props.environment,
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        POWERTOOLS_METRICS_NAMESPACE: METRIC_NAMESPACE,
         [ENV_VARS.tableName]: table.tableName,
         [ENV_VARS.detectFunctionName]: props.centralDetect.function.functionName,
         [ENV_VARS.heartbeatSilenceMinutes]: String(HEARTBEAT_SILENCE_MINUTES),
@@ -188,7 +189,6 @@ export class MemberTopology extends Construct {
       }),
     );
     this.watch.role.addToPolicy(new iam.PolicyStatement({ sid: 'ReadCentralDetectCodeHash', actions: ['lambda:GetFunctionConfiguration'], resources: [props.centralDetect.function.functionArn] }));
-    props.configStore.grantRead(this.watch.role);
 
     new events.Rule(this, 'HeartbeatToWatch', {
       eventBus: props.bus,
