@@ -444,6 +444,7 @@ export class CentralStack extends Stack {
         config, deployment, prefix: names.prefix, bus: this.bus, table: this.table, tableAccess: TABLE_ACCESS.detect, centralDetect: detect,
         respond: respond.function, page: page.function, deadLetterQueues: this.deadLetterQueues, targetRetry: TARGET_RETRY,
         configStore, alarmTopic: this.alarmTopic, logRetention: LOG_RETENTION,
+        ...(this.securityHub ? { securityHub: { function: this.securityHub.function.function, deadLetterQueue: this.securityHub.deadLetterQueue } } : {}),
       });
     }
 

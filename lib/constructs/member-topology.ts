@@ -94,6 +94,8 @@ export interface MemberTopologyProps {
   deadLetterQueues: { respond: sqs.IQueue; page: sqs.IQueue };
   targetRetry: { retryAttempts: number; maxEventAge: Duration };
   configStore: ConfigStore;
+  /** When Security Hub is enabled: member findings are imported as the central ones are. */
+  securityHub?: { function: lambda.IFunction; deadLetterQueue: sqs.IQueue };
   alarmTopic: sns.ITopic;
   logRetention: logs.RetentionDays;
 }
@@ -155,7 +157,11 @@ export class MemberTopology extends Construct {
       description: 'Blastwall Finding from a member account\'s detect (member topology) → respond and page',
       // The bus policy admits this detail-type from member accounts only from their detect roles.
       eventPattern: { source: [BLASTWALL_EVENT_SOURCE], detailType: [DETAIL_TYPES.finding], account: events.Match.anythingBut(table.stack.account) },
-      targets: [new targets.LambdaFunction(props.respond, targetOptions(props.deadLetterQueues.respond)), new targets.LambdaFunction(props.page, targetOptions(props.deadLetterQueues.page))],
+      targets: [
+        new targets.LambdaFunction(props.respond, targetOptions(props.deadLetterQueues.respond)),
+        new targets.LambdaFunction(props.page, targetOptions(props.deadLetterQueues.page)),
+        ...(props.securityHub ? [new targets.LambdaFunction(props.securityHub.function, targetOptions(props.securityHub.deadLetterQueue))] : []),
+      ],
     });
 
     // ── Heartbeats ─────────────────────────────────────────────────────────────────────

@@ -151,6 +151,15 @@ describe('member topology: the central stack', () => {
     member.central.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(5 minutes)' });
   });
 
+  it('imports member findings into Security Hub too, when it is enabled', () => {
+    const withHub = synthesise(exampleConfig((raw) => { raw.deployment.topology = 'member'; raw.securityHub = { enabled: true }; }), { context: { centralTableName: TABLE_NAME } });
+    const memberFindings = resources(withHub.central, 'AWS::Events::Rule').find(([, r]) => JSON.stringify(r.Properties.EventPattern ?? {}).includes('anything-but'))![1];
+    const hubFn = resources(withHub.central, 'AWS::Lambda::Function').find(([id]) => id.startsWith('SecurityHub'))![0];
+    expect(memberFindings.Properties.Targets.map((t: { Arn: unknown }) => flat(t.Arn))).toContain(`\${${hubFn}.Arn}`);
+    const without = resources(member.central, 'AWS::Events::Rule').find(([, r]) => JSON.stringify(r.Properties.EventPattern ?? {}).includes('anything-but'))![1];
+    expect(without.Properties.Targets).toHaveLength(2);
+  });
+
   it('alarms on a silent member and on unknown code, and on the watch itself going quiet', () => {
     for (const metric of [METRICS.memberHeartbeatsSilent, METRICS.memberHeartbeatsUnknownCode]) {
       member.central.hasResourceProperties('AWS::CloudWatch::Alarm', {
