@@ -4,6 +4,8 @@
  * update both together.
  */
 
+import { HEARTBEAT_INTERVAL_MINUTES } from '../functions/core/heartbeat.ts';
+
 /** Published prices, us-east-1. */
 export const PRICES = {
   asOf: '2025-06 (AWS pricing pages as last published before this was written; DynamoDB on-demand after the 2024-11-01 price cut). Not re-checked online from the bench machine, which has no internet.',
@@ -20,6 +22,8 @@ export const PRICES = {
   /** PutEvents of custom events (detect publishing findings). */
   eventBridgeCustomEventUsdPerMillion: 1.0,
   cloudWatchLogsIngestUsdPerGb: 0.5,
+  /** CloudWatch API requests (GetMetricStatistics: the member heartbeat's count of detect invocations), per 1,000. */
+  cloudWatchApiUsdPerThousand: 0.01,
   /** The yardstick: GuardDuty's CloudTrail management event analysis, first tier (per million events). */
   guardDutyCloudTrailUsdPerMillion: 4.0,
 } as const;
@@ -32,7 +36,21 @@ export const ASSUMPTIONS = {
   dynamoRoundTripMs: 5,
   /** START / END / REPORT platform lines Lambda writes per invocation. */
   lambdaPlatformLogBytes: 300,
+  /** Member topology: the heartbeat function (128 MB: GetFunctionConfiguration, GetMetricStatistics, PutEvents), billed ms per run. */
+  heartbeatBilledMs: 300,
+  /** Member topology: heartbeat-watch (256 MB) storing one heartbeat (one conditional PutItem), billed ms. */
+  heartbeatWatchBilledMs: 50,
+  /**
+   * Member topology: events one member account emits in one region per month, to spread the
+   * heartbeats' fixed cost over: the scale example of docs/performance.md (5,000 events/s over
+   * 2,000 accounts × 2 regions ≈ 3.24 million). A quiet member pays more per event (see
+   * `memberTopology.heartbeatUsdPerMemberRegionMonth`).
+   */
+  memberEventsPerRegionPerMonth: 3_240_000,
 } as const;
+
+/** A heartbeat every HEARTBEAT_INTERVAL_MINUTES (5) minutes, for a 730-hour month. */
+export const HEARTBEATS_PER_MEMBER_REGION_MONTH = (60 / HEARTBEAT_INTERVAL_MINUTES) * 730;
 
 export interface CostInputs {
   memoryMb: number;
@@ -84,7 +102,18 @@ export interface CostResult {
    * each finding crosses to the central bus (PutEvents + cross-account delivery); the
    * rest (Lambda, DynamoDB through a resource policy, logs) is the same per event.
    */
-  memberTopology: { costPerMillionDeliveredEventsUsd: number; partsPerMillionDeliveredUsd: CostParts };
+  memberTopology: {
+    /** Per event detect processes: the per-event parts plus the heartbeats spread over `memberEventsPerRegionPerMonth`. */
+    costPerMillionDeliveredEventsUsd: number;
+    partsPerMillionDeliveredUsd: CostParts;
+    /** The heartbeats per million events at `memberEventsPerRegionPerMonth`. */
+    heartbeatsPerMillionEventsUsd: number;
+    /** Fixed cost of one member account in one region per month (heartbeat function, its CloudWatch read, PutEvents + cross-account, heartbeat-watch's invocation and write, logs). */
+    heartbeatUsdPerMemberRegionMonth: number;
+    heartbeatParts: Record<'lambda' | 'cloudWatchApi' | 'eventBridge' | 'watch' | 'logs', number>;
+    priced: string[];
+    notPriced: string[];
+  };
   prices: typeof PRICES;
   assumptions: typeof ASSUMPTIONS;
   inputs: CostInputs;
@@ -116,7 +145,18 @@ export function costModel(inputs: CostInputs): CostResult {
     eventBridgeCrossAccount: 0,
     eventBridgeFindings: inputs.findingsPerEvent * (p.eventBridgeCustomEventUsdPerMillion + p.eventBridgeCrossAccountUsdPerMillion),
   };
-  const perDeliveredMember = Object.values(member).reduce((s, x) => s + x, 0);
+  // Heartbeats: a fixed cost per member account and region, spread over its events.
+  const n = HEARTBEATS_PER_MEMBER_REGION_MONTH;
+  const heartbeatParts = {
+    lambda: n * (p.lambdaRequestUsdPerMillion / M + (128 / 1024) * (a.heartbeatBilledMs / 1000) * gbSecond),
+    cloudWatchApi: (n * p.cloudWatchApiUsdPerThousand) / 1000,
+    eventBridge: (n * (p.eventBridgeCustomEventUsdPerMillion + p.eventBridgeCrossAccountUsdPerMillion)) / M,
+    watch: n * (p.lambdaRequestUsdPerMillion / M + (256 / 1024) * (a.heartbeatWatchBilledMs / 1000) * gbSecond + p.dynamoWriteRequestUnitUsdPerMillion / M),
+    logs: ((n * 2 * a.lambdaPlatformLogBytes) / 1024 ** 3) * p.cloudWatchLogsIngestUsdPerGb,
+  };
+  const heartbeatMonth = Object.values(heartbeatParts).reduce((s, x) => s + x, 0);
+  const heartbeatsPerMillion = (heartbeatMonth / a.memberEventsPerRegionPerMonth) * M;
+  const perDeliveredMember = Object.values(member).reduce((s, x) => s + x, 0) + heartbeatsPerMillion;
   const kept = 1 - inputs.awsServiceShare;
   const perEvent = perDelivered * kept;
   const roundParts = (parts: CostParts, f = 1): CostParts =>
@@ -132,7 +172,26 @@ export function costModel(inputs: CostInputs): CostResult {
     guardDutyUsdPerMillion: p.guardDutyCloudTrailUsdPerMillion,
     timesCheaperThanGuardDuty: round(p.guardDutyCloudTrailUsdPerMillion / perEvent, 2),
     breakEvenAwsServiceShareFor150: round(Math.max(0, 1 - 1.5 / perDelivered), 3),
-    memberTopology: { costPerMillionDeliveredEventsUsd: round(perDeliveredMember), partsPerMillionDeliveredUsd: roundParts(member) },
+    memberTopology: {
+      costPerMillionDeliveredEventsUsd: round(perDeliveredMember),
+      partsPerMillionDeliveredUsd: roundParts(member),
+      heartbeatsPerMillionEventsUsd: round(heartbeatsPerMillion),
+      heartbeatUsdPerMemberRegionMonth: round(heartbeatMonth),
+      heartbeatParts: Object.fromEntries(Object.entries(heartbeatParts).map(([k, v]) => [k, round(v)])) as CostResult['memberTopology']['heartbeatParts'],
+      priced: [
+        'per event: the same Lambda, DynamoDB and log parts as the central detect (same handler, same memory, same requests), no cross-account fee (a default bus delivers CloudTrail events to its own rules\' targets at no charge)',
+        'per finding: PutEvents to the central bus plus its cross-account delivery ($2 per million findings)',
+        `per member account and region: a heartbeat every 5 minutes (${n} a month): the heartbeat function, its GetMetricStatistics read, PutEvents + cross-account delivery, heartbeat-watch's invocation and conditional write, platform log lines; spread over ${a.memberEventsPerRegionPerMonth.toLocaleString('en-US')} events per member and region a month`,
+      ],
+      notPriced: [
+        'extra cold starts: one detect per member account and region, so a quiet member starts cold more often (init ≈ 0.4 s billed where AWS bills the init phase)',
+        'cross-region DynamoDB latency: a member region other than the central region pays a round trip of ≈ 60–100 ms per request in billed Lambda time (the model assumes 5 ms, in-region)',
+        'DynamoDB cross-region data transfer (≈ $0.02/GB) for those regions',
+        'the STS AssumeRole and AppConfig reads at each member detect cold start (AppConfig: $0.2 per million configuration requests)',
+        'heartbeat-watch\'s 5-minute judging runs and its two alarms (central, fixed, independent of the event volume: ≈ $0.2 a month plus one Query a run)',
+        'the central detect, respond, page and the rest, which run as in the central topology',
+      ],
+    },
     prices: PRICES,
     assumptions: ASSUMPTIONS,
     inputs,

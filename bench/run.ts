@@ -200,6 +200,8 @@ if (cost && filter) {
   };
 }
 if (cost) results.costPerMillionEventsMemberTopologyUsd = cost.memberTopology.costPerMillionDeliveredEventsUsd;
+// Member topology: the heartbeats' fixed cost per member account and region per month (bench/cost.ts).
+if (cost) results.memberHeartbeatUsdPerMemberRegionMonth = cost.memberTopology.heartbeatUsdPerMemberRegionMonth;
 if (cost) {
   // Headline: per million events `detect` processes (no credit taken for the filter; see docs/performance.md).
   results.costPerMillionEventsUsd = cost.costPerMillionDeliveredEventsUsd;
@@ -323,7 +325,8 @@ if (cost) {
     row(`  at the real share (${fmt(100 * (results.awsServiceShareReal as number), 2)} % of the fixtures' real records)`, at.real, undefined, 3);
     row(`  at the assumed share (${fmt(100 * cost.inputs.awsServiceShare, 1)} %, generated stream)`, at.assumed, undefined, 3);
   } else row(`per million CloudTrail events, after filter (${fmt(100 * cost.inputs.awsServiceShare, 1)} % AWS-service)`, cost.costPerMillionEventsUsd, undefined, 3);
-  row('member topology (paper): per event detect processes', cost.memberTopology.costPerMillionDeliveredEventsUsd, undefined, 3);
+  row('member topology: per event detect processes (heartbeats included)', cost.memberTopology.costPerMillionDeliveredEventsUsd, undefined, 3);
+  row('  heartbeats, per member account and region per month', cost.memberTopology.heartbeatUsdPerMemberRegionMonth, undefined, 3);
   row('GuardDuty, per million CloudTrail mgmt events', cost.guardDutyUsdPerMillion, undefined, 2);
 }
 if (filter) row('AWS-service share of the real corpus (%)', 100 * filter.awsServiceShareCorpus, undefined, 2);

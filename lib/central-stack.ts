@@ -30,15 +30,16 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { BlastwallConfig } from '../functions/core/config.ts';
 import { TABLE_SCHEMA } from '../functions/adapters/table-schema.ts';
-import { BLASTWALL_EVENT_SOURCE, DETAIL_TYPES, ENV_VARS, METRIC_NAMESPACE, SERVICE_NAME } from '../functions/core/telemetry-names.ts';
+import { BLASTWALL_EVENT_SOURCE, DETAIL_TYPES, ENV_VARS, METRIC_NAMESPACE, METRICS, SERVICE_NAME } from '../functions/core/telemetry-names.ts';
 import type { DeploymentSettings } from './config.ts';
 import { BlastwallFunction } from './constructs/blastwall-function.ts';
 import { History } from './constructs/history.ts';
-import { Monitoring } from './constructs/monitoring.ts';
+import { blastwallMetric, Monitoring } from './constructs/monitoring.ts';
 import { SecurityHubIntegration } from './constructs/security-hub-integration.ts';
 import { Prevention } from './constructs/prevention.ts';
 import { ConfigStore } from './constructs/config-store.ts';
 import { OrganizationSync } from './constructs/organization-sync.ts';
+import { MemberTopology, memberBusStatements } from './constructs/member-topology.ts';
 import { configuredOus } from '../functions/core/organization.ts';
 import { CLOUDTRAIL_DETAIL_TYPES } from './member-stack.ts';
 import { CENTRAL_FUNCTIONS, functionRoleName, HISTORY_FUNCTIONS, PREVENTION_FUNCTIONS } from '../functions/core/response/own-principals.ts';
@@ -98,6 +99,8 @@ export class CentralStack extends Stack {
   readonly prevention: Prevention;
   /** Present when the config names an organisational unit (`environments[].organizationalUnits`). */
   readonly organizationSync?: OrganizationSync;
+  /** Present in the member topology (`deployment.topology: "member"`). */
+  readonly memberTopology?: MemberTopology;
 
   constructor(scope: Construct, id: string, props: CentralStackProps) {
     super(scope, id, props);
@@ -111,7 +114,8 @@ export class CentralStack extends Stack {
     // The bus's own Policy property (one document, our sids verbatim) rather than
     // AWS::Events::EventBusPolicy resources, which prefix every sid with "cdk-".
     const busPolicy = new iam.PolicyDocument({
-      statements: [
+      // Member topology: forwarders put only CloudTrail detail-types, member detect and heartbeat roles their own (lib/constructs/member-topology.ts).
+      statements: deployment.topology === 'member' ? memberBusStatements({ prefix: names.prefix, organizationId: deployment.organizationId, busArn: this.formatArn({ service: 'events', resource: 'event-bus', resourceName: names.centralBus }), partition: this.partition, forwarderRoleArnPattern: names.forwarderRoleArnPattern(this.partition), cloudTrailDetailTypes: CLOUDTRAIL_DETAIL_TYPES }) : [
         new iam.PolicyStatement({
           sid: 'OrganizationMembersForwardCloudTrail',
           effect: iam.Effect.ALLOW,
@@ -406,6 +410,7 @@ export class CentralStack extends Stack {
       deadLetterQueues: { Detect: this.deadLetterQueues.detect, Respond: this.deadLetterQueues.respond, Page: this.deadLetterQueues.page, History: history.deadLetterQueue },
       silenceAlarmMinutes: deployment.silenceAlarmMinutes,
       dashboardName: names.dashboard,
+      ...(deployment.topology === 'member' ? { memberEventsJudged: blastwallMetric(METRICS.memberEventsJudged, 'Sum', Duration.minutes(1)) } : {}),
     });
 
     // ── Security Hub (config securityHub.enabled): its own function and target, so it never delays a page ──
@@ -431,6 +436,16 @@ export class CentralStack extends Stack {
     // ── Environments by organisational unit: org-sync, and detect's and respond's read of its cache (lib/constructs/organization-sync.ts) ──
     if (configuredOus(config).length > 0) {
       this.organizationSync = new OrganizationSync(this, 'OrganizationSync', { bus: this.bus, table: this.table, readerRoles: [detect.role, respond.role], alarmTopic: this.alarmTopic, logRetention: LOG_RETENTION, targetRetry: TARGET_RETRY, configStore });
+    }
+
+    // ── Member topology: the table's and bus's doors for member detect, config reader, heartbeats (lib/constructs/member-topology.ts) ──
+    if (deployment.topology === 'member') {
+      this.memberTopology = new MemberTopology(this, 'MemberTopology', {
+        config, deployment, prefix: names.prefix, bus: this.bus, table: this.table, tableAccess: TABLE_ACCESS.detect, centralDetect: detect,
+        respond: respond.function, page: page.function, deadLetterQueues: this.deadLetterQueues, targetRetry: TARGET_RETRY,
+        configStore, alarmTopic: this.alarmTopic, logRetention: LOG_RETENTION,
+        ...(this.securityHub ? { securityHub: { function: this.securityHub.function.function, deadLetterQueue: this.securityHub.deadLetterQueue } } : {}),
+      });
     }
 
     // ── Outputs ───────────────────────────────────────────────────────────────────────

@@ -59,6 +59,10 @@ export interface DeploymentSettings {
   memberRegions: string[];
   alarmEmail?: string;
   silenceAlarmMinutes: number;
+  /** Where detect runs (docs/deploy.md, "Topology"). */
+  topology: 'central' | 'member';
+  /** Member topology: the central table's name (the central stack's `TableName` output, `-c centralTableName=…`), which member detect reaches by ARN. */
+  centralTableName?: string;
 }
 
 export interface LoadedConfig {
@@ -99,6 +103,7 @@ export function prepareConfig(config: BlastwallConfig, source: string): Omit<Loa
       memberRegions,
       ...(d.alarmEmail ? { alarmEmail: d.alarmEmail } : {}),
       silenceAlarmMinutes: d.silenceAlarmMinutes,
+      topology: d.topology,
     },
   };
 }

@@ -23,7 +23,9 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { BlastwallConfig } from '../functions/core/config.ts';
 import { GLOBAL_EVENTS_REGION, type DeploymentSettings } from './config.ts';
-import { centralBusArn, PROTECTED_TAG_KEY, respondFunctionRoleArn, type ResourceNames } from './names.ts';
+import { MemberDetector } from './constructs/member-detector.ts';
+import { TABLE_ACCESS } from './central-stack.ts';
+import { centralBusArn, centralTableArn, PROTECTED_TAG_KEY, respondFunctionRoleArn, type ResourceNames } from './names.ts';
 import { preventionRoleArns, READER_ACTIONS } from './constructs/prevention.ts';
 import { ownRoleArns } from '../functions/core/response/own-principals.ts';
 
@@ -74,12 +76,15 @@ export interface MemberStackProps extends StackProps {
 }
 
 export class MemberStack extends Stack {
-  readonly rule: events.CfnRule;
-  readonly forwarderRole: iam.Role;
+  /** Central topology: the forwarding rule, its role and its DLQ. */
+  readonly rule?: events.CfnRule;
+  readonly forwarderRole?: iam.Role;
+  readonly deadLetterQueue?: sqs.Queue;
+  /** Member topology: detect and its heartbeat in this account (lib/constructs/member-detector.ts). */
+  readonly detector?: MemberDetector;
   readonly responderRole: iam.Role;
   readonly historyRole: iam.Role;
   readonly readerRole: iam.Role;
-  readonly deadLetterQueue: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: MemberStackProps) {
     super(scope, id, props);
@@ -87,56 +92,71 @@ export class MemberStack extends Stack {
     const busArn = centralBusArn(names, deployment, Aws.PARTITION);
     const respondRoleArn = respondFunctionRoleArn(names, deployment, Aws.PARTITION);
 
-    // ── Forwarding ────────────────────────────────────────────────────────────────────
-    this.forwarderRole = new iam.Role(this, 'ForwarderRole', {
-      // IAM is global: one forwarder role per region, named so the detector knows it as Blastwall's own.
-      roleName: names.forwarderRole(Aws.REGION),
-      description: 'Blastwall: lets the default-bus rule put CloudTrail events on the central bus, nothing else',
-      assumedBy: new iam.ServicePrincipal('events.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
-      }),
-      inlinePolicies: {
-        PutEventsOnCentralBus: new iam.PolicyDocument({
-          statements: [new iam.PolicyStatement({ sid: 'PutEventsOnCentralBus', actions: ['events:PutEvents'], resources: [busArn] })],
+    // ── Member topology: detect runs here, only findings and heartbeats cross (docs/deploy.md, "Topology") ──
+    if (deployment.topology === 'member') {
+      this.detector = new MemberDetector(this, 'MemberDetector', {
+        config,
+        deployment,
+        prefix: names.prefix,
+        tableArn: centralTableArn(deployment, Aws.PARTITION),
+        busArn,
+        eventPattern: MEMBER_EVENT_PATTERN as unknown as Record<string, unknown>,
+        tableAccess: TABLE_ACCESS.detect,
+      });
+    } else {
+      // ── Forwarding ────────────────────────────────────────────────────────────────────
+      this.forwarderRole = new iam.Role(this, 'ForwarderRole', {
+        // IAM is global: one forwarder role per region, named so the detector knows it as Blastwall's own.
+        roleName: names.forwarderRole(Aws.REGION),
+        description: 'Blastwall: lets the default-bus rule put CloudTrail events on the central bus, nothing else',
+        assumedBy: new iam.ServicePrincipal('events.amazonaws.com', {
+          conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
         }),
-      },
-    });
-
-    this.deadLetterQueue = new sqs.Queue(this, 'ForwardDlq', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the dead-letter queue of the forwarding rule; a DLQ of a DLQ would only move the same messages.',
-    });
-
-    this.rule = new events.CfnRule(this, 'ForwardCloudTrail', {
-      description: 'Blastwall: CloudTrail management events (read-only included), except AWS services acting as themselves → central bus',
-      eventBusName: 'default',
-      // Without this state, read-only management events (Describe*, List*, Get*) never reach the rule.
-      state: 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS',
-      eventPattern: MEMBER_EVENT_PATTERN,
-      targets: [
-        {
-          id: 'CentralBus',
-          arn: busArn,
-          roleArn: this.forwarderRole.roleArn,
-          deadLetterConfig: { arn: this.deadLetterQueue.queueArn },
-          retryPolicy: { maximumRetryAttempts: 10, maximumEventAgeInSeconds: 2 * 60 * 60 },
+        inlinePolicies: {
+          PutEventsOnCentralBus: new iam.PolicyDocument({
+            statements: [new iam.PolicyStatement({ sid: 'PutEventsOnCentralBus', actions: ['events:PutEvents'], resources: [busArn] })],
+          }),
         },
-      ],
-    });
-    this.deadLetterQueue.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'ForwardRuleDeadLetters',
-        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
-        actions: ['sqs:SendMessage'],
-        resources: [this.deadLetterQueue.queueArn],
-        conditions: { ArnEquals: { 'aws:SourceArn': this.rule.attrArn } },
-      }),
-    );
+      });
+
+      this.deadLetterQueue = new sqs.Queue(this, 'ForwardDlq', {
+        encryption: sqs.QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        retentionPeriod: Duration.days(14),
+      });
+      Validations.of(this.deadLetterQueue).acknowledge({
+        id: 'AwsSolutions-SQS3',
+        reason: 'This queue is itself the dead-letter queue of the forwarding rule; a DLQ of a DLQ would only move the same messages.',
+      });
+
+      this.rule = new events.CfnRule(this, 'ForwardCloudTrail', {
+        description: 'Blastwall: CloudTrail management events (read-only included), except AWS services acting as themselves → central bus',
+        eventBusName: 'default',
+        // Without this state, read-only management events (Describe*, List*, Get*) never reach the rule.
+        state: 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS',
+        eventPattern: MEMBER_EVENT_PATTERN,
+        targets: [
+          {
+            id: 'CentralBus',
+            arn: busArn,
+            roleArn: this.forwarderRole.roleArn,
+            deadLetterConfig: { arn: this.deadLetterQueue.queueArn },
+            retryPolicy: { maximumRetryAttempts: 10, maximumEventAgeInSeconds: 2 * 60 * 60 },
+          },
+        ],
+      });
+      this.deadLetterQueue.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'ForwardRuleDeadLetters',
+          principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+          actions: ['sqs:SendMessage'],
+          resources: [this.deadLetterQueue.queueArn],
+          conditions: { ArnEquals: { 'aws:SourceArn': this.rule.attrArn } },
+        }),
+      );
+      new CfnOutput(this, 'ForwardRuleArn', { value: this.rule.attrArn });
+      new CfnOutput(this, 'ForwardDlqUrl', { value: this.deadLetterQueue.queueUrl, description: 'Events the rule could not deliver to the central bus' });
+    }
 
     // ── Responder (us-east-1 only: one IAM role per account) ─────────────────────────
     const isHomeRegion = new CfnCondition(this, 'IsResponderRegion', {
@@ -264,8 +284,6 @@ export class MemberStack extends Stack {
     }
 
     // ── Outputs ───────────────────────────────────────────────────────────────────────
-    new CfnOutput(this, 'ForwardRuleArn', { value: this.rule.attrArn });
-    new CfnOutput(this, 'ForwardDlqUrl', { value: this.deadLetterQueue.queueUrl, description: 'Events the rule could not deliver to the central bus' });
     new CfnOutput(this, 'ResponderRoleArn', { value: this.responderRole.roleArn, condition: isHomeRegion });
   }
 }

@@ -72,6 +72,11 @@ export class MemberStackSetStack extends Stack {
   constructor(scope: Construct, id: string, props: MemberStackSetStackProps) {
     super(scope, id, props);
     const { config, deployment, names } = props;
+    if (deployment.topology === 'member') {
+      // The member topology's template holds detect's code (an asset); a service-managed StackSet
+      // has no asset bucket in the member accounts. Not built: deploy per account (docs/deploy.md, "Topology").
+      throw new Error('deployment.topology "member" cannot be rolled out as a StackSet yet (the member template holds detect\'s code, an asset): deploy Blastwall-Member-<region> per account with `cdk deploy`, or roll out forwarding members with -c memberTopology=central (docs/deploy.md, "Topology")');
+    }
     this.stackSet = new CfnStackSet(this, 'MemberStackSet', {
       stackSetName: `${names.prefix}-Member`,
       description: 'Blastwall member: forward CloudTrail to the central bus; responder role (us-east-1)',

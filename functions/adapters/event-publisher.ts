@@ -119,6 +119,8 @@ export interface CreateEventPublisherOptions {
   client?: EventBridgeClient;
   source?: string;
   retry?: RetryPolicy;
+  /** The bus's region when it is not the function's (member topology: the central bus by ARN). */
+  region?: string;
 }
 
 /**
@@ -130,7 +132,7 @@ export interface CreateEventPublisherOptions {
  * failure keeps one budget, where the SDK's retry plus ours would multiply the attempts.
  */
 export function createEventPublisher(options: CreateEventPublisherOptions): EventBridgePublisher {
-  const client = options.client ?? new EventBridgeClient({ maxAttempts: 1, requestHandler: { requestTimeout: 5_000, connectionTimeout: 2_000, throwOnRequestTimeout: true } });
+  const client = options.client ?? new EventBridgeClient({ maxAttempts: 1, ...(options.region ? { region: options.region } : {}), requestHandler: { requestTimeout: 5_000, connectionTimeout: 2_000, throwOnRequestTimeout: true } });
   return new EventBridgePublisher({
     client,
     eventBusName: options.eventBusName,

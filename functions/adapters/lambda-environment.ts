@@ -14,6 +14,7 @@
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { AppConfigProvider } from '@aws-lambda-powertools/parameters/appconfig';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { ConfigError, parseConfig, type BlastwallConfig } from '../core/config-schema.ts';
 import { ENV_VARS, METRIC_NAMESPACE, METRICS, SERVICE_NAME } from '../core/telemetry-names.ts';
 
@@ -49,7 +50,14 @@ export function appConfigLocation(value: string): AppConfigLocation {
  */
 export async function loadConfigFromAppConfig(
   location: AppConfigLocation,
-  options: { provider?: Pick<AppConfigProvider, 'get'>; endpoint?: string; onRejected?: (error: ConfigError) => void } = {},
+  options: {
+    provider?: Pick<AppConfigProvider, 'get'>;
+    endpoint?: string;
+    onRejected?: (error: ConfigError) => void;
+    /** Member topology: read the central account's AppConfig in its region, with these credentials (the central config-reader role). */
+    region?: string;
+    credentials?: AwsCredentialIdentityProvider;
+  } = {},
 ): Promise<BlastwallConfig> {
   const provider =
     options.provider ??
@@ -60,6 +68,8 @@ export async function loadConfigFromAppConfig(
         maxAttempts: 3,
         requestHandler: { requestTimeout: 2_000, connectionTimeout: 1_000, throwOnRequestTimeout: true },
         ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+        ...(options.region ? { region: options.region } : {}),
+        ...(options.credentials ? { credentials: options.credentials } : {}),
       },
     });
   const source = `AppConfig ${location.application}/${location.environment}/${location.profile}`;
@@ -73,11 +83,49 @@ export async function loadConfigFromAppConfig(
   }
 }
 
+/** The region of an ARN (`arn:aws:dynamodb:eu-west-1:…`), or undefined for a plain name: member detect reaches the central table and bus by ARN, from another region too. */
+export function regionOfArn(nameOrArn: string): string | undefined {
+  const m = /^arn:[\w-]+:[\w-]+:([a-z]{2}(?:-[a-z]+)+-\d):\d{12}:/.exec(nameOrArn);
+  return m?.[1];
+}
+
 /** Counts one rejected config in CloudWatch (EMF), so the AppConfig monitor alarm fires. */
 function countRejected(): void {
   const metrics = new Metrics({ namespace: METRIC_NAMESPACE, serviceName: SERVICE_NAME });
   metrics.addMetric(METRICS.configRejected, MetricUnit.Count, 1);
   metrics.publishStoredMetrics();
+}
+
+/**
+ * Member topology: member detect reads the config from the central account's AppConfig by
+ * assuming the central config-reader role (AppConfig has no resource-based policies, so a
+ * role in its account is the only cross-account door; it may read that one profile and
+ * nothing else). Loaded only when the stack sets the role, so the central functions' cold
+ * start does not pay for the STS credential provider.
+ */
+export async function centralConfigAccess(): Promise<{ region?: string; credentials?: AwsCredentialIdentityProvider }> {
+  const roleArn = process.env[ENV_VARS.appConfigRoleArn];
+  const region = process.env[ENV_VARS.appConfigRegion];
+  if (!roleArn) return region ? { region } : {};
+  // The STS client (in every Lambda runtime's SDK), not a credential-providers package the runtime may lack.
+  const { STSClient, AssumeRoleCommand } = await import('@aws-sdk/client-sts');
+  const sts = new STSClient({ maxAttempts: 3, requestHandler: { requestTimeout: 2_000, connectionTimeout: 1_000, throwOnRequestTimeout: true } });
+  let session: Promise<AwsCredentialIdentity> | undefined;
+  let expiresMs = 0;
+  const credentials: AwsCredentialIdentityProvider = () => {
+    if (!session || Date.now() > expiresMs - 60_000) {
+      expiresMs = Number.MAX_SAFE_INTEGER; // one AssumeRole in flight at a time
+      session = sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'blastwall-member-detect', DurationSeconds: 900 })).then((out) => {
+        const c = out.Credentials;
+        if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken) throw new Error(`AssumeRole ${roleArn} returned no credentials`);
+        expiresMs = c.Expiration?.getTime() ?? Date.now() + 900_000;
+        return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: new Date(expiresMs) };
+      });
+      session.catch(() => (session = undefined));
+    }
+    return session;
+  };
+  return { ...(region ? { region } : {}), credentials };
 }
 
 /** Read at module load (cold start, in the init phase), once per container. */
@@ -90,6 +138,7 @@ if (appConfigVariable && !process.env[ENV_VARS.config]) {
   fromAppConfig = await loadConfigFromAppConfig(appConfigLocation(appConfigVariable), {
     ...(process.env[APPCONFIG_ENDPOINT_OVERRIDE] ? { endpoint: process.env[APPCONFIG_ENDPOINT_OVERRIDE] } : {}),
     onRejected: countRejected,
+    ...(await centralConfigAccess()),
   });
   configReadAtColdStartMs = performance.now() - started;
 }

@@ -185,8 +185,10 @@ const buildConfigSchema = () =>
         alarmEmail: z.optional(z.string().check(z.email())),
         /** Minutes without a single event before the "blind detector" alarm fires. */
         silenceAlarmMinutes: z._default(integer(5, 24 * 60), 30),
+        /** Where `detect` runs: in the central account (members forward every event) or in every member next to its own default bus (docs/deploy.md, "Topology"). */
+        topology: z._default(z.enum(['central', 'member']), 'central'),
       }),
-      { regions: ['us-east-1'], silenceAlarmMinutes: 30 },
+      { regions: ['us-east-1'], silenceAlarmMinutes: 30, topology: 'central' },
     ),
   })
   .check(

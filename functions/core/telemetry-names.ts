@@ -30,6 +30,14 @@ export const METRICS = {
   undoRefused: 'UndoRefused',
   /** reconcile: write events CloudTrail recorded that never reached detect (then detected by the reconciler). */
   missedEvents: 'MissedEvents',
+  /** heartbeat-watch (member topology): members whose last heartbeat is older than the silence limit (or never came). */
+  memberHeartbeatsSilent: 'MemberHeartbeatsSilent',
+  /** heartbeat-watch (member topology): members whose detect runs code other than the central detect's. */
+  memberHeartbeatsUnknownCode: 'MemberHeartbeatsUnknownCode',
+  /** heartbeat-watch (member topology): events the reporting member detectors judged in their last heartbeat's window (the blind-detector alarm counts them as received). */
+  memberEventsJudged: 'MemberEventsJudged',
+  /** heartbeat-watch (member topology): heartbeats refused (malformed, or naming another account than their sender). */
+  heartbeatsRejected: 'HeartbeatsRejected',
 } as const;
 
 /** EventBridge `source` and `detail-type`s that Blastwall itself publishes on the central bus. */
@@ -40,6 +48,8 @@ export const DETAIL_TYPES = {
   restoreRequested: 'Blastwall Restore Requested',
   /** Scheduled audit and backup watchdog: a Finding for the page function only (respond never takes it). */
   postureFinding: 'Blastwall Posture Finding',
+  /** Member topology: every 5 minutes from each member's heartbeat function (functions/heartbeat). */
+  heartbeat: 'Blastwall Heartbeat',
 } as const;
 
 /** Environment variables the CDK stack sets and the handlers read. */
@@ -58,4 +68,12 @@ export const ENV_VARS = {
   historyRoleName: 'HISTORY_ROLE_NAME',
   /** warm-up: days of history to load. */
   warmUpDays: 'WARM_UP_DAYS',
+  /** Member detect: the central role it assumes to read the config from the central account's AppConfig. */
+  appConfigRoleArn: 'BLASTWALL_APPCONFIG_ROLE_ARN',
+  /** Member detect: the central region, where that AppConfig lives. */
+  appConfigRegion: 'BLASTWALL_APPCONFIG_REGION',
+  /** Heartbeat (member) and heartbeat-watch (central): the detect function whose code and invocations they report. */
+  detectFunctionName: 'DETECT_FUNCTION_NAME',
+  /** Heartbeat-watch: minutes without a heartbeat before a member counts as silent. */
+  heartbeatSilenceMinutes: 'HEARTBEAT_SILENCE_MINUTES',
 } as const;

@@ -21,7 +21,7 @@ import type { AuditEvent } from '../core/audit-event.ts';
 import { createDynamoStateStore } from '../adapters/dynamo-state-store.ts';
 import { createDynamoSeenLedger, type SeenLedger } from '../adapters/seen-ledger-dynamo.ts';
 import { createEventPublisher } from '../adapters/event-publisher.ts';
-import { configFromEnvironment, requiredEnv } from '../adapters/lambda-environment.ts';
+import { configFromEnvironment, regionOfArn, requiredEnv } from '../adapters/lambda-environment.ts';
 import { createOrganizationCache } from '../adapters/organization-cache-dynamo.ts';
 import { OrganizationAccounts } from '../core/organization.ts';
 import { UNKNOWN_ENVIRONMENT } from '../core/config-schema.ts';
@@ -137,7 +137,9 @@ export function fromEnvironment(): ReturnType<typeof createDetectHandler> {
   const busName = requiredEnv('detect', ENV_VARS.eventBusName);
   // Bounded: a request that hangs must throw (so Lambda retries) well inside the function
   // timeout, not wait for it; the SDK's own retries cover throttling.
-  const client = new DynamoDBClient({ maxAttempts: 3, requestHandler: { requestTimeout: 3_000, connectionTimeout: 1_000, throwOnRequestTimeout: true } });
+  // Member topology: the table and the bus are the central account's, named by ARN (their region may not be this function's).
+  const tableRegion = regionOfArn(tableName);
+  const client = new DynamoDBClient({ maxAttempts: 3, ...(tableRegion ? { region: tableRegion } : {}), requestHandler: { requestTimeout: 3_000, connectionTimeout: 1_000, throwOnRequestTimeout: true } });
   const store = createDynamoStateStore({ client, tableName, config });
   const ownRoleArns = parseOwnRoleArns(process.env[ENV_VARS.ownRoleArns]);
   // The EventBridge client is built on the first finding: a container that only sees benign events never needs it.
@@ -148,7 +150,7 @@ export function fromEnvironment(): ReturnType<typeof createDetectHandler> {
   const organization = new OrganizationAccounts({ config, load: () => cache.get(), log: { warn: (m, d) => logger.warn(m, (d ?? {}) as never) } });
   return createDetectHandler({
     pipeline: createPipeline({ config, store, ownRoleArns, ...(organization.enabled ? { ouAccounts: organization.current } : {}) }),
-    publish: (detailType, detail) => (publisher ??= createEventPublisher({ eventBusName: busName })).publish(detailType, detail),
+    publish: (detailType, detail) => (publisher ??= createEventPublisher({ eventBusName: busName, ...(regionOfArn(busName) ? { region: regionOfArn(busName)! } : {}) })).publish(detailType, detail),
     logger,
     metrics: new Metrics({ namespace: METRIC_NAMESPACE, serviceName: SERVICE_NAME }),
     seen: createDynamoSeenLedger(client, tableName),

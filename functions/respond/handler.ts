@@ -5,7 +5,8 @@
  * Thin: the logic is in responder.ts; this file wires AWS clients from the environment.
  * A throw makes Lambda retry the event (then its DLQ): nothing is dropped silently.
  */
-import type { EventBridgeEvent } from 'aws-lambda';
+import type { Context, EventBridgeEvent } from 'aws-lambda';
+import { accountOfArn } from '../core/response/plan.ts';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createOrganizationCache } from '../adapters/organization-cache-dynamo.ts';
 import { OrganizationAccounts } from '../core/organization.ts';
@@ -30,9 +31,26 @@ export interface HandlerDeps {
   flush?: () => void;
 }
 
+/**
+ * Member topology (docs/deploy.md, "Topology"): findings also come from the member accounts'
+ * own detect, which that account's administrators could change. Such a finding may revoke
+ * only inside the account that published it (EventBridge sets `account`, it cannot be
+ * forged): a finding from account A naming an event or a credential of account B is not
+ * acted on here (page still pages it, for a human). Findings of the central detect (this
+ * function's own account) are unrestricted, as before. Returns the reason to refuse, if any.
+ */
+export function outOfPublisherAccount(event: RespondEvent, ownAccount: string | undefined): string | undefined {
+  if (!ownAccount || event.account === ownAccount) return undefined;
+  const detail = (typeof event.detail === 'object' && event.detail !== null ? event.detail : {}) as { account?: unknown; credential?: { accountId?: unknown; arn?: unknown; issuerArn?: unknown } };
+  const credential = detail.credential ?? {};
+  const credentialAccount = typeof credential.accountId === 'string' ? credential.accountId : (accountOfArn(typeof credential.issuerArn === 'string' ? credential.issuerArn : undefined) ?? accountOfArn(typeof credential.arn === 'string' ? credential.arn : undefined));
+  if (detail.account === event.account && credentialAccount === event.account) return undefined;
+  return `a finding published by account ${String(event.account)} names account ${String(detail.account)} and a credential of ${String(credentialAccount)}: a member account's detect may only have credentials of its own account revoked`;
+}
+
 /** The handler over given dependencies (tests); `handler` below wires them from the environment. */
 export function createHandler(getDeps: () => HandlerDeps) {
-  return async (event: RespondEvent): Promise<RespondResult> => {
+  return async (event: RespondEvent, context?: Pick<Context, 'invokedFunctionArn'>): Promise<RespondResult> => {
     const deps = getDeps();
     try {
       if (event?.source !== BLASTWALL_EVENT_SOURCE) {
@@ -40,8 +58,14 @@ export function createHandler(getDeps: () => HandlerDeps) {
         return { status: 'ignored', reason: `source ${String(event?.source)}` };
       }
       switch (event['detail-type']) {
-        case DETAIL_TYPES.finding:
+        case DETAIL_TYPES.finding: {
+          const refused = outOfPublisherAccount(event, context?.invokedFunctionArn?.split(':')[4]);
+          if (refused) {
+            deps.log?.warn('finding not acted on: outside the account that published it', { publisher: event.account, reason: refused });
+            return { status: 'ignored', reason: refused };
+          }
           return await deps.responder.respond(event.detail);
+        }
         case DETAIL_TYPES.restoreRequested:
           return await deps.responder.restore(event.detail);
         default:

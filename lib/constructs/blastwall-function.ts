@@ -54,6 +54,8 @@ export interface BlastwallFunctionProps {
   logRetention: logs.RetentionDays;
   /** Fixed role name, when another account's policy must name this role. */
   roleName?: string;
+  /** Fixed function name (member topology: Blastwall's own functions are protected by exact ARN). */
+  functionName?: string;
   /** Asynchronous invocations (EventBridge targets): Lambda's own retries, then this DLQ. */
   asyncFailureQueue?: sqs.IQueue;
   asyncRetryAttempts?: number;
@@ -125,6 +127,7 @@ export class BlastwallFunction extends Construct {
       depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
       bundling: props.iamData ? IAM_DATA_BUNDLING : BUNDLING,
       environment: { NODE_OPTIONS: FUNCTION_NODE_OPTIONS, ...props.environment },
+      ...(props.functionName ? { functionName: props.functionName } : {}),
       ...(props.reservedConcurrentExecutions !== undefined ? { reservedConcurrentExecutions: props.reservedConcurrentExecutions } : {}),
       ...(props.asyncFailureQueue
         ? {

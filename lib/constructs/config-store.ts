@@ -25,6 +25,12 @@ import { blastwallMetric } from './monitoring.ts';
 /** Minutes AppConfig watches the ConfigRejected alarm after a deployment before calling it complete. */
 export const CONFIG_BAKE_MINUTES = 5;
 
+/**
+ * AppConfig's names (AppConfig Data accepts names as well as ids): member detect, in
+ * another account, reads `<prefix>/central/blastwall-config`, since the ids are generated.
+ */
+export const APPCONFIG_NAMES = { environment: 'central', profile: 'blastwall-config' } as const;
+
 export interface ConfigStoreProps {
   config: BlastwallConfig;
   /** Name prefix (`detection.ownResourcePrefix`). */
@@ -64,7 +70,7 @@ export class ConfigStore extends Construct {
     });
     this.environment = new appconfig.Environment(this, 'Environment', {
       application: this.application,
-      environmentName: 'central',
+      environmentName: APPCONFIG_NAMES.environment,
       monitors: [appconfig.Monitor.fromCloudWatchAlarm(this.rejectedAlarm, monitorRole)],
     });
     const strategy = new appconfig.DeploymentStrategy(this, 'Strategy', {
@@ -73,7 +79,7 @@ export class ConfigStore extends Construct {
     });
     this.configuration = new appconfig.HostedConfiguration(this, 'Config', {
       application: this.application,
-      name: 'blastwall-config',
+      name: APPCONFIG_NAMES.profile,
       description: 'blastwall.config.json, validated',
       content: appconfig.ConfigurationContent.fromInlineJson(JSON.stringify(props.config)),
       validators: [appconfig.JsonSchemaValidator.fromInline(JSON.stringify(configJsonSchema()))],

@@ -27,6 +27,8 @@ export interface MonitoringProps {
   deadLetterQueues: Record<string, sqs.IQueue>;
   silenceAlarmMinutes: number;
   dashboardName: string;
+  /** Member topology: events the member detectors judged, as heartbeat-watch sums them every 5 minutes; they count as received. */
+  memberEventsJudged?: cloudwatch.IMetric;
 }
 
 export function blastwallMetric(metricName: string, statistic: string, period: Duration, extraDimensions: Record<string, string> = {}): cloudwatch.Metric {
@@ -118,7 +120,10 @@ export class Monitoring extends Construct {
       new cloudwatch.Alarm(this, 'NoEventsReceived', {
         alarmDescription: `Blastwall is blind: detect received no event for ${props.silenceAlarmMinutes} minutes. Check the trail, the member rules and the central bus policy.`,
         // Lambda's own metric: costs nothing per event, unlike an EMF line from every invocation.
-        metric: detectInvocations(Duration.minutes(1)),
+        // Member topology: plus the events member detectors judged (reported every 5 minutes by their heartbeats).
+        metric: props.memberEventsJudged
+          ? new cloudwatch.MathExpression({ expression: 'FILL(d, 0) + FILL(m, 0)', usingMetrics: { d: detectInvocations(Duration.minutes(1)), m: props.memberEventsJudged }, label: 'received (central and member detect)', period: Duration.minutes(1) })
+          : detectInvocations(Duration.minutes(1)),
         threshold: 1,
         evaluationPeriods: props.silenceAlarmMinutes,
         datapointsToAlarm: props.silenceAlarmMinutes,

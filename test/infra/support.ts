@@ -35,9 +35,10 @@ export interface Synthesised {
 /** The StackSet targets every default synthesis includes, so that stack is checked too (nag, least privilege). */
 export const TEST_STACKSET: NonNullable<BuildAppOptions['stackSet']> = { targets: ['r-ab12'], callAs: 'SELF' };
 
-export function synthesise(loaded: LoadedConfig = exampleConfig(), options: Pick<BuildAppOptions, 'stackSet'> = { stackSet: TEST_STACKSET }): Synthesised {
+export function synthesise(loaded: LoadedConfig = exampleConfig(), options: Pick<BuildAppOptions, 'stackSet'> & { context?: Record<string, string> } = { stackSet: TEST_STACKSET }): Synthesised {
   // cdk.json's context (the feature flags) too, so these templates are the ones `cdk synth` deploys.
-  const built = buildApp(loaded, { ...options, nag: false, appProps: { context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [] } } });
+  const { context, ...buildOptions } = options;
+  const built = buildApp(loaded, { ...buildOptions, nag: false, appProps: { context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [], ...context } } });
   const assembly = built.app.synth();
   const templates = Object.fromEntries(assembly.stacks.map((s) => [s.stackName, Template.fromJSON(s.template)]));
   const get = (name: string): Template => {

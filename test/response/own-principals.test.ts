@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Credential } from '../../functions/core/audit-event.ts';
 import { planResponse } from '../../functions/core/response/plan.ts';
 import { parseOwnRoleArns } from '../../functions/core/response/protected.ts';
-import { memberRegions, ownRoleArns } from '../../functions/core/response/own-principals.ts';
+import { memberRegions, ownMemberResourceArns, ownRoleArns } from '../../functions/core/response/own-principals.ts';
 import { ENV_VARS } from '../../functions/core/telemetry-names.ts';
 import { exampleConfig, flat, synthesise, type Synthesised } from '../infra/support.ts';
 import { NOW, makeFinding } from './fixtures.ts';
@@ -75,5 +75,45 @@ describe('no immunity by name (issue 15 item 1)', () => {
     const deny = statements.find((st: { Sid?: string }) => st.Sid === 'NeverTouchBlastwall')!;
     const denied = (deny.Resource as unknown[]).map((r) => resolve(flat(r), MEMBER)).sort();
     expect(denied).toEqual(ownRoleArns(config, 'aws', { memberAccount: MEMBER }).sort());
+  });
+});
+
+describe('member topology: created = listed = denied', () => {
+  const memberLoaded = exampleConfig((raw) => (raw.deployment.topology = 'member'));
+  const memberConfig = memberLoaded.config;
+  let m: Synthesised;
+  beforeAll(() => {
+    m = synthesise(memberLoaded, { context: { centralTableName: 'Blastwall-Central-State-TEST' } });
+  });
+  const roles = (t: Synthesised['central']) => Object.values(t.findResources('AWS::IAM::Role')).map((r) => r.Properties?.RoleName).filter(Boolean).map(flat);
+
+  it('the stacks create exactly the roles the one function lists: member detect and heartbeat per region and the central config reader, and forwarders where members still forward', () => {
+    const central = memberLoaded.deployment.centralAccount;
+    // Members run detect, or (-c memberTopology=central, e.g. the StackSet) still forward: the central stack admits both.
+    const forwarding = synthesise(memberLoaded, { context: { centralTableName: 'Blastwall-Central-State-TEST', memberTopology: 'central' } });
+    const created = [
+      ...roles(m.central).map((name) => `arn:aws:iam::${central}:role/${resolve(name, central)}`),
+      ...memberRegions(memberConfig).flatMap((region) => [...roles(m.memberTemplate), ...roles(forwarding.memberTemplate)].map((name) => `arn:aws:iam::${MEMBER}:role/${resolve(name, MEMBER, region)}`)),
+    ];
+    const unique = [...new Set(created)].sort();
+    expect(unique).toHaveLength(9 + memberRegions(memberConfig).length * 3 + 3);
+    expect(roles(m.memberTemplate).some((n) => n.includes('forwarder'))).toBe(false);
+    expect(unique).toEqual(ownRoleArns(memberConfig, 'aws', { memberAccount: MEMBER }).sort());
+    // …and each is protected from revocation (respond and replay compute the same list).
+    for (const arn of unique) expect(planResponse(makeFinding({ credential: roleSession(arn), account: MEMBER }), { config: memberConfig, now: NOW })[0], arn).toMatchObject({ status: 'skipped', code: 'protected' });
+  });
+
+  it("the member responder's own deny lists exactly the same ARNs", () => {
+    const role = Object.values(m.memberTemplate.findResources('AWS::IAM::Role')).find((r) => flat(r.Properties.RoleName) === 'BlastwallResponder')!;
+    const statements = role.Properties.Policies.flatMap((p: { PolicyDocument: { Statement: { Sid?: string; Resource: unknown[] }[] } }) => p.PolicyDocument.Statement);
+    const deny = statements.find((st: { Sid?: string }) => st.Sid === 'NeverTouchBlastwall')!;
+    expect((deny.Resource as unknown[]).map((r) => resolve(flat(r), MEMBER)).sort()).toEqual(ownRoleArns(memberConfig, 'aws', { memberAccount: MEMBER }).sort());
+  });
+
+  it('the member functions and rule are named exactly as own-principals lists them', () => {
+    const fns = Object.values(m.member.findResources('AWS::Lambda::Function')).map((f) => flat(f.Properties.FunctionName)).filter((n) => n !== 'undefined' && n !== '');
+    const rules = Object.values(m.member.findResources('AWS::Events::Rule')).map((r) => r.Properties.Name).filter(Boolean);
+    const listed = ownMemberResourceArns(memberConfig).filter((a) => a.split(':')[3] === 'us-east-1');
+    expect([...fns.map((n) => `arn:aws:lambda:us-east-1:*:function:${n}`), ...rules.map((n: string) => `arn:aws:events:us-east-1:*:rule/${n}`)].sort()).toEqual(listed.sort());
   });
 });

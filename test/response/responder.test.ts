@@ -246,4 +246,22 @@ describe('respond handler', () => {
     expect(revoker.revoked).toHaveLength(1);
     expect(flushed).toBe(5);
   });
+
+  it('member topology: a finding published by a member account revokes only inside that account (a changed member detect cannot revoke elsewhere)', async () => {
+    const revoker = new RecordingRevoker();
+    const responder = createResponder({ config: testConfig(), ledger: new MemoryResponseLedger(), revoker, publisher: new MemoryEventPublisher(), now: () => NOW });
+    const handler = createHandler(() => ({ responder }));
+    const central = { invokedFunctionArn: 'arn:aws:lambda:eu-west-1:999999999999:function:Blastwall-Central-Respond' };
+    const from = (account: string, detail: unknown) => ({ ...(event('Blastwall Finding', detail) as object), account }) as never;
+    // The production account's own detect, about a production key: acted on.
+    expect(await handler(from(PROD, makeFinding()), central)).toMatchObject({ status: 'responded' });
+    // The staging account's detect naming production's key or a production event: not acted on.
+    const stagingForgery = await handler(from(STAGING, makeFinding({ id: 'f-forged-1' })), central);
+    expect(stagingForgery).toMatchObject({ status: 'ignored' });
+    expect((stagingForgery as { reason: string }).reason).toContain(`published by account ${STAGING}`);
+    expect(await handler(from(STAGING, makeFinding({ id: 'f-forged-2', account: STAGING })), central)).toMatchObject({ status: 'ignored' });
+    // The central detect (respond's own account) is not restricted.
+    expect(await handler(from('999999999999', makeFinding({ id: 'f-central', account: STAGING })), central)).toMatchObject({ status: 'responded' });
+    expect(revoker.revoked.map((a) => a.account)).toEqual([PROD, PROD]);
+  });
 });

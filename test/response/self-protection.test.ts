@@ -13,7 +13,7 @@ import { EXAMPLE_CONFIG, parseConfig } from '../../functions/core/config.ts';
 import type { Finding } from '../../functions/core/finding.ts';
 import { createPipeline } from '../../functions/core/pipeline.ts';
 import { isBlastwallDeny } from '../../functions/core/detection/self-protection.ts';
-import { ownStackRoleNamePattern } from '../../functions/core/response/own-principals.ts';
+import { memberRegions, ownMemberResourceArns, ownStackRoleNamePattern } from '../../functions/core/response/own-principals.ts';
 import { resourceNames } from '../../lib/names.ts';
 import { REVOKE_POLICY_NAME, revokeOlderSessionsDocument } from '../../functions/core/response/policy-document.ts';
 import { createMemoryStateStore } from '../../functions/adapters/memory-state-store.ts';
@@ -190,5 +190,55 @@ describe('the responder\'s own IAM writes (issue 15 item 6)', () => {
     expect(isBlastwallDeny(deny.replace('10:00:06Z', '10:00:06.123Z'))).toBe(false);
     expect(isBlastwallDeny('{')).toBe(false);
     expect(isBlastwallDeny(undefined)).toBe(false);
+  });
+});
+
+describe("the member topology's detector (docs/deploy.md, \"Topology\")", () => {
+  const memberConfig = parseConfig({ ...EXAMPLE_CONFIG, deployment: { ...EXAMPLE_CONFIG.deployment, topology: 'member' } });
+  // Every function and rule own-principals lists, in every member region, as a changed resource.
+  const resources = ownMemberResourceArns(memberConfig).map((arn) => ({ arn, service: arn.split(':')[2]!, name: arn.split(/[:/]/).pop()! }));
+
+  it('own-principals lists member detect, its heartbeat and its rule in every member region', () => {
+    const regions = memberRegions(memberConfig);
+    expect(resources.map((r) => r.arn).sort()).toEqual(
+      regions.flatMap((region) => [`arn:aws:lambda:${region}:*:function:Blastwall-member-detect`, `arn:aws:lambda:${region}:*:function:Blastwall-member-heartbeat`, `arn:aws:events:${region}:*:rule/Blastwall-member-detect`]).sort(),
+    );
+    expect(ownMemberResourceArns(config)).toEqual([]);
+  });
+
+  it('changing, disabling or re-pointing them by hand is critical detector tamper; through CloudFormation it weighs less', async () => {
+    const calls = (r: (typeof resources)[number]): [string, string, Record<string, unknown>][] =>
+      r.service === 'lambda'
+        ? [
+            ['lambda.amazonaws.com', 'UpdateFunctionCode20150331v2', { functionName: r.name, zipFile: 'x' }],
+            ['lambda.amazonaws.com', 'UpdateFunctionConfiguration20150331v2', { functionName: r.name, environment: {} }],
+          ]
+        : [
+            ['events.amazonaws.com', 'DisableRule', { name: r.name }],
+            ['events.amazonaws.com', 'RemoveTargets', { rule: r.name, ids: ['Detect'] }],
+            ['events.amazonaws.com', 'PutTargets', { rule: r.name, targets: [{ id: 'Detect', arn: 'arn:aws:lambda:us-east-1:333333333333:function:evil' }] }],
+          ];
+    for (const r of resources) {
+      for (const [source, eventName, params] of calls(r)) {
+        const byHand = await findingOf(record({ role: 'ops-admin' }, source, eventName, params));
+        expect(byHand?.severity, `${eventName} ${r.name}`).toBe('critical');
+        expect(tamper(byHand), `${eventName} ${r.name}`).toBeDefined();
+        const deploy = await findingOf(record({ role: 'cdk-hnb659fds-cfn-exec-role', cloudFormation: true }, source, eventName, params));
+        expect(deploy?.severity ?? 'info', `${eventName} ${r.name} through CloudFormation`).not.toBe('critical');
+      }
+    }
+  });
+
+  it('its roles created through CloudFormation are the deployment; created or changed by hand, critical', async () => {
+    for (const roleName of ['Blastwall-member-detect-us-east-1', 'Blastwall-member-heartbeat-eu-west-1', 'Blastwall-member-config-reader']) {
+      const deploy = await findingOf(record({ role: 'cdk-hnb659fds-cfn-exec-role', cloudFormation: true }, 'iam.amazonaws.com', 'CreateRole', { roleName }));
+      expect(tamper(deploy)?.text ?? '', roleName).not.toContain("inside Blastwall's own name space");
+      expect(deploy?.severity ?? 'info', roleName).not.toBe('critical');
+      const byHand = await findingOf(record({ role: 'ops-admin' }, 'iam.amazonaws.com', 'PutRolePolicy', { roleName, policyName: 'x', policyDocument: '{}' }));
+      expect(tamper(byHand)?.severity, roleName).toBe('critical');
+    }
+    // A look-alike outside the exact pattern is squatting, even through CloudFormation.
+    const lookAlike = await findingOf(record({ role: 'ops-deployer', cloudFormation: true }, 'iam.amazonaws.com', 'CreateRole', { roleName: 'Blastwall-member-detect-evil' }));
+    expect(tamper(lookAlike)?.text).toContain("inside Blastwall's own name space");
   });
 });

@@ -5,7 +5,8 @@
  * 1. **Squatting Blastwall's name space.** Creating or changing an IAM role or user whose
  *    name starts with the own-resource prefix, when it is not one of the exact names
  *    Blastwall's own deployment creates (functions/core/response/own-principals.ts: the
- *    four function roles, a forwarder per region, the responder; Blastwall creates no
+ *    four function roles, a forwarder per region, the responder; in the member topology
+ *    its detect and heartbeat roles per region and the central config reader; Blastwall creates no
  *    users). Made through CloudFormation or not: a stack an attacker deploys is
  *    CloudFormation too, and Blastwall's deployment never creates any other name. One of
  *    the exact names created or changed by anyone but CloudFormation (e.g. the responder's
@@ -122,7 +123,7 @@ export function selfProtection(event: AuditEvent, history: History): Signal | un
     const own = ownNamesFromPrefix(prefix);
     const cfn = byCloudFormation(event);
     // CloudFormation naming a role of one of Blastwall's own stacks (CDK helper roles have generated names): its deployment.
-    const isOwnName = (name: string) => own.exact.has(name.toLowerCase()) || own.forwarder.test(name) || (cfn && ownStackRoleNamePattern(prefix).test(name));
+    const isOwnName = (name: string) => own.exact.has(name.toLowerCase()) || own.forwarder.test(name) || own.memberFunction.test(name) || (cfn && ownStackRoleNamePattern(prefix).test(name));
     const squat =
       roleName && startsWith(roleName, prefix) && !isOwnName(roleName)
         ? `role ${roleName}, inside Blastwall's own name space (${prefix}…), which Blastwall's deployment never creates${cfn ? ' (through CloudFormation, as any stack could)' : ''}: a name chosen to pass for Blastwall`

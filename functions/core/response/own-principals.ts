@@ -46,6 +46,35 @@ export function forwarderRoleName(prefix: string, region: string): string {
   return `${prefix}-forwarder-${region}`;
 }
 
+/**
+ * `deployment.topology: "member"` (docs/deploy.md, "Topology"): every member account runs
+ * `detect` next to its own default bus, and a heartbeat function beside it. Their roles,
+ * functions and rule have fixed names (IAM is global: the role names carry the region; a
+ * function or rule name is per region already), so they are protected by exact ARN.
+ */
+export const MEMBER_FUNCTIONS = ['member-detect', 'member-heartbeat'] as const;
+export type MemberFunction = (typeof MEMBER_FUNCTIONS)[number];
+
+/** Role name of a member-topology function in a region (`Blastwall-member-detect-eu-west-1`). */
+export function memberFunctionRoleName(prefix: string, fn: MemberFunction, region: string): string {
+  return `${prefix}-${fn}-${region}`;
+}
+
+/** Function name of a member-topology function (`Blastwall-member-detect`), the same in every region. */
+export function memberFunctionName(prefix: string, fn: MemberFunction): string {
+  return `${prefix}-${fn}`;
+}
+
+/** The member detector's rule on the default bus (`Blastwall-member-detect`). */
+export function memberDetectRuleName(prefix: string): string {
+  return `${prefix}-member-detect`;
+}
+
+/** The central role member detect assumes to read the config from AppConfig (AppConfig has no resource policies). */
+export function memberConfigReaderRoleName(prefix: string): string {
+  return `${prefix}-member-config-reader`;
+}
+
 /** Regions the member stacks forward from: us-east-1 always, then `deployment.regions`, no duplicates, sorted. */
 export function memberRegions(config: BlastwallConfig): string[] {
   return [...new Set([GLOBAL_EVENTS_REGION, ...config.deployment.regions])].sort();
@@ -53,7 +82,7 @@ export function memberRegions(config: BlastwallConfig): string[] {
 
 export interface OwnRole {
   /** `central-function`, `forwarder` or `responder`. */
-  kind: 'central-function' | 'forwarder' | 'responder' | 'reader';
+  kind: 'central-function' | 'forwarder' | 'responder' | 'reader' | 'member-function' | 'config-reader';
   name: string;
   /** A 12-digit account, or `*` (any account of the organisation). */
   account: string;
@@ -66,7 +95,15 @@ export function ownRoles(config: BlastwallConfig, options: { memberAccount?: str
   const member = options.memberAccount ?? '*';
   return [
     ...[...CENTRAL_FUNCTIONS, ...PREVENTION_FUNCTIONS, ...HISTORY_FUNCTIONS].map((fn): OwnRole => ({ kind: 'central-function', name: functionRoleName(prefix, fn), account: central })),
+    // A forwarder per region (the central topology; in the member topology, members still deployed to forward, e.g. by the StackSet).
     ...memberRegions(config).map((region): OwnRole => ({ kind: 'forwarder', name: forwarderRoleName(prefix, region), account: member })),
+    // Member topology: detect and its heartbeat per region, and the central config reader.
+    ...(config.deployment.topology === 'member'
+      ? [
+          ...memberRegions(config).flatMap((region) => MEMBER_FUNCTIONS.map((fn): OwnRole => ({ kind: 'member-function', name: memberFunctionRoleName(prefix, fn, region), account: member }))),
+          { kind: 'config-reader', name: memberConfigReaderRoleName(prefix), account: central } satisfies OwnRole,
+        ]
+      : []),
     { kind: 'responder', name: config.response.responderRoleName, account: member },
     { kind: 'reader', name: config.audit.readerRoleName, account: member },
     { kind: 'reader', name: historyReaderRoleName(prefix), account: member },
@@ -83,6 +120,20 @@ export function ownRoleArns(config: BlastwallConfig, partition = 'aws', options:
 }
 
 /**
+ * The exact ARNs of the member topology's functions and rule in every member account and
+ * region (`*` for the account): Blastwall's own, like its roles (docs/deploy.md, "Topology").
+ * Empty in the central topology.
+ */
+export function ownMemberResourceArns(config: BlastwallConfig, partition = 'aws'): string[] {
+  if (config.deployment.topology !== 'member') return [];
+  const prefix = ownPrefix(config);
+  return memberRegions(config).flatMap((region) => [
+    ...MEMBER_FUNCTIONS.map((fn) => `arn:${partition}:lambda:${region}:*:function:${memberFunctionName(prefix, fn)}`),
+    `arn:${partition}:events:${region}:*:rule/${memberDetectRuleName(prefix)}`,
+  ]);
+}
+
+/**
  * Names CloudFormation generates for the roles of Blastwall's own stacks (`Blastwall-Central-…`,
  * `Blastwall-Member-us-east-1-…`: stack name, logical id, random suffix) — CDK's helper roles
  * (log retention, custom resources, schedules) have no fixed name. Only meaningful together
@@ -94,12 +145,21 @@ export function ownStackRoleNamePattern(prefix: string): RegExp {
 }
 
 /** Names Blastwall's own deployment creates inside its name space (case-insensitive comparison). */
-export function ownNamesFromPrefix(prefix: string): { exact: Set<string>; forwarder: RegExp } {
+export function ownNamesFromPrefix(prefix: string): { exact: Set<string>; forwarder: RegExp; memberFunction: RegExp } {
+  const p = prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   return {
     exact: new Set(
-      [...[...CENTRAL_FUNCTIONS, ...PREVENTION_FUNCTIONS, ...HISTORY_FUNCTIONS].map((fn) => functionRoleName(prefix, fn)), `${prefix}Responder`, `${prefix}AuditReader`, historyReaderRoleName(prefix)].map((n) => n.toLowerCase()),
+      [
+        ...[...CENTRAL_FUNCTIONS, ...PREVENTION_FUNCTIONS, ...HISTORY_FUNCTIONS].map((fn) => functionRoleName(prefix, fn)),
+        `${prefix}Responder`,
+        `${prefix}AuditReader`,
+        historyReaderRoleName(prefix),
+        memberConfigReaderRoleName(prefix),
+      ].map((n) => n.toLowerCase()),
     ),
-    forwarder: new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-forwarder-[a-z]{2}(-[a-z]+)+-\\d$`, 'i'),
+    forwarder: new RegExp(`^${p}-forwarder-[a-z]{2}(-[a-z]+)+-\\d$`, 'i'),
+    /** The member topology's detect and heartbeat roles, one per region. */
+    memberFunction: new RegExp(`^${p}-(${MEMBER_FUNCTIONS.join('|')})-[a-z]{2}(-[a-z]+)+-\\d$`, 'i'),
   };
 }
 
