@@ -246,6 +246,8 @@ const goals: Goal[] = [
     notMeasured: quick ? 'quick run: 60 vs 6 files of 5,000 events are full runs only' : undefined,
   },
   { name: 'costPerMillionEventsUsd', value: n(results.costPerMillionEventsUsd), goal: '≤ 1.50', holds: null },
+  // The same goal for `deployment.topology: "member"` (detect beside each member's default bus, no cross-account fee per event).
+  { name: 'costPerMillionEventsMemberTopologyUsd', value: n(results.costPerMillionEventsMemberTopologyUsd), goal: '≤ 1.50', holds: null },
   { name: 'configColdLoadMs', value: n(results.configColdLoadMs), goal: '≤ 100', holds: null },
 ];
 for (const g of goals) {
