@@ -4,11 +4,14 @@
  * Used by `blastwall replay`, the demo and the benchmark.
  *
  * Ownership, for speed (the replay and the bench run every event through here):
- * state items (principal, actor, lineage, created resources) are handed out and
- * taken in by reference, never copied. The contract that makes this safe: a
- * loaded item is immutable — the detector never writes to an object it loaded;
- * it builds the next version copy-on-write (see `planUpdate`) — and a saved
- * value belongs to the store from then on. Processed markers (rare: one per
+ * the store is its own cache (`inPlace`). State items (principal, actor,
+ * lineage, created resources) are handed out and taken in by reference, never
+ * copied. The detector changes a loaded principal or actor record in place
+ * (`planUpdate` with `inPlace`, after everything that judges the event has read
+ * it) and saves the same object: `save` then only renews its expiry. A saved
+ * value that is a different object is checked against the stored version, as in
+ * DynamoDB (a new record, or a caller that builds its own). Lineage and created
+ * resources are facts, replaced whole. Processed markers (rare: one per
  * finding) are still deep-copied both ways, because callers fill in the
  * finding they get back (planned response) and `markPublished` flips a flag.
  */
@@ -54,6 +57,12 @@ export function createMemoryStateStore(): MemoryStateStore {
   const resKey = (r: { account: string; type: string; name: string }) => `${r.account}#${r.type}#${r.name}`;
   let loads = 0;
   let saves = 0;
+  /** CloudTrail event ids with a processed marker (the part of the marker key before its fingerprint): the fast path's duplicate check, without hashing. */
+  const markedIds = new Set<string>();
+  const rawId = (eventKey: string) => {
+    const hash = eventKey.lastIndexOf('#');
+    return hash < 0 ? eventKey : eventKey.slice(0, hash);
+  };
   /** Processed markers: copied out deeply (callers mutate the finding they get; rare: duplicates and re-scoring). */
   const getMarker = (map: Map<string, Stored>, key: string): ProcessedRecord | undefined => {
     const item = map.get(key);
@@ -70,6 +79,13 @@ export function createMemoryStateStore(): MemoryStateStore {
 
   return {
     local: true,
+    inPlace: true,
+    live: {
+      principal: (key) => principals.get(key)?.value as PrincipalState | undefined,
+      actor: (key) => actors.get(key)?.value as ActorState | undefined,
+      lineage: (accessKeyId) => sessions.get(accessKeyId)?.value as SessionLineage | undefined,
+      mayBeProcessed: (eventId, sharedEventId) => markedIds.has(eventId) || (sharedEventId !== undefined && shared.has(sharedEventId)),
+    },
     async load(query: ContextQuery): Promise<DetectionContext> {
       loads++;
       const context: DetectionContext = { created: [] };
@@ -101,13 +117,18 @@ export function createMemoryStateStore(): MemoryStateStore {
       for (const c of update.created ?? []) resources.set(resKey(c.value), { value: c.value, expiresAt: c.expiresAt });
       if (update.principal) {
         const { value, expiresAt } = update.principal;
-        if (version(principals, value.key) !== value.version - 1) throw new StateConflictError();
-        principals.set(value.key, { value, expiresAt });
+        const live = principals.get(value.key);
+        // The live record, changed in place: its version was bumped there.
+        if (live?.value === value) live.expiresAt = expiresAt;
+        else if (version(principals, value.key) !== value.version - 1) throw new StateConflictError();
+        else principals.set(value.key, { value, expiresAt });
       }
       if (update.actor) {
         const { value, expiresAt } = update.actor;
-        if (version(actors, value.key) !== value.version - 1) throw new StateConflictError();
-        actors.set(value.key, { value, expiresAt });
+        const live = actors.get(value.key);
+        if (live?.value === value) live.expiresAt = expiresAt;
+        else if (version(actors, value.key) !== value.version - 1) throw new StateConflictError();
+        else actors.set(value.key, { value, expiresAt });
       }
       if (update.processed) {
         const { value, upgrade, sharedEventId, expiresAt } = update.processed;
@@ -120,6 +141,7 @@ export function createMemoryStateStore(): MemoryStateStore {
         if (!writable(markers, value.eventId)) throw new StateConflictError('event already processed');
         if (sharedEventId && !writable(shared, sharedEventId)) throw new StateConflictError('event already processed');
         putMarker(markers, value.eventId, value, expiresAt);
+        markedIds.add(rawId(value.eventId));
         if (sharedEventId) putMarker(shared, sharedEventId, value, expiresAt);
       }
     },
@@ -147,6 +169,8 @@ export function createMemoryStateStore(): MemoryStateStore {
           }
         }
       }
+      markedIds.clear();
+      for (const key of markers.keys()) markedIds.add(rawId(key));
       return dropped;
     },
   };
