@@ -77,6 +77,66 @@ export function createMemoryStateStore(): MemoryStateStore {
     map.set(key, { value: { ...value, finding: { ...value.finding } }, expiresAt });
   const version = (map: Map<string, Stored>, key: string): number => (map.get(key)?.value as { version?: number } | undefined)?.version ?? 0;
 
+  const loadNow = (query: ContextQuery): DetectionContext => {
+    loads++;
+    const context: DetectionContext = { created: [] };
+    const processed = getMarker(markers, query.eventId) ?? (query.sharedEventId ? getMarker(shared, query.sharedEventId) : undefined);
+    if (processed) context.processed = processed;
+    // State items by reference: the live records (the detector changes them in place).
+    const principal = principals.get(query.principalKey)?.value as PrincipalState | undefined;
+    if (principal) context.principal = principal;
+    if (query.actorKey) {
+      const actor = actors.get(query.actorKey)?.value as ActorState | undefined;
+      if (actor) context.actor = actor;
+    }
+    if (query.sessionKey) {
+      const lineage = sessions.get(query.sessionKey)?.value as SessionLineage | undefined;
+      if (lineage) context.lineage = lineage;
+    }
+    for (const r of query.resources) {
+      const created = resources.get(resKey(r))?.value as CreatedResource | undefined;
+      if (created) context.created.push(created);
+    }
+    return context;
+  };
+
+  const saveNow = (update: StateUpdate): void => {
+    // Same order and semantics as the DynamoDB store: facts first, then each
+    // versioned item under its own condition, the processed marker last (the commit point).
+    saves++;
+    for (const l of update.lineage ?? []) sessions.set(l.value.accessKeyId, { value: l.value, expiresAt: l.expiresAt });
+    for (const c of update.created ?? []) resources.set(resKey(c.value), { value: c.value, expiresAt: c.expiresAt });
+    if (update.principal) {
+      const { value, expiresAt } = update.principal;
+      const live = principals.get(value.key);
+      // The live record, changed in place: its version was bumped there.
+      if (live?.value === value) live.expiresAt = expiresAt;
+      else if (version(principals, value.key) !== value.version - 1) throw new StateConflictError();
+      else principals.set(value.key, { value, expiresAt });
+    }
+    if (update.actor) {
+      const { value, expiresAt } = update.actor;
+      const live = actors.get(value.key);
+      if (live?.value === value) live.expiresAt = expiresAt;
+      else if (version(actors, value.key) !== value.version - 1) throw new StateConflictError();
+      else actors.set(value.key, { value, expiresAt });
+    }
+    if (update.processed) {
+      const { value, upgrade, sharedEventId, expiresAt } = update.processed;
+      // Absent — or, for an upgrade (a late event re-scored it), the same finding at a lower severity.
+      const writable = (map: Map<string, Stored>, key: string) => {
+        const existing = map.get(key)?.value as ProcessedRecord | undefined;
+        if (!existing) return true;
+        return upgrade === true && existing.finding.id === value.finding.id && severityRank(existing.finding.severity) < severityRank(value.finding.severity);
+      };
+      if (!writable(markers, value.eventId)) throw new StateConflictError('event already processed');
+      if (sharedEventId && !writable(shared, sharedEventId)) throw new StateConflictError('event already processed');
+      putMarker(markers, value.eventId, value, expiresAt);
+      markedIds.add(rawId(value.eventId));
+      if (sharedEventId) putMarker(shared, sharedEventId, value, expiresAt);
+    }
+  };
+
   return {
     local: true,
     inPlace: true,
@@ -85,65 +145,15 @@ export function createMemoryStateStore(): MemoryStateStore {
       actor: (key) => actors.get(key)?.value as ActorState | undefined,
       lineage: (accessKeyId) => sessions.get(accessKeyId)?.value as SessionLineage | undefined,
       mayBeProcessed: (eventId, sharedEventId) => markedIds.has(eventId) || (sharedEventId !== undefined && shared.has(sharedEventId)),
+      load: loadNow,
+      save: saveNow,
     },
     async load(query: ContextQuery): Promise<DetectionContext> {
-      loads++;
-      const context: DetectionContext = { created: [] };
-      const processed = getMarker(markers, query.eventId) ?? (query.sharedEventId ? getMarker(shared, query.sharedEventId) : undefined);
-      if (processed) context.processed = processed;
-      // State items by reference: immutable once stored.
-      const principal = principals.get(query.principalKey)?.value as PrincipalState | undefined;
-      if (principal) context.principal = principal;
-      if (query.actorKey) {
-        const actor = actors.get(query.actorKey)?.value as ActorState | undefined;
-        if (actor) context.actor = actor;
-      }
-      if (query.sessionKey) {
-        const lineage = sessions.get(query.sessionKey)?.value as SessionLineage | undefined;
-        if (lineage) context.lineage = lineage;
-      }
-      for (const r of query.resources) {
-        const created = resources.get(resKey(r))?.value as CreatedResource | undefined;
-        if (created) context.created.push(created);
-      }
-      return context;
+      return loadNow(query);
     },
 
     async save(update: StateUpdate): Promise<void> {
-      // Same order and semantics as the DynamoDB store: facts first, then each
-      // versioned item under its own condition, the processed marker last (the commit point).
-      saves++;
-      for (const l of update.lineage ?? []) sessions.set(l.value.accessKeyId, { value: l.value, expiresAt: l.expiresAt });
-      for (const c of update.created ?? []) resources.set(resKey(c.value), { value: c.value, expiresAt: c.expiresAt });
-      if (update.principal) {
-        const { value, expiresAt } = update.principal;
-        const live = principals.get(value.key);
-        // The live record, changed in place: its version was bumped there.
-        if (live?.value === value) live.expiresAt = expiresAt;
-        else if (version(principals, value.key) !== value.version - 1) throw new StateConflictError();
-        else principals.set(value.key, { value, expiresAt });
-      }
-      if (update.actor) {
-        const { value, expiresAt } = update.actor;
-        const live = actors.get(value.key);
-        if (live?.value === value) live.expiresAt = expiresAt;
-        else if (version(actors, value.key) !== value.version - 1) throw new StateConflictError();
-        else actors.set(value.key, { value, expiresAt });
-      }
-      if (update.processed) {
-        const { value, upgrade, sharedEventId, expiresAt } = update.processed;
-        // Absent — or, for an upgrade (a late event re-scored it), the same finding at a lower severity.
-        const writable = (map: Map<string, Stored>, key: string) => {
-          const existing = map.get(key)?.value as ProcessedRecord | undefined;
-          if (!existing) return true;
-          return upgrade === true && existing.finding.id === value.finding.id && severityRank(existing.finding.severity) < severityRank(value.finding.severity);
-        };
-        if (!writable(markers, value.eventId)) throw new StateConflictError('event already processed');
-        if (sharedEventId && !writable(shared, sharedEventId)) throw new StateConflictError('event already processed');
-        putMarker(markers, value.eventId, value, expiresAt);
-        markedIds.add(rawId(value.eventId));
-        if (sharedEventId) putMarker(shared, sharedEventId, value, expiresAt);
-      }
+      saveNow(update);
     },
 
     async markPublished(eventId: string, findingId: string, sharedEventId?: string): Promise<void> {

@@ -23,9 +23,10 @@ import { burstStatus, deniedStatus, sessionTheft, tracksSession } from './histor
 import { actorKey, credentialKey, networkOf, principalKey } from './keys.ts';
 import { FINDING_THRESHOLD, score } from './scoring.ts';
 import { actorRefreshMs, evaluateSignals, type History, isBefore } from './signals.ts';
-import { DAY, MINTING_CALLS, MINUTE, mintedKey, planUpdate, PRINCIPAL_REFRESH_MS, seenChanges, SOURCE_REFRESH_MS, ttl } from './state-plan.ts';
+import { DAY, MINTING_CALLS, MINUTE, mintedKey, planUpdate, PRINCIPAL_REFRESH_MS, refreshUseInPlace, seenChanges, SOURCE_REFRESH_MS, ttl } from './state-plan.ts';
 import {
   type ActorState,
+  type ActorUse,
   type ContextQuery,
   type DetectionContext,
   type LiveState,
@@ -101,15 +102,28 @@ export function createDetector(deps: DetectorDeps): Detector {
   // A store that is its own cache: state is changed in place, and events that change nothing take the fast path.
   const inPlace = store.inPlace === true;
   const live = deps.fastPath === false ? undefined : store.live;
+  // A store in memory is read and written without a promise per event.
+  const direct = store.live;
   const hopWindowMs = settings.hopWindowMinutes * MINUTE;
   const actorRefresh = actorRefreshMs(settings);
 
+  /** Fast-path verdicts: the slow path decides; nothing to do; only the machine's use to refresh (in `refresh`). */
+  const SLOW = 0;
+  const UNCHANGED = 1;
+  const REFRESH_USE = 2;
+  /** The use a REFRESH_USE verdict refreshes (set by `quiet`, read right after: no allocation per event). */
+  const refresh: { actor: ActorState | undefined; use: ActorUse | undefined; ms: number } = { actor: undefined, use: undefined, ms: 0 };
+
   /**
-   * The fast path: true when this event can raise nothing and change nothing, decided
-   * on the live records with a few map probes and no allocation (no keys object, no
-   * query, no context, no summary, no plan). Every condition below is one the slow
-   * path (evaluate + planUpdate) would also reach; when any does not hold, the slow
-   * path decides. Why nothing can fire, signal by signal (signals.ts, self-protection.ts):
+   * The fast path: UNCHANGED when this event can raise nothing and change nothing,
+   * decided on the live records with a few map probes and no allocation (no keys
+   * object, no query, no context, no summary, no plan); REFRESH_USE when, on top of
+   * that, its one change is the machine's use of this principal seen again after the
+   * use's refresh interval (a last-seen time the hop window needs), which the caller
+   * applies in place exactly as planUpdate's in-place path does (`refreshUseInPlace`).
+   * Every condition below is one the slow path (evaluate + planUpdate) would also
+   * reach; when any does not hold, the slow path decides (SLOW). Why nothing can fire,
+   * signal by signal (signals.ts, self-protection.ts):
    *
    * - catalogue-call, backups-in-blast-radius, burst, deletes-own-recent-creation,
    *   routine-in-low-environment: need a catalogue hit; the catalogue names no entry and
@@ -136,18 +150,20 @@ export function createDetector(deps: DetectorDeps): Detector {
    * knows this machine (no lineage write); no minting call; no finding, so no marker; no
    * marker for this event id, so no duplicate to answer. Late arrival: no use of another
    * principal on this machine starts after this event, so nothing later to re-score.
+   * (A use refresh is no signal's input here: credential-hop returned above on firstSeen.)
    */
-  const unchanged = (event: AuditEvent, principal: string, actorK: string | undefined, state: LiveState): boolean => {
+  const quiet = (event: AuditEvent, principal: string, actorK: string | undefined, state: LiveState): number => {
     const { action, credential } = event;
     const source = action.eventSource;
-    if (action.errorCode !== undefined || credential.type === 'root' || !catalogue.silent(action.name)) return false;
-    if (source === 'events.amazonaws.com' || source === 'signin.amazonaws.com' || (source === 'iam.amazonaws.com' && !action.readOnly)) return false;
-    if (source === 'sts.amazonaws.com' && MINTING_CALLS.has(action.name)) return false;
-    if (state.mayBeProcessed(event.id, event.sharedEventId)) return false;
+    if (action.errorCode !== undefined || credential.type === 'root' || !catalogue.silent(action.name)) return SLOW;
+    if (source === 'events.amazonaws.com' || source === 'signin.amazonaws.com' || (source === 'iam.amazonaws.com' && !action.readOnly)) return SLOW;
+    if (source === 'sts.amazonaws.com' && MINTING_CALLS.has(action.name)) return SLOW;
+    if (state.mayBeProcessed(event.id, event.sharedEventId)) return SLOW;
+    refresh.use = undefined;
     const t = event.timeMs;
     const environment = event.environment;
     const p = state.principal(principal);
-    if (p === undefined || seenChanges(p, t, PRINCIPAL_REFRESH_MS)) return false;
+    if (p === undefined || seenChanges(p, t, PRINCIPAL_REFRESH_MS)) return SLOW;
     let sighting: (typeof p.environments)[number] | undefined;
     for (const e of p.environments) {
       if (e.environment === environment) {
@@ -155,7 +171,7 @@ export function createDetector(deps: DetectorDeps): Detector {
         break;
       }
     }
-    if (sighting === undefined || !(sighting.firstSeen < t) || seenChanges(sighting, t, PRINCIPAL_REFRESH_MS)) return false;
+    if (sighting === undefined || !(sighting.firstSeen < t) || seenChanges(sighting, t, PRINCIPAL_REFRESH_MS)) return SLOW;
     if (actorK !== undefined) {
       // Not an AWS service's call (actorKey is undefined exactly for those): sources and the machine count.
       const network = networkOf(event.actor.sourceIp);
@@ -167,42 +183,47 @@ export function createDetector(deps: DetectorDeps): Detector {
           break;
         }
       }
-      if (known === undefined || !(known.firstSeen < t) || seenChanges(known, t, SOURCE_REFRESH_MS)) return false;
+      if (known === undefined || !(known.firstSeen < t) || seenChanges(known, t, SOURCE_REFRESH_MS)) return SLOW;
       const actor = state.actor(actorK);
-      if (actor === undefined) return false;
+      if (actor === undefined) return SLOW;
       let use: (typeof actor.uses)[number] | undefined;
       for (const u of actor.uses) {
         if (u.principalKey === principal) {
           if (u.environment === environment) {
-            if (!(u.firstSeen < t - hopWindowMs)) return false;
+            if (!(u.firstSeen < t - hopWindowMs)) return SLOW;
             use ??= u;
           }
-        } else if (u.first !== undefined && isBefore(t, event.id, u.first)) return false;
+        } else if (u.first !== undefined && isBefore(t, event.id, u.first)) return SLOW;
       }
-      const refresh = resolver.sensitivityRank(environment) < 2 ? actorRefresh : Number.POSITIVE_INFINITY;
-      if (use === undefined || seenChanges(use, t, refresh)) return false;
+      if (use === undefined) return SLOW;
+      const refreshMs = resolver.sensitivityRank(environment) < 2 ? actorRefresh : Number.POSITIVE_INFINITY;
+      if (seenChanges(use, t, refreshMs)) {
+        refresh.actor = actor;
+        refresh.use = use;
+        refresh.ms = refreshMs;
+      }
     }
     const accessKeyId = credential.accessKeyId;
     if (accessKeyId !== undefined && accessKeyId.startsWith('ASIA')) {
       const lineage = state.lineage(accessKeyId);
       if (lineage !== undefined) {
         const rank = resolver.sensitivityRank(environment);
-        for (const link of lineage.chain) if (link.environment !== 'unknown' && resolver.sensitivityRank(link.environment) < rank) return false;
+        for (const link of lineage.chain) if (link.environment !== 'unknown' && resolver.sensitivityRank(link.environment) < rank) return SLOW;
       }
       if (tracksSession(event)) {
-        if (lineage?.sources === undefined) return false;
+        if (lineage?.sources === undefined) return SLOW;
         const network = networkOf(event.actor.sourceIp);
         const family = event.actor.userAgentFamily;
         let seenHere = false;
         for (const s of lineage.sources) {
           if (s.network !== network || s.family !== family) continue;
-          if (s.suspect) return false;
+          if (s.suspect) return SLOW;
           if (isBefore(s.firstSeen, s.eventId, event)) seenHere = true;
         }
-        if (!seenHere) return false;
+        if (!seenHere) return SLOW;
       }
     }
-    return true;
+    return refresh.use === undefined ? UNCHANGED : REFRESH_USE;
   };
 
   interface Prepared {
@@ -335,9 +356,13 @@ export function createDetector(deps: DetectorDeps): Detector {
     }
   };
 
-  const withLater = async (outcome: DetectionOutcome, prepared: Prepared, actor: ActorState | undefined, found?: readonly AuditEvent[]): Promise<DetectionOutcome> => {
+  /** The outcome with the re-scored findings of the later events this one affects (none in order: no promise then). */
+  const withLater = (outcome: DetectionOutcome, later: readonly AuditEvent[]): DetectionOutcome | Promise<DetectionOutcome> =>
+    later.length === 0 ? outcome : rescoreAll(outcome, later);
+
+  const rescoreAll = async (outcome: DetectionOutcome, found: readonly AuditEvent[]): Promise<DetectionOutcome> => {
     const additional: Finding[] = [];
-    for (const later of found ?? affectedLater(prepared.event, prepared.keys, actor)) {
+    for (const later of found) {
       const finding = await rescore(later);
       if (finding) additional.push(finding);
     }
@@ -349,34 +374,43 @@ export function createDetector(deps: DetectorDeps): Detector {
     async process(event) {
       const principal = principalKey(event.credential);
       const actor = actorKey(event);
-      if (live !== undefined && unchanged(event, principal, actor, live)) return { duplicate: false, published: false };
+      if (live !== undefined) {
+        const verdict = quiet(event, principal, actor, live);
+        if (verdict === REFRESH_USE) {
+          const expiresAt = refreshUseInPlace(refresh.actor!, refresh.use!, event, credentialKey(event.credential), refresh.ms, settings.historyDays);
+          live.save({ actor: { value: refresh.actor!, expiresAt } });
+          refresh.actor = refresh.use = undefined;
+        }
+        if (verdict !== SLOW) return { duplicate: false, published: false };
+      }
       const prepared = prepare(event, principal, actor);
       const { query } = prepared;
 
       const cached = cache.context(query);
       if (cached) {
         const { finding, update, suppressed } = evaluate(prepared, cached);
-        if (!finding && !suppressed && isEmptyUpdate(update)) return withLater({ duplicate: false, published: false }, prepared, cached.actor);
+        if (!finding && !suppressed && isEmptyUpdate(update)) return withLater({ duplicate: false, published: false }, affectedLater(event, prepared.keys, cached.actor));
       }
 
       for (let attempt = 0; ; attempt++) {
         // Eventually consistent first (half the read cost); after a conflict, strongly consistent.
-        const context = await store.load(query, attempt > 0 ? CONSISTENT : EVENTUAL);
+        const context = direct !== undefined ? direct.load(query) : await store.load(query, attempt > 0 ? CONSISTENT : EVENTUAL);
         cache.remember(query, context);
         if (context.processed) {
           // A retry after a crash may not have published what the first delivery re-scored: look again.
-          return withLater({ duplicate: true, finding: context.processed.finding, published: context.processed.published }, prepared, context.actor);
+          return withLater({ duplicate: true, finding: context.processed.finding, published: context.processed.published }, affectedLater(event, prepared.keys, context.actor));
         }
-        // In place, the actor record changes with the plan: the later events it affects are found on it first.
-        const later = inPlace ? affectedLater(event, prepared.keys, context.actor) : undefined;
+        // Found before planning: in place, the actor record changes with the plan.
+        const later = affectedLater(event, prepared.keys, context.actor);
         const { finding, update, suppressed } = evaluate(prepared, context, inPlace);
         const outcome: DetectionOutcome = finding ? { duplicate: false, finding, published: false } : { duplicate: false, published: false };
         if (suppressed) outcome.suppressed = suppressed;
-        if (isEmptyUpdate(update)) return withLater(outcome, prepared, context.actor, later);
+        if (isEmptyUpdate(update)) return withLater(outcome, later);
         try {
-          await store.save(update);
+          if (direct !== undefined) direct.save(update);
+          else await store.save(update);
           cache.rememberSaved(update);
-          return withLater(outcome, prepared, context.actor, later);
+          return withLater(outcome, later);
         } catch (error) {
           cache.forget(query);
           if (!(error instanceof StateConflictError) || attempt >= 4) throw error;

@@ -38,6 +38,40 @@ export const MINTING_CALLS: ReadonlySet<string> = new Set(['AssumeRole', 'Assume
 
 // ── State planning (pure) ───────────────────────────────────────────────────
 
+/**
+ * The end of an in-place change of a live actor record (the memory store's): uses
+ * latest first (at most MAX_ACTOR_USES), the event's summary in its recent list, the
+ * version bumped. Returns the record's new expiry. The copying path builds the same
+ * record as a new object.
+ */
+function actorChangedInPlace(actor: ActorState, summary: EventSummary, historyMs: number): number {
+  byLastSeenDescending(actor.uses, MAX_ACTOR_USES, true);
+  pushRecent(actor.recent, summary, true);
+  actor.version += 1;
+  let last = Number.NEGATIVE_INFINITY;
+  for (const u of actor.uses) if (u.lastSeen > last) last = u.lastSeen;
+  return ttl(last + historyMs);
+}
+
+/**
+ * A machine's known use seen again after its refresh interval, and nothing else to
+ * record: what planUpdate does in place for such an event (the detector's fast path
+ * calls it when the refresh is the event's only change). `use` is one of
+ * `actor.uses`, not earlier than its first event. Returns the actor's new expiry.
+ */
+export function refreshUseInPlace(actor: ActorState, use: ActorUse, event: AuditEvent, credentialKey: string, refreshMs: number, historyDays: number): number {
+  const priorLastSeen = use.lastSeen;
+  nextSeen(use, event.timeMs, refreshMs);
+  use.firstSeen = seen.firstSeen;
+  use.lastSeen = seen.lastSeen;
+  if (use.lastSeen > priorLastSeen) {
+    use.credentialKey = credentialKey;
+    use.description = describeCredential(event.credential);
+    if (event.credential.accessKeyId) use.accessKeyId = event.credential.accessKeyId;
+  }
+  return actorChangedInPlace(actor, summarise(event), historyDays * DAY);
+}
+
 export interface PlanInput {
   keys: { principal: string; credential: string; actor: string | undefined };
   /** The catalogue hit as judged (a burst entry only when its burst is complete). */
@@ -89,19 +123,35 @@ function byLastSeenDescending(list: ActorUse[], max: number, inPlace = false): A
 const byLastSeen = (a: { lastSeen: number }, b: { lastSeen: number }): number => b.lastSeen - a.lastSeen;
 
 /**
- * Date.parse of a summary's time, remembered: the same time string (the event's own,
- * shared by its summaries) is compared again on every later push to the same list,
- * and Date.parse costs several times a map probe. Bounded: cleared when full.
+ * Date.parse of a summary's time. A time as CloudTrail writes it
+ * (`YYYY-MM-DDTHH:MM:SSZ`, 20 characters, fields in range) is read digit by digit —
+ * no string, no map, no allocation — and gives exactly what Date.parse gives; any
+ * other form goes to Date.parse.
  */
-const PARSED_TIMES = new Map<string, number>();
-function timeOf(time: string): number {
-  let ms = PARSED_TIMES.get(time);
-  if (ms === undefined) {
-    if (PARSED_TIMES.size >= 100_000) PARSED_TIMES.clear();
-    ms = Date.parse(time);
-    PARSED_TIMES.set(time, ms);
+export function timeOf(time: string): number {
+  if (time.length === 20 && time.charCodeAt(19) === 0x5a /* Z */ && time.charCodeAt(10) === 0x54 /* T */ && time.charCodeAt(4) === 0x2d && time.charCodeAt(7) === 0x2d && time.charCodeAt(13) === 0x3a && time.charCodeAt(16) === 0x3a) {
+    const year = digits(time, 0, 4);
+    const month = digits(time, 5, 2);
+    const day = digits(time, 8, 2);
+    const hour = digits(time, 11, 2);
+    const minute = digits(time, 14, 2);
+    const second = digits(time, 17, 2);
+    if (year >= 1000 && month >= 1 && month <= 12 && day >= 1 && day <= 28 && hour >= 0 && hour <= 23 && minute >= 0 && minute <= 59 && second >= 0 && second <= 59) {
+      return Date.UTC(year, month - 1, day, hour, minute, second);
+    }
   }
-  return ms;
+  return Date.parse(time);
+}
+
+/** The decimal number in `text` at [from, from + n), or -1 when a character is not a digit. */
+function digits(text: string, from: number, n: number): number {
+  let value = 0;
+  for (let i = from; i < from + n; i++) {
+    const c = text.charCodeAt(i) - 0x30;
+    if (c < 0 || c > 9) return -1;
+    value = value * 10 + c;
+  }
+  return value;
 }
 
 /** Recent events: ordered by time, then event id; at most MAX_RECENT; a new list when changed (or `list` itself, changed, when `inPlace`). The two copies of a cross-account call appear once. */
@@ -422,12 +472,7 @@ export function planUpdate(event: AuditEvent, context: DetectionContext, input: 
     }
     if (actorMaterial && inPlace && storedActor !== undefined) {
       summary ??= summarise(event);
-      byLastSeenDescending(actor.uses, MAX_ACTOR_USES, true);
-      pushRecent(actor.recent, summary, true);
-      actor.version += 1;
-      let last = Number.NEGATIVE_INFINITY;
-      for (const u of actor.uses) if (u.lastSeen > last) last = u.lastSeen;
-      update.actor = { value: actor, expiresAt: ttl(last + historyMs) };
+      update.actor = { value: actor, expiresAt: actorChangedInPlace(actor, summary, historyMs) };
     } else if (actorMaterial) {
       summary ??= summarise(event);
       const next: ActorState = {

@@ -234,6 +234,9 @@ export interface LiveState {
   lineage(accessKeyId: string): SessionLineage | undefined;
   /** False when no processed marker exists for this CloudTrail event id or shared event id (true: there may be one). */
   mayBeProcessed(eventId: string, sharedEventId: string | undefined): boolean;
+  /** `StateStore.load` and `save`, without the promise (the store is in memory). */
+  load(query: ContextQuery): DetectionContext;
+  save(update: StateUpdate): void;
 }
 
 export interface StateStore {
