@@ -165,7 +165,7 @@ function pushRecent(list: EventSummary[], summary: EventSummary, inPlace = false
       // Out of order (rare): the same stable sort the copying path does.
       if (!(d > 0 || (d === 0 && last.eventId < summary.eventId))) list.sort((a, b) => timeOf(a.time) - timeOf(b.time) || (a.eventId < b.eventId ? -1 : 1));
     }
-    if (list.length > MAX_RECENT) list.splice(0, list.length - MAX_RECENT);
+    while (list.length > MAX_RECENT) list.shift();
     return list;
   }
   const last = list[list.length - 1];
