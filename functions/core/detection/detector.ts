@@ -2,8 +2,11 @@
  * The detector: one audit event in, at most one finding out. The CLI replay and
  * the Lambda `detect` handler both run this code.
  *
- *   load context (one store read) → duplicate? → signals → score → finding
- *   → plan the state change → save (only when something material changed).
+ *   fast path (memory store: an event that can raise nothing and change nothing,
+ *   decided on the live records — `quiet`) → or: load context (one store read) →
+ *   duplicate? → signals → score → finding → plan the state change (in place for
+ *   the memory store, copy-on-write for DynamoDB) → save (only when something
+ *   material changed).
  *
  * Idempotent: the finding id is a hash of the event id and the credential, the
  * processed marker is written with the finding in the same atomic save, and a
