@@ -21,7 +21,7 @@ import type { StateStore } from '../../functions/core/detection/state-store.ts';
 import { createMemoryStateStore, type MemoryStateStore } from '../../functions/adapters/memory-state-store.ts';
 import { benchConfig, generate } from '../../bench/generate.ts';
 import { principalKey } from '../../functions/core/detection/keys.ts';
-import { timeOf } from '../../functions/core/detection/state-plan.ts';
+import { timeOf } from '../../functions/core/detection/event-keys.ts';
 import { shuffle } from './support.ts';
 
 const config = benchConfig();
@@ -141,7 +141,7 @@ describe('fast path and in-place state', () => {
 
 describe('timeOf (the recent lists\' time order)', () => {
   it('reads every time exactly as Date.parse does', () => {
-    const times = ['2026-03-02T00:00:00Z', '2026-12-31T23:59:59Z', '2026-02-28T12:30:45Z', '2026-02-29T00:00:00Z', '2026-02-30T00:00:00Z', '2026-01-31T24:00:00Z', '2026-01-01T10:60:00Z',
+    const times = ['2026-03-02T00:00:00Z', '2026-12-31T23:59:59Z', '2026-02-28T12:30:45Z', '2026-02-29T00:00:00Z', '2024-02-29T00:00:00Z', '2100-02-29T00:00:00Z', '2000-02-29T00:00:00Z', '2026-04-31T00:00:00Z', '2026-03-31T23:59:59Z', '2026-02-30T00:00:00Z', '2026-01-31T24:00:00Z', '2026-01-01T10:60:00Z',
       '0050-01-01T00:00:00Z', '1999-13-01T00:00:00Z', '2026-00-10T00:00:00Z', '2026-01-00T00:00:00Z', '2026-01-01T00:00:00.123Z', '2026-01-01T00:00:00+01:00', '2026-01-01 00:00:00Z', '20x6-01-01T00:00:00Z', 'garbage', ''];
     let seed = 1;
     const r = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);

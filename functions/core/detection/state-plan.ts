@@ -8,7 +8,7 @@ import type { AuditEvent } from '../audit-event.ts';
 import type { EnvironmentResolver } from '../environment.ts';
 import type { EventSummary, Finding } from '../finding.ts';
 import { builtInCatalogue, type CatalogueMatch, type CompiledCatalogue, INTENT_CATEGORIES } from './catalogue.ts';
-import { callId, eventKey, summarise } from './event-keys.ts';
+import { callId, eventKey, summarise, timeOf } from './event-keys.ts';
 import { planBurst, planDenied, planSessionSources, type sessionTheft } from './history-signals.ts';
 import { describeCredential, isServiceCall, networkOf } from './keys.ts';
 import { actorRefreshMs, type DetectionSettings, ROUTINE_KEPT } from './signals.ts';
@@ -121,38 +121,6 @@ function byLastSeenDescending(list: ActorUse[], max: number, inPlace = false): A
 
 /** Latest lastSeen first (a stable sort keeps ties in their order). */
 const byLastSeen = (a: { lastSeen: number }, b: { lastSeen: number }): number => b.lastSeen - a.lastSeen;
-
-/**
- * Date.parse of a summary's time. A time as CloudTrail writes it
- * (`YYYY-MM-DDTHH:MM:SSZ`, 20 characters, fields in range) is read digit by digit —
- * no string, no map, no allocation — and gives exactly what Date.parse gives; any
- * other form goes to Date.parse.
- */
-export function timeOf(time: string): number {
-  if (time.length === 20 && time.charCodeAt(19) === 0x5a /* Z */ && time.charCodeAt(10) === 0x54 /* T */ && time.charCodeAt(4) === 0x2d && time.charCodeAt(7) === 0x2d && time.charCodeAt(13) === 0x3a && time.charCodeAt(16) === 0x3a) {
-    const year = digits(time, 0, 4);
-    const month = digits(time, 5, 2);
-    const day = digits(time, 8, 2);
-    const hour = digits(time, 11, 2);
-    const minute = digits(time, 14, 2);
-    const second = digits(time, 17, 2);
-    if (year >= 1000 && month >= 1 && month <= 12 && day >= 1 && day <= 28 && hour >= 0 && hour <= 23 && minute >= 0 && minute <= 59 && second >= 0 && second <= 59) {
-      return Date.UTC(year, month - 1, day, hour, minute, second);
-    }
-  }
-  return Date.parse(time);
-}
-
-/** The decimal number in `text` at [from, from + n), or -1 when a character is not a digit. */
-function digits(text: string, from: number, n: number): number {
-  let value = 0;
-  for (let i = from; i < from + n; i++) {
-    const c = text.charCodeAt(i) - 0x30;
-    if (c < 0 || c > 9) return -1;
-    value = value * 10 + c;
-  }
-  return value;
-}
 
 /** Recent events: ordered by time, then event id; at most MAX_RECENT; a new list when changed (or `list` itself, changed, when `inPlace`). The two copies of a cross-account call appear once. */
 function pushRecent(list: EventSummary[], summary: EventSummary, inPlace = false): EventSummary[] {
