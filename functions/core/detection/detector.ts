@@ -22,11 +22,11 @@ import { ContextCache, DEFAULT_CONTEXT_CACHE_MS } from './context-cache.ts';
 import { eventKey, findingId } from './event-keys.ts';
 import { buildFinding } from './finding-builder.ts';
 import { compileSuppressions, type SuppressionHit } from './suppressions.ts';
-import { burstStatus, deniedStatus, sessionTheft, tracksSession } from './history-signals.ts';
+import { burstStatus, deniedStatus, planSessionSources, sessionTheft, tracksSession } from './history-signals.ts';
 import { actorKey, credentialKey, networkOf, principalKey } from './keys.ts';
 import { FINDING_THRESHOLD, score } from './scoring.ts';
 import { actorRefreshMs, evaluateSignals, type History, isBefore } from './signals.ts';
-import { DAY, MINTING_CALLS, MINUTE, mintedKey, planUpdate, PRINCIPAL_REFRESH_MS, refreshUseInPlace, seenChanges, SOURCE_REFRESH_MS, ttl } from './state-plan.ts';
+import { DAY, LINEAGE_TTL_MS, MINTING_CALLS, MINUTE, mintedKey, planUpdate, PRINCIPAL_REFRESH_MS, refreshUseInPlace, seenChanges, SOURCE_REFRESH_MS, ttl } from './state-plan.ts';
 import {
   type ActorState,
   type ActorUse,
@@ -110,10 +110,13 @@ export function createDetector(deps: DetectorDeps): Detector {
   const hopWindowMs = settings.hopWindowMinutes * MINUTE;
   const actorRefresh = actorRefreshMs(settings);
 
-  /** Fast-path verdicts: the slow path decides; nothing to do; only the machine's use to refresh (in `refresh`). */
+  /** Fast-path verdicts: the slow path decides; or decided (UNCHANGED), plus the small changes to apply (bits). */
   const SLOW = 0;
   const UNCHANGED = 1;
+  /** The machine's use to refresh (in `refresh`). */
   const REFRESH_USE = 2;
+  /** A role session's first call: its `SESSION#` item, with this machine as its first. */
+  const NEW_SESSION = 4;
   /** The use a REFRESH_USE verdict refreshes (set by `quiet`, read right after: no allocation per event). */
   const refresh: { actor: ActorState | undefined; use: ActorUse | undefined; ms: number } = { actor: undefined, use: undefined, ms: 0 };
 
@@ -123,7 +126,10 @@ export function createDetector(deps: DetectorDeps): Detector {
    * object, no query, no context, no summary, no plan); REFRESH_USE when, on top of
    * that, its one change is the machine's use of this principal seen again after the
    * use's refresh interval (a last-seen time the hop window needs), which the caller
-   * applies in place exactly as planUpdate's in-place path does (`refreshUseInPlace`).
+   * applies in place exactly as planUpdate's in-place path does (`refreshUseInPlace`);
+   * NEW_SESSION when the session is a role session never seen before (no `SESSION#`
+   * item: no chain, no machines, so neither session-lineage nor stolen-session can
+   * fire), whose item the caller writes with planUpdate's own `planSessionSources`.
    * Every condition below is one the slow path (evaluate + planUpdate) would also
    * reach; when any does not hold, the slow path decides (SLOW). Why nothing can fire,
    * signal by signal (signals.ts, self-protection.ts):
@@ -214,7 +220,8 @@ export function createDetector(deps: DetectorDeps): Detector {
         for (const link of lineage.chain) if (link.environment !== 'unknown' && resolver.sensitivityRank(link.environment) < rank) return SLOW;
       }
       if (tracksSession(event)) {
-        if (lineage?.sources === undefined) return SLOW;
+        if (lineage === undefined) return refresh.use === undefined ? UNCHANGED | NEW_SESSION : UNCHANGED | REFRESH_USE | NEW_SESSION;
+        if (lineage.sources === undefined) return SLOW;
         const network = networkOf(event.actor.sourceIp);
         const family = event.actor.userAgentFamily;
         let seenHere = false;
@@ -226,7 +233,7 @@ export function createDetector(deps: DetectorDeps): Detector {
         if (!seenHere) return SLOW;
       }
     }
-    return refresh.use === undefined ? UNCHANGED : REFRESH_USE;
+    return refresh.use === undefined ? UNCHANGED : UNCHANGED | REFRESH_USE;
   };
 
   interface Prepared {
@@ -379,12 +386,20 @@ export function createDetector(deps: DetectorDeps): Detector {
       const actor = actorKey(event);
       if (live !== undefined) {
         const verdict = quiet(event, principal, actor, live);
-        if (verdict === REFRESH_USE) {
-          const expiresAt = refreshUseInPlace(refresh.actor!, refresh.use!, event, credentialKey(event.credential), refresh.ms, settings.historyDays);
-          live.save({ actor: { value: refresh.actor!, expiresAt } });
-          refresh.actor = refresh.use = undefined;
+        if (verdict !== SLOW) {
+          if (verdict !== UNCHANGED) {
+            // One save, as the slow path would make: the session's item first, then the machine's use.
+            const update: StateUpdate = {};
+            if (verdict & NEW_SESSION) update.lineage = [{ value: planSessionSources(event, undefined, undefined)!, expiresAt: ttl(event.timeMs + LINEAGE_TTL_MS) }];
+            if (verdict & REFRESH_USE) {
+              const expiresAt = refreshUseInPlace(refresh.actor!, refresh.use!, event, credentialKey(event.credential), refresh.ms, settings.historyDays);
+              update.actor = { value: refresh.actor!, expiresAt };
+              refresh.actor = refresh.use = undefined;
+            }
+            live.save(update);
+          }
+          return { duplicate: false, published: false };
         }
-        if (verdict !== SLOW) return { duplicate: false, published: false };
       }
       const prepared = prepare(event, principal, actor);
       const { query } = prepared;
