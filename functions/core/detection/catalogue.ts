@@ -32,7 +32,7 @@ import { PERSISTENCE } from './catalogue/persistence.ts';
 import { PRIVILEGE_ESCALATION } from './catalogue/privilege-escalation.ts';
 import { SECURITY_CONTROL_TAMPER } from './catalogue/security-control-tamper.ts';
 import type { CatalogueEntry, Category } from './catalogue/types.ts';
-import { createdResources as createdBy, creationFor, resourceKeys } from './catalogue/creations.ts';
+import { CREATION_CATALOGUE, createdResources as createdBy, creationFor, resourceKeys } from './catalogue/creations.ts';
 
 export type { BurstSpec, CatalogueEntry, Category, Modifier, SourceKind, SourceRef, TargetSpec } from './catalogue/types.ts';
 export { CATEGORIES, DESTRUCTION_CATEGORIES, INTENT_CATEGORIES } from './catalogue/types.ts';
@@ -178,6 +178,12 @@ export interface CompiledCatalogue {
   reads(event: AuditEvent): boolean;
   /** Resources this call creates (for "deletes what it created"), under every canonical key. */
   created(event: AuditEvent): { type: string; name: string }[];
+  /**
+   * True when no entry and no creation names this event name, from any source:
+   * then `match` is undefined, `reads` false and `created` empty. One map probe on
+   * the raw event name (the detector's fast path asks it for every event).
+   */
+  silent(eventName: string): boolean;
 }
 
 export function compileCatalogue(extra: readonly CatalogueEntry[] = []): CompiledCatalogue {
@@ -199,6 +205,10 @@ export function compileCatalogue(extra: readonly CatalogueEntry[] = []): Compile
     const loose = byName.get(name) ?? [];
     return new Set(loose.map((e) => e.eventSource)).size === 1 ? loose : [];
   };
+  // Every base name an entry or a creation mentions; the answer per raw name is remembered (bounded).
+  const named = new Set<string>(byName.keys());
+  for (const creation of CREATION_CATALOGUE) for (const name of creation.eventNames) named.add(name);
+  const silentByName = new Map<string, boolean>();
   return {
     entries,
     match(event, options) {
@@ -215,6 +225,15 @@ export function compileCatalogue(extra: readonly CatalogueEntry[] = []): Compile
     },
     created(event) {
       return createdBy(event, `${event.action.eventSource}:${baseEventName(event.action.name)}`);
+    },
+    silent(eventName) {
+      let silent = silentByName.get(eventName);
+      if (silent === undefined) {
+        silent = !named.has(baseEventName(eventName));
+        if (silentByName.size >= 10_000) silentByName.clear();
+        silentByName.set(eventName, silent);
+      }
+      return silent;
     },
   };
 }

@@ -2,8 +2,11 @@
  * The detector: one audit event in, at most one finding out. The CLI replay and
  * the Lambda `detect` handler both run this code.
  *
- *   load context (one store read) → duplicate? → signals → score → finding
- *   → plan the state change → save (only when something material changed).
+ *   fast path (memory store: an event that can raise nothing and change nothing,
+ *   decided on the live records — `quiet`) → or: load context (one store read) →
+ *   duplicate? → signals → score → finding → plan the state change (in place for
+ *   the memory store, copy-on-write for DynamoDB) → save (only when something
+ *   material changed).
  *
  * Idempotent: the finding id is a hash of the event id and the credential, the
  * processed marker is written with the finding in the same atomic save, and a
@@ -19,15 +22,17 @@ import { ContextCache, DEFAULT_CONTEXT_CACHE_MS } from './context-cache.ts';
 import { eventKey, findingId } from './event-keys.ts';
 import { buildFinding } from './finding-builder.ts';
 import { compileSuppressions, type SuppressionHit } from './suppressions.ts';
-import { burstStatus, deniedStatus, sessionTheft } from './history-signals.ts';
-import { actorKey, credentialKey, principalKey } from './keys.ts';
+import { burstStatus, deniedStatus, planSessionSources, sessionTheft, tracksSession } from './history-signals.ts';
+import { actorKey, credentialKey, networkOf, principalKey } from './keys.ts';
 import { FINDING_THRESHOLD, score } from './scoring.ts';
 import { actorRefreshMs, evaluateSignals, type History, isBefore } from './signals.ts';
-import { DAY, MINUTE, mintedKey, planUpdate, ttl } from './state-plan.ts';
+import { DAY, LINEAGE_TTL_MS, MINTING_CALLS, MINUTE, mintedKey, planUpdate, PRINCIPAL_REFRESH_MS, refreshUseInPlace, seenChanges, SOURCE_REFRESH_MS, ttl } from './state-plan.ts';
 import {
   type ActorState,
+  type ActorUse,
   type ContextQuery,
   type DetectionContext,
+  type LiveState,
   type LoadOptions,
   StateConflictError,
   type StateStore,
@@ -83,6 +88,8 @@ export interface DetectorDeps {
   contextCacheMs?: number;
   /** Wall clock for the read cache (tests). */
   now?: () => number;
+  /** The fast path for events that change nothing (default on; off only to prove it changes nothing). */
+  fastPath?: boolean;
 }
 
 export function createDetector(deps: DetectorDeps): Detector {
@@ -95,6 +102,139 @@ export function createDetector(deps: DetectorDeps): Detector {
   const cache = new ContextCache(deps.contextCacheMs ?? (store.local ? 0 : DEFAULT_CONTEXT_CACHE_MS), deps.now ?? Date.now);
   /** Markers of re-scored findings this instance produced (finding id → marker key), for markPublished. */
   const rescoredMarkers = new Map<string, { eventKey: string; sharedEventId?: string }>();
+  // A store that is its own cache: state is changed in place, and events that change nothing take the fast path.
+  const inPlace = store.inPlace === true;
+  const live = deps.fastPath === false ? undefined : store.live;
+  // A store in memory is read and written without a promise per event.
+  const direct = store.live;
+  const hopWindowMs = settings.hopWindowMinutes * MINUTE;
+  const actorRefresh = actorRefreshMs(settings);
+
+  /** Fast-path verdicts: the slow path decides; or decided (UNCHANGED), plus the small changes to apply (bits). */
+  const SLOW = 0;
+  const UNCHANGED = 1;
+  /** The machine's use to refresh (in `refresh`). */
+  const REFRESH_USE = 2;
+  /** A role session's first call: its `SESSION#` item, with this machine as its first. */
+  const NEW_SESSION = 4;
+  /** The use a REFRESH_USE verdict refreshes (set by `quiet`, read right after: no allocation per event). */
+  const refresh: { actor: ActorState | undefined; use: ActorUse | undefined; ms: number } = { actor: undefined, use: undefined, ms: 0 };
+
+  /**
+   * The fast path: UNCHANGED when this event can raise nothing and change nothing,
+   * decided on the live records with a few map probes and no allocation (no keys
+   * object, no query, no context, no summary, no plan); REFRESH_USE when, on top of
+   * that, its one change is the machine's use of this principal seen again after the
+   * use's refresh interval (a last-seen time the hop window needs), which the caller
+   * applies in place exactly as planUpdate's in-place path does (`refreshUseInPlace`);
+   * NEW_SESSION when the session is a role session never seen before (no `SESSION#`
+   * item: no chain, no machines, so neither session-lineage nor stolen-session can
+   * fire), whose item the caller writes with planUpdate's own `planSessionSources`.
+   * Every condition below is one the slow path (evaluate + planUpdate) would also
+   * reach; when any does not hold, the slow path decides (SLOW). Why nothing can fire,
+   * signal by signal (signals.ts, self-protection.ts):
+   *
+   * - catalogue-call, backups-in-blast-radius, burst, deletes-own-recent-creation,
+   *   routine-in-low-environment: need a catalogue hit; the catalogue names no entry and
+   *   no creation with this event name (`silent`), so no hit, no burst candidate and no
+   *   created resource either.
+   * - denied-burst: needs an error code; there is none. root-use: not root.
+   *   console-login-without-mfa: not signin.amazonaws.com. Self-protection: fires only on
+   *   a non-read-only IAM call or an events.amazonaws.com call; neither (readOnly is
+   *   attacker-controlled, so only IAM relies on it, as the signal itself does).
+   * - first-use-in-environment: the principal was seen in this environment before this
+   *   event (firstSeen < t). cross-environment: then it is routine, so at most `info`.
+   * - new-source: this network and tool were seen before this event, so neither is new.
+   * - credential-hop: this principal's use by this machine in this environment began
+   *   more than a hop window before the event, so the hop is over.
+   * - session-lineage: no link of the session's chain lies in a less sensitive
+   *   environment, so at most `info`. stolen-session: the session was seen on this very
+   *   machine before this event, and never flagged as a second machine there.
+   * - `info` signals alone stay below the finding threshold (`low`) and no combination
+   *   in scoring.ts counts them as evidence, so there is no finding and no suppression.
+   *
+   * And nothing changes (planUpdate): the principal, its environment and its source are
+   * within their refresh intervals; the actor's use is within its own (one hop window in
+   * environments a hop can start from) and not earlier than its first event; the session
+   * knows this machine (no lineage write); no minting call; no finding, so no marker; no
+   * marker for this event id, so no duplicate to answer. Late arrival: no use of another
+   * principal on this machine starts after this event, so nothing later to re-score.
+   * (A use refresh is no signal's input here: credential-hop returned above on firstSeen.)
+   */
+  const quiet = (event: AuditEvent, principal: string, actorK: string | undefined, state: LiveState): number => {
+    const { action, credential } = event;
+    const source = action.eventSource;
+    if (action.errorCode !== undefined || credential.type === 'root' || !catalogue.silent(action.name)) return SLOW;
+    if (source === 'events.amazonaws.com' || source === 'signin.amazonaws.com' || (source === 'iam.amazonaws.com' && !action.readOnly)) return SLOW;
+    if (source === 'sts.amazonaws.com' && MINTING_CALLS.has(action.name)) return SLOW;
+    if (state.mayBeProcessed(event.id, event.sharedEventId)) return SLOW;
+    refresh.use = undefined;
+    const t = event.timeMs;
+    const environment = event.environment;
+    const p = state.principal(principal);
+    if (p === undefined || seenChanges(p, t, PRINCIPAL_REFRESH_MS)) return SLOW;
+    let sighting: (typeof p.environments)[number] | undefined;
+    for (const e of p.environments) {
+      if (e.environment === environment) {
+        sighting = e;
+        break;
+      }
+    }
+    if (sighting === undefined || !(sighting.firstSeen < t) || seenChanges(sighting, t, PRINCIPAL_REFRESH_MS)) return SLOW;
+    if (actorK !== undefined) {
+      // Not an AWS service's call (actorKey is undefined exactly for those): sources and the machine count.
+      const network = networkOf(event.actor.sourceIp);
+      const family = event.actor.userAgentFamily;
+      let known: (typeof p.sources)[number] | undefined;
+      for (const s of p.sources) {
+        if (s.network === network && s.family === family) {
+          known = s;
+          break;
+        }
+      }
+      if (known === undefined || !(known.firstSeen < t) || seenChanges(known, t, SOURCE_REFRESH_MS)) return SLOW;
+      const actor = state.actor(actorK);
+      if (actor === undefined) return SLOW;
+      let use: (typeof actor.uses)[number] | undefined;
+      for (const u of actor.uses) {
+        if (u.principalKey === principal) {
+          if (u.environment === environment) {
+            if (!(u.firstSeen < t - hopWindowMs)) return SLOW;
+            use ??= u;
+          }
+        } else if (u.first !== undefined && isBefore(t, event.id, u.first)) return SLOW;
+      }
+      if (use === undefined) return SLOW;
+      const refreshMs = resolver.sensitivityRank(environment) < 2 ? actorRefresh : Number.POSITIVE_INFINITY;
+      if (seenChanges(use, t, refreshMs)) {
+        refresh.actor = actor;
+        refresh.use = use;
+        refresh.ms = refreshMs;
+      }
+    }
+    const accessKeyId = credential.accessKeyId;
+    if (accessKeyId !== undefined && accessKeyId.startsWith('ASIA')) {
+      const lineage = state.lineage(accessKeyId);
+      if (lineage !== undefined) {
+        const rank = resolver.sensitivityRank(environment);
+        for (const link of lineage.chain) if (link.environment !== 'unknown' && resolver.sensitivityRank(link.environment) < rank) return SLOW;
+      }
+      if (tracksSession(event)) {
+        if (lineage === undefined) return refresh.use === undefined ? UNCHANGED | NEW_SESSION : UNCHANGED | REFRESH_USE | NEW_SESSION;
+        if (lineage.sources === undefined) return SLOW;
+        const network = networkOf(event.actor.sourceIp);
+        const family = event.actor.userAgentFamily;
+        let seenHere = false;
+        for (const s of lineage.sources) {
+          if (s.network !== network || s.family !== family) continue;
+          if (s.suspect) return SLOW;
+          if (isBefore(s.firstSeen, s.eventId, event)) seenHere = true;
+        }
+        if (!seenHere) return SLOW;
+      }
+    }
+    return refresh.use === undefined ? UNCHANGED : UNCHANGED | REFRESH_USE;
+  };
 
   interface Prepared {
     event: AuditEvent;
@@ -103,12 +243,8 @@ export function createDetector(deps: DetectorDeps): Detector {
     query: ContextQuery;
   }
 
-  const prepare = (event: AuditEvent): Prepared => {
-    const keys = {
-      principal: principalKey(event.credential),
-      credential: credentialKey(event.credential),
-      actor: actorKey(event),
-    };
+  const prepare = (event: AuditEvent, principal = principalKey(event.credential), actor = actorKey(event)): Prepared => {
+    const keys = { principal, credential: credentialKey(event.credential), actor };
     const match = catalogue.match(event, matchOptions);
     const query: ContextQuery = {
       eventId: eventKey(event),
@@ -121,7 +257,8 @@ export function createDetector(deps: DetectorDeps): Detector {
     return { event, keys, match, query };
   };
 
-  const evaluate = ({ event, keys, match: candidate }: Prepared, context: DetectionContext) => {
+  /** Signals, score and finding on the state before the event, then the state change (in place when `changeInPlace`: the caller is done reading `context`). */
+  const evaluate = ({ event, keys, match: candidate }: Prepared, context: DetectionContext, changeInPlace = false) => {
     const history: History = {
       settings,
       resolver,
@@ -149,7 +286,20 @@ export function createDetector(deps: DetectorDeps): Detector {
     const finding = wouldFind && !suppression ? buildFinding(event, context, signals, scored.severity, scored.adjustments, match, resolver) : undefined;
     const suppressed = suppression ? { ...suppression, severity: scored.severity } : undefined;
     const mitigated = signals.some((s) => s.id === 'deletes-own-recent-creation');
-    const update = planUpdate(event, context, { keys, match, candidate, finding, settings, countsTowardBurst: !mitigated, resolver, catalogue, theft, burstHit: burst !== undefined, deniedHit: denied !== undefined });
+    const update = planUpdate(event, context, {
+      keys,
+      match,
+      candidate,
+      finding,
+      settings,
+      countsTowardBurst: !mitigated,
+      resolver,
+      catalogue,
+      theft,
+      burstHit: burst !== undefined,
+      deniedHit: denied !== undefined,
+      inPlace: changeInPlace,
+    });
     return { finding, update, suppressed };
   };
 
@@ -216,9 +366,13 @@ export function createDetector(deps: DetectorDeps): Detector {
     }
   };
 
-  const withLater = async (outcome: DetectionOutcome, prepared: Prepared, actor: ActorState | undefined): Promise<DetectionOutcome> => {
+  /** The outcome with the re-scored findings of the later events this one affects (none in order: no promise then). */
+  const withLater = (outcome: DetectionOutcome, later: readonly AuditEvent[]): DetectionOutcome | Promise<DetectionOutcome> =>
+    later.length === 0 ? outcome : rescoreAll(outcome, later);
+
+  const rescoreAll = async (outcome: DetectionOutcome, found: readonly AuditEvent[]): Promise<DetectionOutcome> => {
     const additional: Finding[] = [];
-    for (const later of affectedLater(prepared.event, prepared.keys, actor)) {
+    for (const later of found) {
       const finding = await rescore(later);
       if (finding) additional.push(finding);
     }
@@ -228,31 +382,53 @@ export function createDetector(deps: DetectorDeps): Detector {
 
   return {
     async process(event) {
-      const prepared = prepare(event);
+      const principal = principalKey(event.credential);
+      const actor = actorKey(event);
+      if (live !== undefined) {
+        const verdict = quiet(event, principal, actor, live);
+        if (verdict !== SLOW) {
+          if (verdict !== UNCHANGED) {
+            // One save, as the slow path would make: the session's item first, then the machine's use.
+            const update: StateUpdate = {};
+            if (verdict & NEW_SESSION) update.lineage = [{ value: planSessionSources(event, undefined, undefined)!, expiresAt: ttl(event.timeMs + LINEAGE_TTL_MS) }];
+            if (verdict & REFRESH_USE) {
+              const expiresAt = refreshUseInPlace(refresh.actor!, refresh.use!, event, credentialKey(event.credential), refresh.ms, settings.historyDays);
+              update.actor = { value: refresh.actor!, expiresAt };
+              refresh.actor = refresh.use = undefined;
+            }
+            live.save(update);
+          }
+          return { duplicate: false, published: false };
+        }
+      }
+      const prepared = prepare(event, principal, actor);
       const { query } = prepared;
 
       const cached = cache.context(query);
       if (cached) {
         const { finding, update, suppressed } = evaluate(prepared, cached);
-        if (!finding && !suppressed && isEmptyUpdate(update)) return withLater({ duplicate: false, published: false }, prepared, cached.actor);
+        if (!finding && !suppressed && isEmptyUpdate(update)) return withLater({ duplicate: false, published: false }, affectedLater(event, prepared.keys, cached.actor));
       }
 
       for (let attempt = 0; ; attempt++) {
         // Eventually consistent first (half the read cost); after a conflict, strongly consistent.
-        const context = await store.load(query, attempt > 0 ? CONSISTENT : EVENTUAL);
+        const context = direct !== undefined ? direct.load(query) : await store.load(query, attempt > 0 ? CONSISTENT : EVENTUAL);
         cache.remember(query, context);
         if (context.processed) {
           // A retry after a crash may not have published what the first delivery re-scored: look again.
-          return withLater({ duplicate: true, finding: context.processed.finding, published: context.processed.published }, prepared, context.actor);
+          return withLater({ duplicate: true, finding: context.processed.finding, published: context.processed.published }, affectedLater(event, prepared.keys, context.actor));
         }
-        const { finding, update, suppressed } = evaluate(prepared, context);
+        // Found before planning: in place, the actor record changes with the plan.
+        const later = affectedLater(event, prepared.keys, context.actor);
+        const { finding, update, suppressed } = evaluate(prepared, context, inPlace);
         const outcome: DetectionOutcome = finding ? { duplicate: false, finding, published: false } : { duplicate: false, published: false };
         if (suppressed) outcome.suppressed = suppressed;
-        if (isEmptyUpdate(update)) return withLater(outcome, prepared, context.actor);
+        if (isEmptyUpdate(update)) return withLater(outcome, later);
         try {
-          await store.save(update);
+          if (direct !== undefined) direct.save(update);
+          else await store.save(update);
           cache.rememberSaved(update);
-          return withLater(outcome, prepared, context.actor);
+          return withLater(outcome, later);
         } catch (error) {
           cache.forget(query);
           if (!(error instanceof StateConflictError) || attempt >= 4) throw error;

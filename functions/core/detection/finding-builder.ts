@@ -9,7 +9,7 @@ import type { ResponseMode } from '../config.ts';
 import type { EnvironmentResolver } from '../environment.ts';
 import type { EventSummary, Finding, Reason } from '../finding.ts';
 import type { CatalogueMatch } from './catalogue.ts';
-import { findingId, summarise } from './event-keys.ts';
+import { findingId, summarise, timeOf } from './event-keys.ts';
 import { describeCredential } from './keys.ts';
 import type { Signal } from './scoring.ts';
 import type { DetectionContext } from './state-store.ts';
@@ -63,10 +63,10 @@ export function buildFinding(
 
   const recentById = new Map<string, EventSummary>();
   for (const e of [...(context.principal?.recent ?? []), ...(context.actor?.recent ?? [])]) {
-    if (e.eventId !== event.id && Date.parse(e.time) <= event.timeMs) recentById.set(e.eventId, e);
+    if (e.eventId !== event.id && timeOf(e.time) <= event.timeMs) recentById.set(e.eventId, e);
   }
   const recentEvents = [...recentById.values()]
-    .sort((a, b) => Date.parse(a.time) - Date.parse(b.time) || (a.eventId < b.eventId ? -1 : 1))
+    .sort((a, b) => timeOf(a.time) - timeOf(b.time) || (a.eventId < b.eventId ? -1 : 1))
     .slice(-(RECENT_ON_FINDING - 1));
   recentEvents.push(summarise(event));
 

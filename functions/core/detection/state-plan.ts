@@ -8,7 +8,7 @@ import type { AuditEvent } from '../audit-event.ts';
 import type { EnvironmentResolver } from '../environment.ts';
 import type { EventSummary, Finding } from '../finding.ts';
 import { builtInCatalogue, type CatalogueMatch, type CompiledCatalogue, INTENT_CATEGORIES } from './catalogue.ts';
-import { callId, eventKey, summarise } from './event-keys.ts';
+import { callId, eventKey, summarise, timeOf } from './event-keys.ts';
 import { planBurst, planDenied, planSessionSources, type sessionTheft } from './history-signals.ts';
 import { describeCredential, isServiceCall, networkOf } from './keys.ts';
 import { actorRefreshMs, type DetectionSettings, ROUTINE_KEPT } from './signals.ts';
@@ -34,9 +34,43 @@ const MAX_DESTRUCTIVE = 25;
 const MAX_ACTOR_USES = 40;
 const MAX_LINEAGE = 5;
 
-const MINTING_CALLS = new Set(['AssumeRole', 'AssumeRoleWithWebIdentity', 'AssumeRoleWithSAML', 'GetSessionToken', 'GetFederationToken']);
+export const MINTING_CALLS: ReadonlySet<string> = new Set(['AssumeRole', 'AssumeRoleWithWebIdentity', 'AssumeRoleWithSAML', 'GetSessionToken', 'GetFederationToken']);
 
 // ── State planning (pure) ───────────────────────────────────────────────────
+
+/**
+ * The end of an in-place change of a live actor record (the memory store's): uses
+ * latest first (at most MAX_ACTOR_USES), the event's summary in its recent list, the
+ * version bumped. Returns the record's new expiry. The copying path builds the same
+ * record as a new object.
+ */
+function actorChangedInPlace(actor: ActorState, summary: EventSummary, historyMs: number): number {
+  byLastSeenDescending(actor.uses, MAX_ACTOR_USES, true);
+  pushRecent(actor.recent, summary, true);
+  actor.version += 1;
+  let last = Number.NEGATIVE_INFINITY;
+  for (const u of actor.uses) if (u.lastSeen > last) last = u.lastSeen;
+  return ttl(last + historyMs);
+}
+
+/**
+ * A machine's known use seen again after its refresh interval, and nothing else to
+ * record: what planUpdate does in place for such an event (the detector's fast path
+ * calls it when the refresh is the event's only change). `use` is one of
+ * `actor.uses`, not earlier than its first event. Returns the actor's new expiry.
+ */
+export function refreshUseInPlace(actor: ActorState, use: ActorUse, event: AuditEvent, credentialKey: string, refreshMs: number, historyDays: number): number {
+  const priorLastSeen = use.lastSeen;
+  nextSeen(use, event.timeMs, refreshMs);
+  use.firstSeen = seen.firstSeen;
+  use.lastSeen = seen.lastSeen;
+  if (use.lastSeen > priorLastSeen) {
+    use.credentialKey = credentialKey;
+    use.description = describeCredential(event.credential);
+    if (event.credential.accessKeyId) use.accessKeyId = event.credential.accessKeyId;
+  }
+  return actorChangedInPlace(actor, summarise(event), historyDays * DAY);
+}
 
 export interface PlanInput {
   keys: { principal: string; credential: string; actor: string | undefined };
@@ -54,6 +88,13 @@ export interface PlanInput {
   /** False for deletions of the principal's own recent creations: cleaning up is not a burst. */
   countsTowardBurst: boolean;
   resolver: EnvironmentResolver;
+  /**
+   * Change the loaded principal and actor in place instead of copying them: only for a
+   * store that is its own cache (`StateStore.inPlace`, the memory store), and only
+   * after everything that reads the state before this event (signals, the finding,
+   * late-arrival checks) is done with it.
+   */
+  inPlace?: boolean;
 }
 
 
@@ -62,7 +103,7 @@ export interface PlanInput {
  * gives, without the sort when the list is already in order (the usual case: one
  * use moved). `list` is this event's own copy.
  */
-function byLastSeenDescending(list: ActorUse[], max: number): ActorUse[] {
+function byLastSeenDescending(list: ActorUse[], max: number, inPlace = false): ActorUse[] {
   let sorted = true;
   for (let k = 1; k < list.length; k++) {
     if (list[k - 1]!.lastSeen < list[k]!.lastSeen) {
@@ -70,29 +111,31 @@ function byLastSeenDescending(list: ActorUse[], max: number): ActorUse[] {
       break;
     }
   }
-  if (!sorted) list.sort((a, b) => b.lastSeen - a.lastSeen);
+  if (!sorted) list.sort(byLastSeen);
+  if (inPlace) {
+    if (list.length > max) list.length = max;
+    return list;
+  }
   return list.length > max ? list.slice(0, max) : list;
 }
 
-/**
- * Date.parse of a summary's time, remembered: the same time string (the event's own,
- * shared by its summaries) is compared again on every later push to the same list,
- * and Date.parse costs several times a map probe. Bounded: cleared when full.
- */
-const PARSED_TIMES = new Map<string, number>();
-function timeOf(time: string): number {
-  let ms = PARSED_TIMES.get(time);
-  if (ms === undefined) {
-    if (PARSED_TIMES.size >= 100_000) PARSED_TIMES.clear();
-    ms = Date.parse(time);
-    PARSED_TIMES.set(time, ms);
-  }
-  return ms;
-}
+/** Latest lastSeen first (a stable sort keeps ties in their order). */
+const byLastSeen = (a: { lastSeen: number }, b: { lastSeen: number }): number => b.lastSeen - a.lastSeen;
 
-/** Recent events: ordered by time, then event id; at most MAX_RECENT; a new list when changed. The two copies of a cross-account call appear once. */
-function pushRecent(list: EventSummary[], summary: EventSummary): EventSummary[] {
+/** Recent events: ordered by time, then event id; at most MAX_RECENT; a new list when changed (or `list` itself, changed, when `inPlace`). The two copies of a cross-account call appear once. */
+function pushRecent(list: EventSummary[], summary: EventSummary, inPlace = false): EventSummary[] {
   for (const e of list) if (e.eventId === summary.eventId || (summary.sharedEventId !== undefined && e.sharedEventId === summary.sharedEventId)) return list;
+  if (inPlace) {
+    const last = list[list.length - 1];
+    list.push(summary);
+    if (last !== undefined) {
+      const d = timeOf(summary.time) - timeOf(last.time);
+      // Out of order (rare): the same stable sort the copying path does.
+      if (!(d > 0 || (d === 0 && last.eventId < summary.eventId))) list.sort((a, b) => timeOf(a.time) - timeOf(b.time) || (a.eventId < b.eventId ? -1 : 1));
+    }
+    while (list.length > MAX_RECENT) list.shift();
+    return list;
+  }
   const last = list[list.length - 1];
   if (last !== undefined) {
     const d = timeOf(summary.time) - timeOf(last.time);
@@ -125,6 +168,11 @@ export function observe(item: { firstSeen: number; lastSeen: number }, t: number
 
 /** Scratch result of {@link nextSeen} (no allocation per call). */
 const seen = { firstSeen: 0, lastSeen: 0 };
+
+/** {@link observe} without writing: true when the pair would change (the detector's fast path asks this). */
+export function seenChanges(item: { firstSeen: number; lastSeen: number }, t: number, refreshMs: number): boolean {
+  return nextSeen(item, t, refreshMs);
+}
 
 /** {@link observe} without writing: true when the pair would change; the new pair is left in `seen`. */
 function nextSeen(item: { firstSeen: number; lastSeen: number }, t: number, refreshMs: number): boolean {
@@ -213,6 +261,7 @@ export function ttl(ms: number): number {
  */
 export function planUpdate(event: AuditEvent, context: DetectionContext, input: PlanInput): StateUpdate {
   const { keys, match, finding, settings, resolver } = input;
+  const inPlace = input.inPlace === true;
   const catalogue = input.catalogue ?? builtInCatalogue();
   const t = event.timeMs;
   const update: StateUpdate = {};
@@ -224,7 +273,7 @@ export function planUpdate(event: AuditEvent, context: DetectionContext, input: 
   const stored = context.principal;
   // `principal` is `stored` until something changes; then a shallow copy this event owns.
   let principal: PrincipalState = stored ?? { key: keys.principal, firstSeen: t, lastSeen: t, environments: [], sources: [], destructive: [], recent: [], version: 0 };
-  const own = (): PrincipalState => (principal === stored ? (principal = { ...stored }) : principal);
+  const own = (): PrincipalState => (principal === stored && !inPlace ? (principal = { ...stored }) : principal);
   let material = stored === undefined || finding !== undefined || isDestructive;
   if (nextSeen(principal, t, PRINCIPAL_REFRESH_MS)) {
     const p = own();
@@ -240,13 +289,21 @@ export function planUpdate(event: AuditEvent, context: DetectionContext, input: 
     }
   }
   if (sightingIndex < 0) {
-    own().environments = [...principal.environments, { environment: event.environment, firstSeen: t, lastSeen: t, routine: {} }];
+    const sighting = { environment: event.environment, firstSeen: t, lastSeen: t, routine: {} };
+    if (inPlace && stored !== undefined) stored.environments.push(sighting);
+    else own().environments = [...principal.environments, sighting];
     sightingIndex = principal.environments.length - 1;
     material = true;
   } else if (nextSeen(principal.environments[sightingIndex]!, t, PRINCIPAL_REFRESH_MS)) {
+    if (inPlace) {
+      const sighting = principal.environments[sightingIndex]!;
+      sighting.firstSeen = seen.firstSeen;
+      sighting.lastSeen = seen.lastSeen;
+    } else {
     const environments = [...own().environments];
     environments[sightingIndex] = { ...environments[sightingIndex]!, firstSeen: seen.firstSeen, lastSeen: seen.lastSeen };
     principal.environments = environments;
+    }
     material = true;
   }
   if (!isServiceCall(event)) {
@@ -261,13 +318,24 @@ export function planUpdate(event: AuditEvent, context: DetectionContext, input: 
       }
     }
     if (i < 0) {
-      own().sources = [...sources, { network, family, firstSeen: t, lastSeen: t }].sort((a, b) => b.lastSeen - a.lastSeen).slice(0, MAX_SOURCES);
+      if (inPlace && stored !== undefined) {
+        // The same stable sort and cut as the copying path, on the live list.
+        sources.push({ network, family, firstSeen: t, lastSeen: t });
+        sources.sort(byLastSeen);
+        if (sources.length > MAX_SOURCES) sources.length = MAX_SOURCES;
+      } else own().sources = [...sources, { network, family, firstSeen: t, lastSeen: t }].sort(byLastSeen).slice(0, MAX_SOURCES);
       material = true;
     } else if (nextSeen(sources[i]!, t, SOURCE_REFRESH_MS)) {
+      if (inPlace) {
+        sources[i]!.firstSeen = seen.firstSeen;
+        sources[i]!.lastSeen = seen.lastSeen;
+        material = true;
+      } else {
       const copy = [...sources];
       copy[i] = { ...sources[i]!, firstSeen: seen.firstSeen, lastSeen: seen.lastSeen };
       own().sources = copy;
       material = true;
+      }
     }
   }
   if (isDestructive) {
@@ -310,7 +378,7 @@ export function planUpdate(event: AuditEvent, context: DetectionContext, input: 
   if (material) {
     const p = own();
     summary ??= summarise(event);
-    p.recent = pushRecent(p.recent, summary);
+    p.recent = pushRecent(p.recent, summary, inPlace && p === stored);
     p.version += 1;
     update.principal = { value: p, expiresAt: ttl(p.lastSeen + PRINCIPAL_REFRESH_MS + historyMs) };
   }
@@ -340,7 +408,8 @@ export function planUpdate(event: AuditEvent, context: DetectionContext, input: 
         first: trimmed(event, catalogue),
       };
       if (event.credential.accessKeyId) use.accessKeyId = event.credential.accessKeyId;
-      uses = [...uses, use];
+      if (inPlace && storedActor !== undefined) uses.push(use);
+      else uses = [...uses, use];
       actorMaterial = true;
     } else {
       const prior = uses[useIndex]!;
@@ -349,23 +418,30 @@ export function planUpdate(event: AuditEvent, context: DetectionContext, input: 
       const refresh = resolver.sensitivityRank(event.environment) < 2 ? actorRefreshMs(settings) : Number.POSITIVE_INFINITY;
       const changed = nextSeen(prior, t, refresh);
       if (changed || earlier) {
-        const use: ActorUse = { ...prior };
+        // In place: the live use itself; else a copy this event owns.
+        const use: ActorUse = inPlace ? prior : { ...prior };
+        const priorLastSeen = prior.lastSeen;
         if (changed) {
           use.firstSeen = seen.firstSeen;
           use.lastSeen = seen.lastSeen;
         }
         if (earlier) use.first = trimmed(event, catalogue);
-        if (use.lastSeen > prior.lastSeen) {
+        if (use.lastSeen > priorLastSeen) {
           use.credentialKey = keys.credential;
           use.description = describeCredential(event.credential);
           if (event.credential.accessKeyId) use.accessKeyId = event.credential.accessKeyId;
         }
-        uses = [...uses];
-        uses[useIndex] = use;
+        if (!inPlace) {
+          uses = [...uses];
+          uses[useIndex] = use;
+        }
         actorMaterial = true;
       }
     }
-    if (actorMaterial) {
+    if (actorMaterial && inPlace && storedActor !== undefined) {
+      summary ??= summarise(event);
+      update.actor = { value: actor, expiresAt: actorChangedInPlace(actor, summary, historyMs) };
+    } else if (actorMaterial) {
       summary ??= summarise(event);
       const next: ActorState = {
         ...actor,

@@ -224,12 +224,37 @@ export class StateConflictError extends Error {
   }
 }
 
+/**
+ * A store in process memory that is its own cache (the memory store): the live
+ * records, by key, for the detector's fast path — no query, no context, no copy.
+ */
+export interface LiveState {
+  principal(key: string): PrincipalState | undefined;
+  actor(key: string): ActorState | undefined;
+  lineage(accessKeyId: string): SessionLineage | undefined;
+  /** False when no processed marker exists for this CloudTrail event id or shared event id (true: there may be one). */
+  mayBeProcessed(eventId: string, sharedEventId: string | undefined): boolean;
+  /** `StateStore.load` and `save`, without the promise (the store is in memory). */
+  load(query: ContextQuery): DetectionContext;
+  save(update: StateUpdate): void;
+}
+
 export interface StateStore {
   /**
    * True for a store in process memory whose reads cost nothing (the replay's):
    * the detector then skips its read cache, which only saves requests.
    */
   readonly local?: boolean;
+  /**
+   * True for a store that is its own cache (the memory store): `load` hands out
+   * the live principal and actor records and the detector changes them in place
+   * (no copy per event); `save` of a record that *is* the stored one only renews
+   * its expiry (its version was bumped in place). Other stores (DynamoDB) get
+   * copy-on-write updates and check versions.
+   */
+  readonly inPlace?: boolean;
+  /** The live records, when `inPlace` (the detector's fast path). */
+  readonly live?: LiveState;
   /**
    * `consistent: false` (the default) may return state a moment old — DynamoDB's
    * eventually consistent read, half the price. Safe because every write is
