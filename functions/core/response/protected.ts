@@ -15,8 +15,26 @@ export function roleArnOfSession(arn: string): string | undefined {
   return m ? `arn:${m[1]}:iam::${m[2]}:role/${m[3]}` : undefined;
 }
 
+type Matcher = (arn: string | undefined) => string | undefined;
+
+/**
+ * Matchers already compiled, per config object and list of passed ARNs: a response is planned
+ * for every finding, and compiling the globs and own roles each time was most of its cost
+ * (issue 13's profile). A config object is never changed after parsing; a new one compiles anew.
+ */
+const compiled = new WeakMap<BlastwallConfig, Map<string, Matcher>>();
+
 /** Returns a matcher: the reason an ARN is protected, or undefined. */
-export function protectedMatcher(config: BlastwallConfig, ownRoleArns: readonly string[]): (arn: string | undefined) => string | undefined {
+export function protectedMatcher(config: BlastwallConfig, ownRoleArns: readonly string[]): Matcher {
+  let byArns = compiled.get(config);
+  if (!byArns) compiled.set(config, (byArns = new Map()));
+  const key = ownRoleArns.join('\n');
+  let matcher = byArns.get(key);
+  if (!matcher) byArns.set(key, (matcher = compileMatcher(config, ownRoleArns)));
+  return matcher;
+}
+
+function compileMatcher(config: BlastwallConfig, ownRoleArns: readonly string[]): Matcher {
   const own = ownRoles(config);
   const passed = ownRoleArns.map(ownRoleOfArn).filter((r): r is OwnRole => r !== undefined);
   const entries: { re: RegExp; why: string }[] = config.protectedPrincipals.map((p) => ({ re: compileGlob(p), why: `protected principal (protectedPrincipals: ${p})` }));
