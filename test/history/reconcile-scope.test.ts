@@ -110,6 +110,12 @@ describe('the reconciler’s scope', () => {
     expect(judged(record('ec2.amazonaws.com', 'CreateTags', { errorCode: 'InvalidID.NotFound' }))).toBe(false);
   });
 
+  it('holds any call by an account’s root user (root use is a finding on any call)', () => {
+    const root = { type: 'Root', arn: 'arn:aws:iam::333333333333:root', accountId: '333333333333', accessKeyId: 'ASIAROOT000000000001' };
+    expect(judged(record('ec2.amazonaws.com', 'CreateTags', { userIdentity: root }))).toBe(true);
+    expect(judged(record('ec2.amazonaws.com', 'CreateTags'))).toBe(false);
+  });
+
   it('holds the team’s own rules (detection.rules) when given them, and only then', () => {
     const rule = { id: 'team.tag-ledger', eventSource: 'ec2.amazonaws.com', eventNames: ['CreateTags'], category: 'data-destruction', severity: 'high', what: 'tags the ledger', sources: [{ kind: 'config', ref: 'runbook' }] };
     const withRule = parseConfig({ ...EXAMPLE_CONFIG, detection: { ...EXAMPLE_CONFIG.detection, rules: [rule] } });

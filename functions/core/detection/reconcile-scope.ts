@@ -21,13 +21,15 @@
  *   role, a role or user in its name space) and EventBridge rule changes (the
  *   StackSet's forwarder);
  * - any call refused with an access-denied error: refusals of any name count toward
- *   the denied burst (history-signals.ts).
+ *   the denied burst (history-signals.ts);
+ * - any call by an account's root user: the root-use signal is high on any call.
  *
  * Out of scope is every other write (`CreateTags`, `PutBucketTagging`,
- * `PutMetricData` …). A missed one can change at most a sighting (a principal's
- * first use of a machine, an environment, a routine count): the principal's next
- * event makes the same first sighting one event later, and none of these calls can
- * raise a finding by itself. docs/history.md says what that costs in precision.
+ * `PutMetricData` …). Its name raises nothing; what a missed one can change is a
+ * signal of the principal, not of the call (a first sighting on a new machine or in
+ * a new environment, a second machine using a session, a hop, a routine count): the
+ * principal's next event, read or write, carries the same signal one event later.
+ * docs/history.md says what that costs in precision.
  *
  * Pure module: no I/O. One Set probe per call (two for IAM/EventBridge's whole sources).
  */
@@ -70,18 +72,21 @@ function build(rules: readonly Pick<CatalogueEntry, 'eventSource' | 'eventNames'
   for (const entry of [...CATALOGUE, ...CREATION_CATALOGUE, ...rules]) for (const name of entry.eventNames) keys.add(`${entry.eventSource}:${name}`);
   for (const [source, name] of LINEAGE_CALLS) keys.add(`${source}:${name}`);
   const sources = new Set(SELF_PROTECTION_SOURCES);
-  const judge = (source: string, name: string, errorCode: string | undefined): boolean =>
-    sources.has(source) || keys.has(`${source}:${baseEventName(name)}`) || (errorCode !== undefined && isDenied({ action: { errorCode } } as AuditEvent));
+  const judge = (source: string, name: string, errorCode: string | undefined, root: boolean): boolean =>
+    root || sources.has(source) || keys.has(`${source}:${baseEventName(name)}`) || (errorCode !== undefined && isDenied({ action: { errorCode } } as AuditEvent));
   return {
     keys,
     sources,
-    matters: (event) => judge(event.action.eventSource, event.action.name, event.action.errorCode),
+    matters: (event) => judge(event.action.eventSource, event.action.name, event.action.errorCode, event.credential.type === 'root'),
     mattersRecord(record) {
       if (typeof record !== 'object' || record === null) return true;
-      const r = record as { eventSource?: unknown; eventName?: unknown; errorCode?: unknown };
+      const r = record as { eventSource?: unknown; eventName?: unknown; errorCode?: unknown; userIdentity?: unknown };
       // A record without a readable source or name cannot be judged: compare it (in scope), never drop it silently.
       if (typeof r.eventSource !== 'string' || typeof r.eventName !== 'string') return true;
-      return judge(r.eventSource, r.eventName, typeof r.errorCode === 'string' ? r.errorCode : undefined);
+      // normalise.ts reads userIdentity.type 'Root' as the root credential.
+      const identity = r.userIdentity as { type?: unknown } | null | undefined;
+      const root = typeof identity === 'object' && identity !== null && identity.type === 'Root';
+      return judge(r.eventSource, r.eventName, typeof r.errorCode === 'string' ? r.errorCode : undefined, root);
     },
   };
 }
