@@ -5,10 +5,12 @@
  *
  *   pk SEEN#<account>#<region>#<YYYY-MM-DDTHH:MM>   sk SEEN   ids: string set of event ids
  *
- * One item per account, region and minute of event time; each write event adds its id
+ * One item per account, region and minute of event time; each recorded event adds its id
  * (one UpdateItem `ADD`, idempotent: a redelivery adds nothing). Read-only calls are
- * not recorded (LookupEvents is asked for write events only): the cost is one write per
- * write event. Items expire three days after their minute.
+ * not recorded (LookupEvents is asked for write events only), nor writes outside the
+ * reconciler's scope (functions/core/detection/reconcile-scope.ts: detect's handler
+ * asks it): the cost is one write per write event in scope. Items expire three days
+ * after their minute.
  */
 import { BatchGetItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { TABLE_SCHEMA } from './table-schema.ts';

@@ -25,6 +25,7 @@ import { configFromEnvironment, regionOfArn, requiredEnv } from '../adapters/lam
 import { createOrganizationCache } from '../adapters/organization-cache-dynamo.ts';
 import { OrganizationAccounts } from '../core/organization.ts';
 import { UNKNOWN_ENVIRONMENT } from '../core/config-schema.ts';
+import { reconcileScope } from '../core/detection/reconcile-scope.ts';
 
 export type DetectResult =
   | { status: 'rejected'; reason: string }
@@ -37,7 +38,11 @@ export interface DetectDeps {
   logger: Logger;
   metrics: Metrics;
   now?: () => Date;
-  /** The ledger of write events that arrived, which the reconciler compares with CloudTrail (functions/reconcile). */
+  /**
+   * The ledger of write events that arrived, which the reconciler compares with CloudTrail (functions/reconcile).
+   * Only events in the reconciler's scope are recorded (functions/core/detection/reconcile-scope.ts): the reconciler
+   * compares only those, so recording any other would be a DynamoDB write nobody reads.
+   */
   seen?: Pick<SeenLedger, 'record'>;
   /** Accounts placed by organisational unit (config `organizationalUnits`): kept fresh before each event; the pipeline's resolver reads its map. */
   organization?: Pick<OrganizationAccounts, 'ensureFresh' | 'refreshForUnknown'>;
@@ -45,6 +50,7 @@ export interface DetectDeps {
 
 export function createDetectHandler(deps: DetectDeps) {
   const now = deps.now ?? (() => new Date());
+  const scope = reconcileScope(deps.pipeline.config.detection.rules);
   return async (raw: EventBridgeEvent<string, unknown> | unknown): Promise<DetectResult> => {
     try {
       return await handle(raw);
@@ -72,7 +78,8 @@ export function createDetectHandler(deps: DetectDeps) {
     const event = normalised.event;
     const result = await detectAndPublish(event);
     // Recorded once fully processed: an event whose processing failed is retried, or missed and reconciled.
-    if (deps.seen && !event.action.readOnly) await deps.seen.record(event);
+    // Only write events the reconciler compares (the same predicate as its side): one DynamoDB write each.
+    if (deps.seen && !event.action.readOnly && scope.matters(event)) await deps.seen.record(event);
     return result;
   }
 

@@ -15,6 +15,7 @@ import { configFromEnvironment, requiredEnv } from '../adapters/lambda-environme
 import { createDynamoSeenLedger } from '../adapters/seen-ledger-dynamo.ts';
 import { METRIC_NAMESPACE, METRICS, ENV_VARS, SERVICE_NAME } from '../core/telemetry-names.ts';
 import { fromEnvironment as detectFromEnvironment } from '../detect/handler.ts';
+import { reconcileScope } from '../core/detection/reconcile-scope.ts';
 import { reconcile, type ReconcileCheckpoint, type ReconcileResult } from './reconcile.ts';
 import { cloudTrailEnvelope } from './envelope.ts';
 
@@ -31,6 +32,8 @@ export const handler = async (): Promise<ReconcileResult> => {
     accounts: assumedAccounts(new STSClient({}), [...new Set(config.environments.flatMap((e) => e.accounts))], roleName, 'blastwall-reconcile'),
     regions: [...new Set([...(config.deployment?.regions ?? []), 'us-east-1'])],
     seen: createDynamoSeenLedger(client, tableName),
+    // The same scope detect records with: the config's own rules included.
+    scope: reconcileScope(config.detection.rules),
     checkpoints: (unit) => createDynamoCheckpointStore<ReconcileCheckpoint>(client, tableName, `reconcile#${unit}`),
     detect: (record) => detect(cloudTrailEnvelope(record as Record<string, unknown>)),
     limiterFor: createLimiterPool(LOOKUP_REQUESTS_PER_SECOND),

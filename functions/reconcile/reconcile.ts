@@ -14,12 +14,17 @@
  * duplicate, not a second finding.
  *
  * Only what the member rule forwards is compared: calls an AWS service makes with its
- * own identity are dropped at the source on purpose (see {@link isForwarded}).
+ * own identity are dropped at the source on purpose (see {@link isForwarded}). And only
+ * the write events whose loss could change a finding (catalogued calls, creations,
+ * session minting, IAM and EventBridge writes, refusals: functions/core/detection/
+ * reconcile-scope.ts): detect records only those in the ledger, and the same predicate
+ * picks them here, so any other write is neither compared nor counted missed.
  */
 import type { RateLimiter, RetryPolicy } from '../adapters/cloudtrail-history.ts';
 import { lookupAllInTimeOrder } from '../adapters/cloudtrail-history.ts';
 import type { HistoryAccount } from '../adapters/history-accounts.ts';
 import type { SeenLedger } from '../adapters/seen-ledger-dynamo.ts';
+import { reconcileScope, type ReconcileScope } from '../core/detection/reconcile-scope.ts';
 
 /** CloudTrail's own delivery to LookupEvents takes minutes: the window ends this long before now. */
 export const DEFAULT_DELAY_MINUTES = 20;
@@ -36,6 +41,8 @@ export interface ReconcileDeps {
   accounts: HistoryAccount[];
   regions: string[];
   seen: Pick<SeenLedger, 'seen'>;
+  /** Which records are compared: the scope detect records in the ledger with (built from the config's `detection.rules`). Built-in catalogue only when absent. */
+  scope?: Pick<ReconcileScope, 'mattersRecord'>;
   checkpoints(unit: string): { get(): Promise<ReconcileCheckpoint | undefined>; put(c: ReconcileCheckpoint): Promise<void> };
   /** Runs one missed record through detect (the detect handler: normalise, detect, publish, record as seen). */
   detect(record: unknown): Promise<{ status: string; findingId?: string }>;
@@ -52,7 +59,10 @@ export interface UnitResult {
   unit: string;
   from: string;
   to: string;
+  /** Write events CloudTrail returned that the member rule forwards. */
   writeEvents: number;
+  /** Of those, the ones in scope: compared with the ledger. */
+  compared: number;
   missed: number;
   findings: number;
 }
@@ -116,9 +126,11 @@ async function reconcileUnit(deps: ReconcileDeps, account: HistoryAccount, regio
     { limiter: deps.limiterFor(unit), retry: deps.retry },
   );
   const forwarded = records.filter(isForwarded);
+  const scope = deps.scope ?? reconcileScope();
+  const compared = forwarded.filter((record) => scope.mattersRecord(record));
   const seen = await deps.seen.seen(account.account, region, from, to);
-  const r: UnitResult = { unit, from: new Date(from).toISOString(), to: new Date(to).toISOString(), writeEvents: forwarded.length, missed: 0, findings: 0 };
-  for (const record of forwarded) {
+  const r: UnitResult = { unit, from: new Date(from).toISOString(), to: new Date(to).toISOString(), writeEvents: forwarded.length, compared: compared.length, missed: 0, findings: 0 };
+  for (const record of compared) {
     const id = (record as { eventID?: unknown }).eventID;
     if (typeof id === 'string' && seen.has(id)) continue;
     r.missed++;
