@@ -36,20 +36,16 @@
 import type { AuditEvent } from '../audit-event.ts';
 import { baseEventName, CATALOGUE, CREATION_CATALOGUE, type CatalogueEntry } from './catalogue.ts';
 import { isDenied } from './history-signals.ts';
+import { MINTING_CALLS } from './state-plan.ts';
 
 /**
  * Calls whose details the detector reads besides the catalogue's: the minting calls
- * of the session lineage and the console sign-in (state-plan.ts `detailsMatter`,
- * whose set is not exported). test/history/reconcile-scope.test.ts fails when
- * `detailsMatter` or `mintedKey` accepts a call of STS's or sign-in's API that is
- * not here.
+ * of the session lineage (state-plan.ts `MINTING_CALLS`) and the console sign-in.
+ * test/history/reconcile-scope.test.ts fails when `detailsMatter` or `mintedKey`
+ * accepts a call of STS's or sign-in's API that is not here.
  */
 export const LINEAGE_CALLS: readonly (readonly [source: string, name: string])[] = [
-  ['sts.amazonaws.com', 'AssumeRole'],
-  ['sts.amazonaws.com', 'AssumeRoleWithWebIdentity'],
-  ['sts.amazonaws.com', 'AssumeRoleWithSAML'],
-  ['sts.amazonaws.com', 'GetSessionToken'],
-  ['sts.amazonaws.com', 'GetFederationToken'],
+  ...[...MINTING_CALLS].map((name) => ['sts.amazonaws.com', name] as const),
   ['signin.amazonaws.com', 'ConsoleLogin'],
 ];
 
