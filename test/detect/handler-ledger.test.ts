@@ -11,7 +11,7 @@ import { createDynamoSeenLedger } from '../../functions/adapters/seen-ledger-dyn
 import { createPipeline } from '../../functions/core/pipeline.ts';
 import { createDetectHandler } from '../../functions/detect/handler.ts';
 import { cloudTrailEnvelope } from '../../lib/event-pattern.ts';
-import { benchConfig } from '../history/support.ts';
+import { benchConfig, ciWriteRecord } from '../history/support.ts';
 import { startLocalDynamo, type LocalDynamo } from '../support/dynalite.ts';
 
 const config = benchConfig();
@@ -21,23 +21,7 @@ let db: LocalDynamo;
 const ledgerWrites: string[] = [];
 let requests = 0;
 
-const mk = (id: string, eventSource: string, eventName: string, extra: Record<string, unknown> = {}) => ({
-  eventVersion: '1.09',
-  eventID: id,
-  eventTime: '2026-11-02T11:30:00Z',
-  eventSource,
-  eventName,
-  awsRegion: 'us-east-1',
-  sourceIPAddress: '203.0.113.9',
-  userAgent: 'aws-cli/2.15.0',
-  recipientAccountId: '333333333333',
-  readOnly: false,
-  eventType: 'AwsApiCall',
-  managementEvent: true,
-  requestParameters: {},
-  userIdentity: { type: 'IAMUser', arn: 'arn:aws:iam::333333333333:user/ci', accountId: '333333333333', accessKeyId: 'AKIACI00000000000001', userName: 'ci' },
-  ...extra,
-});
+const mk = (id: string, eventSource: string, eventName: string, extra: Record<string, unknown> = {}) => ciWriteRecord(eventSource, eventName, extra, { id, time: '2026-11-02T11:30:00Z' });
 
 beforeAll(async () => {
   db = await startLocalDynamo();

@@ -4,7 +4,7 @@
  * and AppConfig Data clients at loopback stand-ins: the AppConfig requests must be signed by
  * the assumed session, for the central region, and addressed by name.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { EXAMPLE_CONFIG } from '../../functions/core/config.ts';
 import { appConfigLocation, centralConfigAccess, loadConfigFromAppConfig } from '../../functions/adapters/lambda-environment.ts';
 import { startAppConfigStandIn, type AppConfigStandIn } from '../standins/appconfig.ts';
@@ -15,7 +15,6 @@ const MEMBER_DETECT_KEY = 'AKIAMEMBERDETECTFN01';
 const READER = `arn:aws:iam::${CENTRAL}:role/Blastwall-member-config-reader`;
 let sts: IamStsStandIn;
 let appconfig: AppConfigStandIn;
-const saved: Record<string, string | undefined> = {};
 
 beforeAll(async () => {
   [sts, appconfig] = await Promise.all([startIamStsStandIn(), startAppConfigStandIn()]);
@@ -30,17 +29,11 @@ beforeAll(async () => {
     BLASTWALL_APPCONFIG_ROLE_ARN: READER,
     BLASTWALL_APPCONFIG_REGION: 'eu-west-1',
   };
-  for (const [k, v] of Object.entries(vars)) {
-    saved[k] = process.env[k];
-    process.env[k] = v;
-  }
+  for (const [k, v] of Object.entries(vars)) vi.stubEnv(k, v);
 });
 
 afterAll(async () => {
-  for (const [k, v] of Object.entries(saved)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
+  vi.unstubAllEnvs();
   await Promise.all([sts?.close(), appconfig?.close()]);
 });
 
@@ -69,8 +62,8 @@ describe('member detect reads the central config through the config-reader role'
   });
 
   it('without the role variable (the central functions) nothing is assumed', async () => {
-    delete process.env.BLASTWALL_APPCONFIG_ROLE_ARN;
-    delete process.env.BLASTWALL_APPCONFIG_REGION;
+    vi.stubEnv('BLASTWALL_APPCONFIG_ROLE_ARN', undefined);
+    vi.stubEnv('BLASTWALL_APPCONFIG_REGION', undefined);
     expect(await centralConfigAccess()).toEqual({});
   });
 });

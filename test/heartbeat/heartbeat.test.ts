@@ -7,7 +7,7 @@
  * - the central `heartbeat-watch` on dynalite: keeps the last heartbeat per member, judges them.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { buildHeartbeat, heartbeatWindow, judgeHeartbeats, parseHeartbeat, type LastHeartbeat } from '../../functions/core/heartbeat.ts';
@@ -95,7 +95,6 @@ describe('validating a heartbeat (every field is attacker-controlled)', () => {
 describe('the member heartbeat handler as deployed, real SDK clients at a loopback stand-in', () => {
   const requests: { service: string; target: string; body: any }[] = [];
   let standIn: Awaited<ReturnType<typeof listen>>;
-  const saved: Record<string, string | undefined> = {};
 
   beforeAll(async () => {
     standIn = await listen(async (req: IncomingMessage, res: ServerResponse) => {
@@ -128,17 +127,11 @@ describe('the member heartbeat handler as deployed, real SDK clients at a loopba
       DETECT_FUNCTION_NAME: 'Blastwall-member-detect',
       EVENT_BUS_NAME: 'arn:aws:events:eu-west-1:999999999999:event-bus/Blastwall-central',
     };
-    for (const [k, v] of Object.entries(vars)) {
-      saved[k] = process.env[k];
-      process.env[k] = v;
-    }
+    for (const [k, v] of Object.entries(vars)) vi.stubEnv(k, v);
   });
 
   afterAll(async () => {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
+    vi.unstubAllEnvs();
     await standIn?.close();
   });
 

@@ -17,27 +17,12 @@ import { selfProtection } from '../../functions/core/detection/self-protection.t
 import type { History } from '../../functions/core/detection/signals.ts';
 import { detailsMatter, mintedKey } from '../../functions/core/detection/state-plan.ts';
 import { generate } from '../../bench/generate.ts';
+import { ciWriteRecord } from './support.ts';
 
 const config = parseConfig(EXAMPLE_CONFIG);
 const resolver = createEnvironmentResolver(config);
 
-const record = (eventSource: string, eventName: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
-  eventVersion: '1.09',
-  eventID: `${eventSource}-${eventName}-${JSON.stringify(extra).length}`,
-  eventTime: '2026-11-02T11:00:00Z',
-  eventSource,
-  eventName,
-  awsRegion: 'us-east-1',
-  sourceIPAddress: '203.0.113.9',
-  userAgent: 'aws-cli/2.15.0',
-  recipientAccountId: '333333333333',
-  readOnly: false,
-  eventType: 'AwsApiCall',
-  managementEvent: true,
-  requestParameters: {},
-  userIdentity: { type: 'IAMUser', arn: 'arn:aws:iam::333333333333:user/ci', accountId: '333333333333', accessKeyId: 'AKIACI00000000000001', userName: 'ci' },
-  ...extra,
-});
+const record = (eventSource: string, eventName: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ciWriteRecord(eventSource, eventName, extra);
 
 function normalised(raw: Record<string, unknown>): AuditEvent {
   const result = normaliseRecord(raw, resolver);

@@ -51,3 +51,27 @@ export function writeS3Tree(root: string, records: readonly CloudTrailRecord[], 
   }
   return [...groups.keys()].sort();
 }
+
+/**
+ * One write call by the CI user `ci` in production (333333333333) as CloudTrail records it:
+ * the reconciler's scope tests and detect's ledger tests vary only the call and its details.
+ */
+export function ciWriteRecord(eventSource: string, eventName: string, extra: Record<string, unknown> = {}, options: { id?: string; time?: string } = {}): CloudTrailRecord {
+  return {
+    eventVersion: '1.09',
+    eventID: options.id ?? `${eventSource}-${eventName}-${JSON.stringify(extra).length}`,
+    eventTime: options.time ?? '2026-11-02T11:00:00Z',
+    eventSource,
+    eventName,
+    awsRegion: 'us-east-1',
+    sourceIPAddress: '203.0.113.9',
+    userAgent: 'aws-cli/2.15.0',
+    recipientAccountId: '333333333333',
+    readOnly: false,
+    eventType: 'AwsApiCall',
+    managementEvent: true,
+    requestParameters: {},
+    userIdentity: { type: 'IAMUser', arn: 'arn:aws:iam::333333333333:user/ci', accountId: '333333333333', accessKeyId: 'AKIACI00000000000001', userName: 'ci' },
+    ...extra,
+  };
+}
