@@ -4,8 +4,6 @@
  * self-protection signal judges is in it; detect's side (a normalised event) and the
  * reconciler's side (the raw record LookupEvents returns) judge every record alike.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXAMPLE_CONFIG, parseConfig } from '../../functions/core/config.ts';
 import type { AuditEvent } from '../../functions/core/audit-event.ts';
@@ -17,7 +15,7 @@ import { selfProtection } from '../../functions/core/detection/self-protection.t
 import type { History } from '../../functions/core/detection/signals.ts';
 import { detailsMatter, mintedKey } from '../../functions/core/detection/state-plan.ts';
 import { generate } from '../../bench/generate.ts';
-import { ciWriteRecord } from './support.ts';
+import { ciWriteRecord, stratusRecords } from './support.ts';
 
 const config = parseConfig(EXAMPLE_CONFIG);
 const resolver = createEnvironmentResolver(config);
@@ -116,13 +114,7 @@ describe('the reconciler’s scope', () => {
   });
 
   it('agrees on both sides over the corpus and generated traffic, and leaves most benign writes out', () => {
-    const corpus = 'test/fixtures/corpus/stratus-red-team';
-    const records: Record<string, unknown>[] = readdirSync(corpus)
-      .filter((f) => f.endsWith('.json'))
-      .flatMap((f) => {
-        const parsed = JSON.parse(readFileSync(join(corpus, f), 'utf8'));
-        return (Array.isArray(parsed) ? parsed : (parsed.Records ?? [parsed])) as Record<string, unknown>[];
-      });
+    const records: Record<string, unknown>[] = stratusRecords();
     const generated = generate({ events: 5000, seed: 4 }).records as Record<string, unknown>[];
     let checked = 0;
     for (const raw of [...records, ...generated]) {

@@ -4,8 +4,6 @@
  * runs them through detect, and they are detected once — never twice, whatever is
  * rerun or delivered late.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
@@ -26,7 +24,7 @@ import { MEMBER_EVENT_PATTERN } from '../../lib/member-stack.ts';
 import { generate } from '../../bench/generate.ts';
 import { startCloudTrailStandIn, type CloudTrailStandIn } from '../standins/cloudtrail.ts';
 import { startLocalDynamo, type LocalDynamo } from '../support/dynalite.ts';
-import { benchConfig, recordedHistory, type CloudTrailRecord } from './support.ts';
+import { benchConfig, ciWriteRecord, recordedHistory, stratusRecords, type CloudTrailRecord } from './support.ts';
 
 const config = benchConfig();
 const NOW = new Date('2026-11-02T12:00:00Z');
@@ -36,23 +34,18 @@ const REGION = 'us-east-1';
 const window = recordedHistory(3000, { seed: 5, start: '2026-11-02T10:30:00Z', spanHours: 1.15 }).filter(
   (r) => ACCOUNTS.includes(r.recipientAccountId) && r.awsRegion === REGION && Date.parse(r.eventTime) < NOW.getTime() - 20 * 60_000,
 );
-const mkWrite = (id: string, minute: number, extra: Partial<CloudTrailRecord> = {}): CloudTrailRecord => ({
-  eventVersion: '1.09',
-  eventID: id,
-  eventTime: `2026-11-02T11:${String(minute).padStart(2, '0')}:00Z`,
-  eventSource: 's3.amazonaws.com',
-  eventName: 'DeleteBucket',
-  awsRegion: REGION,
-  sourceIPAddress: '203.0.113.9',
-  userAgent: 'aws-cli/2.15.0',
-  recipientAccountId: '333333333333',
-  readOnly: false,
-  eventType: 'AwsApiCall',
-  managementEvent: true,
-  requestParameters: { bucketName: 'orders-backups' },
-  userIdentity: { type: 'IAMUser', arn: 'arn:aws:iam::333333333333:user/intruder', accountId: '333333333333', accessKeyId: 'AKIAINTRUDER00000001', userName: 'intruder' },
-  ...extra,
-});
+const mkWrite = (id: string, minute: number, extra: Partial<CloudTrailRecord> = {}): CloudTrailRecord =>
+  ciWriteRecord(
+    's3.amazonaws.com',
+    'DeleteBucket',
+    {
+      awsRegion: REGION,
+      requestParameters: { bucketName: 'orders-backups' },
+      userIdentity: { type: 'IAMUser', arn: 'arn:aws:iam::333333333333:user/intruder', accountId: '333333333333', accessKeyId: 'AKIAINTRUDER00000001', userName: 'intruder' },
+      ...extra,
+    },
+    { id, time: `2026-11-02T11:${String(minute).padStart(2, '0')}:00Z` },
+  );
 // What the bus never delivered: a destructive call, a creation (in the creation table), an AWS service's own call
 // (not forwarded on purpose), and a tagging call (in no table of the detector: out of the reconciler's scope).
 const lost = mkWrite('lost-delete-bucket', 20);
@@ -204,13 +197,7 @@ describe('the function’s own envelope', () => {
 
 describe('isForwarded is the member rule’s filter', () => {
   it('agrees with MEMBER_EVENT_PATTERN on the corpus and on generated traffic with AWS services’ own calls', () => {
-    const corpus = 'test/fixtures/corpus/stratus-red-team';
-    const records: Record<string, unknown>[] = readdirSync(corpus)
-      .filter((f) => f.endsWith('.json'))
-      .flatMap((f) => {
-        const parsed = JSON.parse(readFileSync(join(corpus, f), 'utf8'));
-        return (Array.isArray(parsed) ? parsed : (parsed.Records ?? [parsed])) as Record<string, unknown>[];
-      });
+    const records: Record<string, unknown>[] = stratusRecords();
     records.push(...generate({ events: 2000, seed: 4 }).records, { eventID: 'no-identity', eventType: 'AwsApiCall' }, { eventID: 'null-type', userIdentity: { type: null } });
     let dropped = 0;
     for (const r of records) {

@@ -1,5 +1,5 @@
 /** A recorded month of an organisation (the bench's deterministic generator) and helpers to lay it out as CloudTrail writes it. */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { benchConfig, generate } from '../../bench/generate.ts';
@@ -74,4 +74,15 @@ export function ciWriteRecord(eventSource: string, eventName: string, extra: Rec
     userIdentity: { type: 'IAMUser', arn: 'arn:aws:iam::333333333333:user/ci', accountId: '333333333333', accessKeyId: 'AKIACI00000000000001', userName: 'ci' },
     ...extra,
   };
+}
+
+/** Every record of the Stratus Red Team corpus (test/fixtures/corpus), as the files hold them. */
+export function stratusRecords(): Record<string, unknown>[] {
+  const corpus = 'test/fixtures/corpus/stratus-red-team';
+  return readdirSync(corpus)
+    .filter((f) => f.endsWith('.json'))
+    .flatMap((f) => {
+      const parsed = JSON.parse(readFileSync(join(corpus, f), 'utf8'));
+      return (Array.isArray(parsed) ? parsed : (parsed.Records ?? [parsed])) as Record<string, unknown>[];
+    });
 }
