@@ -63,6 +63,8 @@ export interface ReplayHooks {
   progress?: Progress;
   /** Events kept in memory from the reading pass (default {@link DEFAULT_RETAINED_EVENTS}); beyond, they wait in a spool file. */
   retainEvents?: number;
+  /** Seconds of event time a finding's processed marker is kept (default {@link PROCESSED_MARKER_SECONDS}; tests compare with Infinity). */
+  processedMarkerSeconds?: number;
   /** Where to read: in this thread, or in worker threads (default: workers from {@link WORKER_MIN_BYTES} of input). */
   reader?: 'thread' | 'worker';
   /** Worker threads reading beside the main thread (default: one less than the CPUs available, 1 to 3, fewer than the files). */
@@ -104,6 +106,13 @@ export const WORKER_MIN_BYTES = 2 * 1024 * 1024;
 
 /** How often the replay drops state items whose TTL has passed (DynamoDB TTL), on the event clock. */
 export const EXPIRE_EVERY_MS = 3600_000;
+/**
+ * How long (event time) the replay keeps a finding's processed marker: events arrive in event-time
+ * order, so only another copy of the same call (CloudTrail gives both copies the call's time) or a
+ * tie consults it; two hours is margin. Without it one marker per finding stayed for `historyDays`
+ * and a replay's memory grew with its findings (issue 13).
+ */
+export const PROCESSED_MARKER_SECONDS = 2 * 3600;
 
 /** The replay's own memory figures, for tests and the benchmark (not part of the JSON contract). */
 export interface ReplayMemory {
@@ -113,6 +122,8 @@ export interface ReplayMemory {
   peakOpenFiles: number;
   /** Most batches asked of the readers and not yet taken in by the merge. */
   peakBatchesInFlight: number;
+  /** Most detection-state items held at once, sampled before each hourly expiry (the state is what a replay's memory follows). */
+  peakStateItems: number;
   /** Where the files were read: 'thread' (the main thread alone) or 'worker' (`readers` worker threads, and the main thread). */
   reader: 'thread' | 'worker';
   readers: number;
@@ -205,7 +216,7 @@ export async function replayFiles(
   config: BlastwallConfig,
   hooks: ReplayHooks = {},
 ): Promise<ReplaySummary & { memory: ReplayMemory }> {
-  const store = createMemoryStateStore();
+  const store = createMemoryStateStore({ processedMarkerSeconds: hooks.processedMarkerSeconds ?? PROCESSED_MARKER_SECONDS });
   const pipeline = createPipeline({ config, store });
   const summary: ReplaySummary = {
     events: 0,
@@ -223,7 +234,7 @@ export async function replayFiles(
   // The main thread reads too while the workers read (it has nothing else to do until every file is read):
   // one worker on two CPUs — each worker's own heap costs ≈ 70 MB of peak RSS.
   const workers = mode === 'worker' ? Math.max(1, Math.min(hooks.workers ?? availableParallelism() - 1, 3, files.length - 1)) : 0;
-  const memory: ReplayMemory = { peakHeldEvents: 0, peakOpenFiles: 0, peakBatchesInFlight: 0, reader: mode, readers: workers };
+  const memory: ReplayMemory = { peakHeldEvents: 0, peakOpenFiles: 0, peakBatchesInFlight: 0, peakStateItems: 0, reader: mode, readers: workers };
   let held = 0;
   const hold = (n: number) => {
     held += n;
@@ -333,6 +344,8 @@ export async function replayFiles(
       hooks.progress?.update(++i, total, 'replaying');
       // State past its TTL goes, as DynamoDB's TTL removes it, once per hour of event time.
       if (event.timeMs >= expireAt) {
+        const items = store.stats().items;
+        if (items > memory.peakStateItems) memory.peakStateItems = items;
         store.expire(Math.floor(event.timeMs / 1000));
         expireAt = event.timeMs + EXPIRE_EVERY_MS;
       }
@@ -353,6 +366,7 @@ export async function replayFiles(
       }
       hooks.onEvent?.(event, index, finding);
     }
+    memory.peakStateItems = Math.max(memory.peakStateItems, store.stats().items);
     hooks.progress?.done();
   } finally {
     await Promise.all(readers.map((r) => r.close().catch(() => undefined)));

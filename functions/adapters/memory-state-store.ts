@@ -45,7 +45,19 @@ export function resourceKey(r: { account: string; type: string; name: string }):
   return `RES#${r.account}#${r.type}#${r.name}`;
 }
 
-export function createMemoryStateStore(): MemoryStateStore {
+export interface MemoryStateStoreOptions {
+  /**
+   * Keep a processed marker at most this many seconds of event time after its finding's event
+   * (it still never outlives its TTL). For a replay, whose merge hands events over in event-time
+   * order: a marker is then consulted only by another copy of the same call (the same time) or a
+   * tie, never by an event hours later, while a marker per finding kept for `historyDays` is what
+   * made a replay's memory grow with its findings. Unset (the demo, the bench's core, the contract
+   * tests): markers live as long as DynamoDB keeps them.
+   */
+  processedMarkerSeconds?: number;
+}
+
+export function createMemoryStateStore(options: MemoryStateStoreOptions = {}): MemoryStateStore {
   // One map per item kind, keyed by the bare key (no `CRED#…` string built per lookup).
   const principals = new Map<string, Stored>();
   const actors = new Map<string, Stored>();
@@ -73,8 +85,12 @@ export function createMemoryStateStore(): MemoryStateStore {
    * `response` (a new array, never an edit in place), so the record and the
    * finding object are the store's own; `markPublished` flips the store's flag.
    */
-  const putMarker = (map: Map<string, Stored>, key: string, value: ProcessedRecord, expiresAt: number) =>
-    map.set(key, { value: { ...value, finding: { ...value.finding } }, expiresAt });
+  const markerSeconds = options.processedMarkerSeconds;
+  const putMarker = (map: Map<string, Stored>, key: string, value: ProcessedRecord, expiresAt: number) => {
+    const eventSeconds = markerSeconds === undefined || markerSeconds === Infinity ? NaN : Math.floor(Date.parse(value.finding.time) / 1000);
+    const until = eventSeconds === eventSeconds ? Math.min(expiresAt, eventSeconds + markerSeconds!) : expiresAt;
+    map.set(key, { value: { ...value, finding: { ...value.finding } }, expiresAt: until });
+  };
   const version = (map: Map<string, Stored>, key: string): number => (map.get(key)?.value as { version?: number } | undefined)?.version ?? 0;
 
   const loadNow = (query: ContextQuery): DetectionContext => {

@@ -102,6 +102,33 @@ describe('replay over a CloudTrail S3 tree', () => {
     expect(bounded.memory.peakHeldEvents).toBeLessThan(records.length / 10);
   });
 
+  it('the state follows the organisation, not the findings: a finding\'s processed marker is kept two hours of event time, and a second copy of every file is still a duplicate', async () => {
+    const files = await expandInputs([trail]);
+    const copy = join(dir, 'trail-copy');
+    const copies = [
+      ...writeS3Tree(copy, records.filter((r) => plain.has(r.recipientAccountId))),
+      ...writeS3Tree(copy, records.filter((r) => !plain.has(r.recipientAccountId)), { org: 'o-abc123def4' }),
+    ];
+    const once: ReplayedFinding[] = [];
+    const twice: ReplayedFinding[] = [];
+    const keptAll: ReplayedFinding[] = [];
+    const bounded = await replayFiles(files, config, { retainEvents: 0, onFinding: (f) => once.push(f) });
+    const doubled = await replayFiles([...files, ...copies].sort(), config, { retainEvents: 0, onFinding: (f) => twice.push(f) });
+    const forever = await replayFiles(files, config, { retainEvents: 0, processedMarkerSeconds: Infinity, onFinding: (f) => keptAll.push(f) });
+    // Same findings whether markers are kept two hours or for the history period.
+    expect(once.map((f) => f.finding)).toEqual(keptAll.map((f) => f.finding));
+    expect(once.length).toBeGreaterThan(20);
+    // The copies are recognised: the same findings, and the copy of every event that raised one is a duplicate
+    // (benign events carry no marker), exactly as when markers stay for the history period.
+    const doubledForever = await replayFiles([...files, ...copies].sort(), config, { retainEvents: 0, processedMarkerSeconds: Infinity });
+    expect(twice.map((f) => f.finding)).toEqual(once.map((f) => f.finding));
+    expect(doubled.duplicates).toBeGreaterThan(20);
+    expect(doubled.duplicates).toBe(doubledForever.duplicates);
+    // Six days of findings no longer sit in the state: fewer items at the peak than with markers for the history period.
+    expect(bounded.memory.peakStateItems).toBeGreaterThan(0);
+    expect(forever.memory.peakStateItems - bounded.memory.peakStateItems).toBeGreaterThan(once.length / 2);
+  });
+
   it('a file out of time order inside is read whole and sorted; the order across files stays (time, input position)', async () => {
     const at = (id: string, minute: number) => ({ ...records[0]!, eventID: id, eventTime: `2026-11-02T10:${String(minute).padStart(2, '0')}:00Z` });
     const sub = join(dir, 'shuffled');
