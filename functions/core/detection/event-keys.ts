@@ -6,6 +6,7 @@ import * as nodeCrypto from 'node:crypto';
 import type { AuditEvent } from '../audit-event.ts';
 import type { EventSummary } from '../finding.ts';
 import { credentialKey } from './keys.ts';
+import { cloudTrailTimeMs } from '../cloudtrail-time.ts';
 
 /** sha256 hex of a string: the one-shot `crypto.hash` where Node has it (≈ 3× faster for short inputs), the same digest either way. */
 const sha256 = (text: string): string =>
@@ -60,37 +61,11 @@ export function callId(event: AuditEvent): string {
 
 /**
  * Date.parse of a summary's time. A time as CloudTrail writes it
- * (`YYYY-MM-DDTHH:MM:SSZ`, 20 characters, fields in range) is read digit by digit —
- * no string, no map, no allocation — and gives exactly what Date.parse gives; any
+ * (`YYYY-MM-DDTHH:MM:SSZ`, 20 characters, fields in range) is read digit by digit
+ * (`cloudTrailTimeMs`, no allocation) and gives exactly what Date.parse gives; any
  * other form goes to Date.parse.
  */
 export function timeOf(time: string): number {
-  if (time.length === 20 && time.charCodeAt(19) === 0x5a /* Z */ && time.charCodeAt(10) === 0x54 /* T */ && time.charCodeAt(4) === 0x2d && time.charCodeAt(7) === 0x2d && time.charCodeAt(13) === 0x3a && time.charCodeAt(16) === 0x3a) {
-    const year = digits(time, 0, 4);
-    const month = digits(time, 5, 2);
-    const day = digits(time, 8, 2);
-    const hour = digits(time, 11, 2);
-    const minute = digits(time, 14, 2);
-    const second = digits(time, 17, 2);
-    if (year >= 1000 && month >= 1 && month <= 12 && day >= 1 && (day <= 28 || day <= daysIn(year, month)) && hour >= 0 && hour <= 23 && minute >= 0 && minute <= 59 && second >= 0 && second <= 59) {
-      return Date.UTC(year, month - 1, day, hour, minute, second);
-    }
-  }
-  return Date.parse(time);
-}
-
-const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-function daysIn(year: number, month: number): number {
-  return month === 2 && (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)) ? 29 : MONTH_DAYS[month - 1]!;
-}
-
-/** The decimal number in `text` at [from, from + n), or -1 when a character is not a digit. */
-function digits(text: string, from: number, n: number): number {
-  let value = 0;
-  for (let i = from; i < from + n; i++) {
-    const c = text.charCodeAt(i) - 0x30;
-    if (c < 0 || c > 9) return -1;
-    value = value * 10 + c;
-  }
-  return value;
+  const ms = cloudTrailTimeMs(time);
+  return ms === ms ? ms : Date.parse(time);
 }
