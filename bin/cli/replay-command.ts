@@ -50,8 +50,9 @@ events of all files are merged in event-time order.
                    very large inputs, 0 to keep none
 
 Inputs of 2 MB or more are read (gunzipped, parsed, normalised) by worker threads
-beside the main thread, which then merges and detects while they hand over the
-events; BLASTWALL_REPLAY_READER=thread|worker forces either.
+and the main thread together; once every file is read, the main thread merges and
+detects while the workers hand over the events they kept.
+BLASTWALL_REPLAY_READER=thread|worker forces either.
 
 Exit status: 0 all records read; 3 some records rejected (listed on stderr as
 FILE:LINE: reason, the rest processed); 2 usage error. An empty file is a warning.`;
