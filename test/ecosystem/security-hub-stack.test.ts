@@ -6,28 +6,15 @@
 import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
-import { exampleConfig, importAsBundled, synthesise } from '../infra/support.ts';
+import { exampleConfig, importAsBundled, synthesise, templateResolver } from '../infra/support.ts';
 
 const enabled = synthesise(exampleConfig((raw) => (raw.securityHub = { enabled: true })));
 const central = enabled.central.toJSON() as { Resources: Record<string, { Type: string; Properties: any }> };
 const ACCOUNT = enabled.built.central.account;
 const REGION = enabled.built.central.region;
 
-/** Resolves the CloudFormation intrinsics CDK uses in ARNs (partition, joins) for the evaluator. */
-function resolve(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(resolve);
-  if (value && typeof value === 'object') {
-    const o = value as Record<string, unknown>;
-    if ('Ref' in o) return o.Ref === 'AWS::Partition' ? 'aws' : o.Ref === 'AWS::Region' ? REGION : o.Ref === 'AWS::AccountId' ? ACCOUNT : `ref-${String(o.Ref)}`;
-    if ('Fn::Join' in o) {
-      const [sep, parts] = o['Fn::Join'] as [string, unknown[]];
-      return (parts.map(resolve) as string[]).join(sep);
-    }
-    if ('Fn::GetAtt' in o) return `getatt-${(o['Fn::GetAtt'] as string[]).join('.')}`;
-    return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, resolve(v)]));
-  }
-  return value;
-}
+/** CloudFormation intrinsics CDK uses in ARNs (partition, region, account, joins) → plain strings for the evaluator. */
+const resolve = templateResolver(enabled.central, ACCOUNT, REGION, () => undefined);
 
 function functionOf(description: RegExp) {
   const entry = Object.entries(central.Resources).find(([, r]) => r.Type === 'AWS::Lambda::Function' && description.test(r.Properties.Description ?? ''));

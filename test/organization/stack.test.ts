@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { ORG_CACHE_KEY } from '../../functions/core/organization.ts';
 import { matchesEventPattern } from '../../lib/event-pattern.ts';
 import { MEMBER_EVENT_PATTERN } from '../../lib/member-stack.ts';
-import { exampleConfig, importAsBundled, synthesise } from '../infra/support.ts';
+import { exampleConfig, importAsBundled, synthesise, templateResolver } from '../infra/support.ts';
 
 const PROD_OU = 'ou-ab12-prod0001';
 const withOus = synthesise(exampleConfig((raw) => (raw.environments[2].organizationalUnits = [PROD_OU])));
@@ -22,24 +22,10 @@ const TABLE_ARN = `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/state`;
 
 const tableId = Object.entries(central).find(([, r]) => r.Type === 'AWS::DynamoDB::Table')![0];
 
-/** CloudFormation intrinsics → plain strings for the evaluator (the state table → a real table ARN). */
-function resolve(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(resolve);
-  if (value && typeof value === 'object') {
-    const o = value as Record<string, unknown>;
-    if ('Ref' in o) return o.Ref === 'AWS::Partition' ? 'aws' : o.Ref === 'AWS::Region' ? REGION : o.Ref === 'AWS::AccountId' ? ACCOUNT : `ref-${String(o.Ref)}`;
-    if ('Fn::Join' in o) {
-      const [sep, parts] = o['Fn::Join'] as [string, unknown[]];
-      return (parts.map(resolve) as string[]).join(sep);
-    }
-    if ('Fn::GetAtt' in o) {
-      const [id] = o['Fn::GetAtt'] as string[];
-      return id === tableId ? TABLE_ARN : `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${id}`;
-    }
-    return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, resolve(v)]));
-  }
-  return value;
-}
+/** CloudFormation intrinsics → plain strings for the evaluator (the state table → a real table ARN, a function → its ARN). */
+const resolve = templateResolver(withOus.central, ACCOUNT, REGION, (type, id) =>
+  id === tableId ? TABLE_ARN : type === 'AWS::Lambda::Function' ? `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${id}` : undefined,
+);
 
 function functionOf(resources: Resources, description: RegExp) {
   return Object.entries(resources).find(([, r]) => r.Type === 'AWS::Lambda::Function' && description.test(r.Properties.Description ?? ''));
