@@ -9,19 +9,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../cli/run-cli.ts';
 import { startCloudTrailStandIn, type CloudTrailStandIn } from '../standins/cloudtrail.ts';
-import { benchConfig, recordedHistory, type CloudTrailRecord } from './support.ts';
+import { benchConfig, recordedHistory, writeBenchConfigFile, type CloudTrailRecord } from './support.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'blastwall-backtest-'));
 const config = benchConfig();
-const configFile = join(dir, 'config.json');
-writeFileSync(
-  configFile,
-  JSON.stringify({
-    environments: config.environments.map((e) => ({ name: e.name, accounts: e.accounts, sensitivity: e.sensitivity, response: e.response })),
-    protectedPrincipals: config.protectedPrincipals,
-    deployment: { regions: ['eu-west-1', 'eu-central-1', 'us-west-2'] },
-  }),
-);
+const configFile = writeBenchConfigFile(join(dir, 'config.json'), {
+  protectedPrincipals: config.protectedPrincipals,
+  deployment: { regions: ['eu-west-1', 'eu-central-1', 'us-west-2'] },
+});
 const month = recordedHistory(3000, { start: '2026-11-01T00:00:00Z', spanHours: 24 * 30 });
 const WINDOW = ['--since', '2026-11-01T00:00:00Z', '--until', '2026-12-01T00:00:00Z'];
 const ROLE = 'BlastwallHistoryReader';

@@ -9,17 +9,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliRun } from '../cli/run-cli.ts';
 import { distinctColours, dumpDom, ensureChromium, screenshot } from '../support/headless-chromium.ts';
-import { benchConfig, recordedHistory } from './support.ts';
+import { recordedHistory, writeBenchConfigFile } from './support.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'blastwall-html-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const config = benchConfig();
-const configFile = join(dir, 'config.json');
-writeFileSync(
-  configFile,
-  JSON.stringify({ environments: config.environments.map((e) => ({ name: e.name, accounts: e.accounts, sensitivity: e.sensitivity, response: e.response })) }),
-);
+const configFile = writeBenchConfigFile(join(dir, 'config.json'));
 const records = recordedHistory(2500, { spanHours: 24 * 14 });
 // One hostile record: a destructive call whose user name and agent carry markup.
 const hostile = {

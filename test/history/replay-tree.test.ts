@@ -13,21 +13,14 @@ import { expandInputs } from '../../bin/cli/input-tree.ts';
 import { createProgressBar } from '../../bin/cli/progress.ts';
 import { findingLine } from '../../bin/cli/replay-command.ts';
 import { runCli } from '../cli/run-cli.ts';
-import { benchConfig, recordedHistory, writeS3Tree } from './support.ts';
+import { benchConfig, recordedHistory, writeBenchConfigFile, writeS3Tree } from './support.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'blastwall-tree-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const config = benchConfig();
 const records = recordedHistory(6000, { spanHours: 24 * 6 });
-const configFile = join(dir, 'config.json');
-writeFileSync(
-  configFile,
-  JSON.stringify({
-    environments: config.environments.map((e) => ({ name: e.name, accounts: e.accounts, sensitivity: e.sensitivity, response: e.response })),
-    protectedPrincipals: config.protectedPrincipals,
-  }),
-);
+const configFile = writeBenchConfigFile(join(dir, 'config.json'), { protectedPrincipals: config.protectedPrincipals });
 
 // Half the accounts as a plain trail, the other half as an organisation trail; a digest
 // folder, a hidden file and an empty log file beside them.

@@ -86,3 +86,14 @@ export function stratusRecords(): Record<string, unknown>[] {
       return (Array.isArray(parsed) ? parsed : (parsed.Records ?? [parsed])) as Record<string, unknown>[];
     });
 }
+
+/**
+ * Writes the bench organisation's environments as a `blastwall.config.json` the CLI reads
+ * (`--config FILE`), with `extra` top-level settings beside them; returns the path.
+ */
+export function writeBenchConfigFile(path: string, extra: Record<string, unknown> = {}): string {
+  const config = benchConfig();
+  const environments = config.environments.map((e) => ({ name: e.name, accounts: e.accounts, sensitivity: e.sensitivity, response: e.response }));
+  writeFileSync(path, JSON.stringify({ environments, ...extra }));
+  return path;
+}
