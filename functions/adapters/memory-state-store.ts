@@ -28,6 +28,7 @@ import {
   type StateUpdate,
 } from '../core/detection/state-store.ts';
 import { severityRank } from '../core/audit-event.ts';
+import { timeOf } from '../core/detection/event-keys.ts';
 
 interface Stored {
   value: unknown;
@@ -87,8 +88,9 @@ export function createMemoryStateStore(options: MemoryStateStoreOptions = {}): M
    */
   const markerSeconds = options.processedMarkerSeconds;
   const putMarker = (map: Map<string, Stored>, key: string, value: ProcessedRecord, expiresAt: number) => {
-    const eventSeconds = markerSeconds === undefined || markerSeconds === Infinity ? NaN : Math.floor(Date.parse(value.finding.time) / 1000);
-    const until = eventSeconds === eventSeconds ? Math.min(expiresAt, eventSeconds + markerSeconds!) : expiresAt;
+    // Infinity needs no case of its own: min(expiresAt, t + Infinity) is expiresAt. An unreadable time keeps the TTL.
+    const eventMs = markerSeconds === undefined ? NaN : timeOf(value.finding.time);
+    const until = eventMs === eventMs ? Math.min(expiresAt, Math.floor(eventMs / 1000) + markerSeconds!) : expiresAt;
     map.set(key, { value: { ...value, finding: { ...value.finding } }, expiresAt: until });
   };
   const version = (map: Map<string, Stored>, key: string): number => (map.get(key)?.value as { version?: number } | undefined)?.version ?? 0;
