@@ -50,7 +50,8 @@ export interface DetectDeps {
 
 export function createDetectHandler(deps: DetectDeps) {
   const now = deps.now ?? (() => new Date());
-  const scope = reconcileScope(deps.pipeline.config.detection.rules);
+  // Built at the first write event, not at cold start (a container of read-only calls never needs it).
+  let scope: ReturnType<typeof reconcileScope> | undefined;
   return async (raw: EventBridgeEvent<string, unknown> | unknown): Promise<DetectResult> => {
     try {
       return await handle(raw);
@@ -79,7 +80,7 @@ export function createDetectHandler(deps: DetectDeps) {
     const result = await detectAndPublish(event);
     // Recorded once fully processed: an event whose processing failed is retried, or missed and reconciled.
     // Only write events the reconciler compares (the same predicate as its side): one DynamoDB write each.
-    if (deps.seen && !event.action.readOnly && scope.matters(event)) await deps.seen.record(event);
+    if (deps.seen && !event.action.readOnly && (scope ??= reconcileScope(deps.pipeline.config.detection.rules)).matters(event)) await deps.seen.record(event);
     return result;
   }
 
